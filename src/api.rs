@@ -1,0 +1,378 @@
+//! The bulk-runs endpoint over HTTP: one `GET` per chunk of IDs, answers read
+//! into [`RawRun`]s, failures sorted into "try again" and "give up".
+//!
+//! The key is a secret: it is sent only to the origin of the configured base
+//! URL (redirects to another origin are refused, not followed), never logged,
+//! and no URL we print or put in an error carries it (it travels in a header).
+
+use crate::config::Endpoint;
+use crate::model::{RawRun, parse_runs};
+use futures_util::stream::{self, StreamExt};
+use reqwest::header::{HeaderValue, LOCATION, RETRY_AFTER};
+use reqwest::{StatusCode, redirect};
+use std::error::Error as _;
+use std::time::{Duration, Instant, SystemTime};
+
+/// The largest answer we read; past it the service or a proxy is misbehaving.
+pub const MAX_BODY_BYTES: usize = 256 * 1024 * 1024;
+/// Keep each request's query well under the 8 KB many servers allow.
+pub const MAX_QUERY_BYTES: usize = 4000;
+/// Requests in flight at once during one poll.
+pub const CONCURRENT_REQUESTS: usize = 4;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Why a request for some runs did not give them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchError {
+    /// Worth another try later: connection trouble, 408, 429, 5xx, an answer
+    /// that is not the documented JSON.
+    Transient {
+        message: String,
+        retry_after: Option<Duration>,
+        rate_limited: bool,
+    },
+    /// Trying again will not help: key refused, other 4xx, a redirect to
+    /// another host, an untrusted certificate.
+    Fatal(String),
+}
+
+/// A client for one endpoint.
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: Endpoint,
+    key: HeaderValue,
+    verbose: bool,
+}
+
+impl Client {
+    /// Builds the client. `ca_certs` are extra trusted roots (PEM), on top of
+    /// the system's store.
+    pub fn new(
+        endpoint: Endpoint,
+        ca_certs: Vec<reqwest::Certificate>,
+        verbose: bool,
+    ) -> Result<Client, String> {
+        let mut key = HeaderValue::from_str(endpoint.key.expose())
+            .map_err(|_| "the API key holds characters a header cannot carry; copy it again from the dashboard".to_owned())?;
+        key.set_sensitive(true);
+        let origin = endpoint.url.origin();
+        let policy = redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 || attempt.url().origin() != origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = reqwest::Client::builder()
+            .redirect(policy)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
+            .tls_certs_merge(ca_certs)
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))?;
+        Ok(Client {
+            http,
+            endpoint,
+            key,
+            verbose,
+        })
+    }
+
+    /// Fetches the runs for `ids`, chunked and a few chunks at a time. Each
+    /// chunk's result comes back with its IDs, in the order of `ids`.
+    pub async fn fetch_all(
+        &self,
+        ids: &[u64],
+        deadline: Instant,
+    ) -> Vec<(Vec<u64>, Result<Vec<RawRun>, FetchError>)> {
+        let chunks = chunk_ids(ids, MAX_QUERY_BYTES);
+        stream::iter(chunks)
+            .map(|chunk| async move {
+                let result = self.fetch_split(&chunk, deadline).await;
+                (chunk, result)
+            })
+            .buffered(CONCURRENT_REQUESTS)
+            .collect()
+            .await
+    }
+
+    /// One chunk; a server that still finds the URL too long (414, 431) gets
+    /// the chunk in halves.
+    async fn fetch_split(&self, ids: &[u64], deadline: Instant) -> Result<Vec<RawRun>, FetchError> {
+        match self.fetch(ids, deadline).await {
+            Err(Split) if ids.len() > 1 => {
+                let (a, b) = ids.split_at(ids.len() / 2);
+                let mut first = Box::pin(self.fetch_split(a, deadline)).await?;
+                first.extend(Box::pin(self.fetch_split(b, deadline)).await?);
+                Ok(first)
+            }
+            Err(Split) => Err(FetchError::Fatal(format!(
+                "the API refuses even a one-ID request as too long (HTTP 414/431) at {}",
+                self.endpoint.url
+            ))),
+            Ok(result) => result,
+        }
+    }
+
+    async fn fetch(
+        &self,
+        ids: &[u64],
+        deadline: Instant,
+    ) -> Result<Result<Vec<RawRun>, FetchError>, Split> {
+        let mut url = self.endpoint.url.clone();
+        url.set_query(Some(&format!("run_ids={}", join_ids(ids))));
+        let timeout = deadline
+            .saturating_duration_since(Instant::now())
+            .clamp(MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT);
+        let started = Instant::now();
+        let response = self
+            .http
+            .get(url)
+            .header(self.endpoint.header, self.key.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout)
+            .send()
+            .await;
+        let response = match response {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(self.send_error(&e))),
+        };
+        let status = response.status();
+        if self.verbose {
+            eprintln!(
+                "vocera-gate: GET {} ({} IDs) -> {} in {} ms",
+                self.endpoint.url,
+                ids.len(),
+                status,
+                started.elapsed().as_millis()
+            );
+        }
+        if status == StatusCode::URI_TOO_LONG
+            || status == StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+        {
+            return Err(Split);
+        }
+        Ok(self.read(response, status).await)
+    }
+
+    async fn read(
+        &self,
+        mut response: reqwest::Response,
+        status: StatusCode,
+    ) -> Result<Vec<RawRun>, FetchError> {
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if status.is_redirection() {
+            let target = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(no Location header)");
+            return Err(FetchError::Fatal(format!(
+                "the API answered HTTP {status} redirecting to {target}, another origin than {}; the key is only sent to the configured host, so the redirect was not followed. Check --base-url",
+                origin_text(&self.endpoint.url)
+            )));
+        }
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(FetchError::Fatal(format!(
+                "the API refused the key (HTTP {status}); check VOCERA_API_KEY / --api-key, and that --api matches the key's platform ({} sent)",
+                self.endpoint.header
+            )));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(FetchError::Transient {
+                message: format!("the API is rate-limiting us (HTTP {status})"),
+                retry_after,
+                rate_limited: true,
+            });
+        }
+        if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
+            return Err(FetchError::Transient {
+                message: format!("the API answered HTTP {status}"),
+                retry_after,
+                rate_limited: false,
+            });
+        }
+        if !status.is_success() {
+            return Err(FetchError::Fatal(format!(
+                "the API answered HTTP {status} for {}; check --base-url and --api",
+                self.endpoint.url
+            )));
+        }
+        if let Some(length) = response.content_length() {
+            if length > MAX_BODY_BYTES as u64 {
+                return Err(too_large());
+            }
+        }
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(bytes)) => {
+                    if body.len() + bytes.len() > MAX_BODY_BYTES {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&bytes);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.send_error(&e)),
+            }
+        }
+        let text = match String::from_utf8(body) {
+            Ok(t) => t,
+            Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes())),
+        };
+        parse_runs(&text).map_err(|e| undocumented(&e.0, text.as_bytes()))
+    }
+
+    fn send_error(&self, e: &reqwest::Error) -> FetchError {
+        let detail = chain(e);
+        let lower = detail.to_lowercase();
+        if lower.contains("certificate") || lower.contains("unknownissuer") {
+            return FetchError::Fatal(format!(
+                "the TLS certificate of {} is not trusted ({detail}); if a corporate proxy re-signs traffic, pass its CA with --ca-cert PATH (PEM)",
+                origin_text(&self.endpoint.url)
+            ));
+        }
+        let what = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "could not connect"
+        } else {
+            "failed"
+        };
+        FetchError::Transient {
+            message: format!(
+                "the request to {} {what}: {detail}",
+                origin_text(&self.endpoint.url)
+            ),
+            retry_after: None,
+            rate_limited: false,
+        }
+    }
+}
+
+/// A chunk the server found too long; retried in halves.
+struct Split;
+
+fn too_large() -> FetchError {
+    FetchError::Fatal(format!(
+        "the API's answer is larger than {} MiB; request fewer runs at a time",
+        MAX_BODY_BYTES / 1024 / 1024
+    ))
+}
+
+fn undocumented(why: &str, body: &[u8]) -> FetchError {
+    let head = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    let head: String = head
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    FetchError::Transient {
+        message: format!(
+            "the API's answer is not the documented JSON ({why}); it began: {:?}",
+            head.trim()
+        ),
+        retry_after: None,
+        rate_limited: false,
+    }
+}
+
+/// The error and its causes on one line, without the request URL.
+fn chain(e: &reqwest::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+fn origin_text(url: &reqwest::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+pub fn join_ids(ids: &[u64]) -> String {
+    let mut s = String::with_capacity(ids.len() * 8);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&id.to_string());
+    }
+    s
+}
+
+/// Splits IDs into groups whose `run_ids=` query stays within `max_bytes`.
+pub fn chunk_ids(ids: &[u64], max_bytes: usize) -> Vec<Vec<u64>> {
+    let budget = max_bytes.saturating_sub("run_ids=".len()).max(20);
+    let mut chunks = Vec::new();
+    let mut current: Vec<u64> = Vec::new();
+    let mut used = 0;
+    for &id in ids {
+        let len = id.to_string().len() + usize::from(!current.is_empty());
+        if !current.is_empty() && used + len > budget {
+            chunks.push(std::mem::take(&mut current));
+            used = 0;
+        }
+        used += id.to_string().len() + usize::from(!current.is_empty());
+        current.push(id);
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    chunks
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_keep_order_and_stay_under_the_limit() {
+        let ids: Vec<u64> = (1..=5000).map(|i| i * 1_000_003).collect();
+        let chunks = chunk_ids(&ids, MAX_QUERY_BYTES);
+        assert!(chunks.len() > 1, "5000 long IDs need several requests");
+        assert_eq!(chunks.concat(), ids, "every ID once, in order");
+        for c in &chunks {
+            assert!(
+                format!("run_ids={}", join_ids(c)).len() <= MAX_QUERY_BYTES,
+                "query within limit"
+            );
+        }
+        assert_eq!(chunk_ids(&[1, 2, 3], MAX_QUERY_BYTES), vec![vec![1, 2, 3]]);
+        assert!(chunk_ids(&[], MAX_QUERY_BYTES).is_empty());
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "a past date means now"
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

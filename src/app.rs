@@ -1,0 +1,154 @@
+//! The gate from a checked [`Config`] to an exit code: get the runs (from the
+//! API or a saved response), judge them, write the reports, print the verdict.
+
+use crate::api::Client;
+use crate::config::{Config, Source, Verbosity};
+use crate::error::{Error, usage};
+use crate::files::write_atomic;
+use crate::junit;
+use crate::model::{RawRun, parse_runs};
+use crate::policy::{Ending, Slot, evaluate};
+use crate::poll::{Fetched, Signals, Stop, wait_for_runs};
+use crate::{exit, report};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Runs the gate; errors are printed here, once.
+pub async fn run(config: Config) -> u8 {
+    match gate(&config).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vocera-gate: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+async fn gate(config: &Config) -> Result<u8, Error> {
+    let quiet = config.verbosity == Verbosity::Quiet;
+    let (ids, fetched) = match &config.source {
+        Source::File(path) => replay(path, &config.ids)?,
+        Source::Api { endpoint, ca_certs } => {
+            let client = Client::new(
+                endpoint.clone(),
+                ca_certs.clone(),
+                config.verbosity == Verbosity::Verbose,
+            )
+            .map_err(Error::Api)?;
+            let mut signals = Signals::new()
+                .map_err(|e| Error::Api(format!("cannot listen for signals: {e}")))?;
+            let mut log = |line: &str| {
+                if !quiet {
+                    eprintln!("vocera-gate: {line}");
+                }
+            };
+            let fetched =
+                wait_for_runs(&client, &config.ids, config.waiting, &mut signals, &mut log).await;
+            (config.ids.clone(), fetched)
+        }
+    };
+
+    let ending = match fetched.stop {
+        Stop::Done | Stop::Deadline => Ending::Deadline,
+        Stop::Cancelled(_) => Ending::Cancelled,
+        Stop::ApiFailed(_) => Ending::ApiFailed,
+    };
+    let slots: Vec<(u64, Slot<'_>)> = ids
+        .iter()
+        .map(|id| {
+            let slot = match fetched.runs.get(id) {
+                Some(raw) => Slot::Found(&raw.run),
+                None if fetched.missing.contains(id) => Slot::Missing,
+                None => Slot::Unseen,
+            };
+            (*id, slot)
+        })
+        .collect();
+    let eval = evaluate(&config.policy, &slots, ending);
+    if !quiet {
+        for warning in &eval.warnings {
+            eprintln!("vocera-gate: warning: {warning}");
+        }
+    }
+
+    let learned_anything = !fetched.runs.is_empty() || !fetched.missing.is_empty();
+    let api_failed_blind = matches!(fetched.stop, Stop::ApiFailed(_)) && !learned_anything;
+    if !api_failed_blind {
+        let xml = junit::render(
+            &eval,
+            junit::Options {
+                include_transcript: config.include_transcript,
+            },
+        );
+        write_atomic(&config.junit, xml.as_bytes())?;
+        if let Some(path) = &config.save_response {
+            write_atomic(path, saved_response(&ids, &fetched.runs).as_bytes())?;
+        }
+        if quiet {
+            println!("{}", report::headline(&eval));
+        } else {
+            print!("{}", report::verdict(&eval));
+            println!("  JUnit report: {}", config.junit.display());
+        }
+    }
+    match &fetched.stop {
+        Stop::ApiFailed(message) => eprintln!("vocera-gate: error: {message}"),
+        Stop::Cancelled(signal) => {
+            eprintln!("vocera-gate: cancelled by {signal:?}; reports hold what was known")
+        }
+        Stop::Done | Stop::Deadline => {}
+    }
+    Ok(exit::code(&fetched.stop, eval.verdict, config.report_only))
+}
+
+/// Reads a saved response. With no IDs given, the file's own IDs are used in
+/// its order; a run listed twice counts once, its last entry winning.
+fn replay(path: &Path, ids: &[u64]) -> Result<(Vec<u64>, Fetched), Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
+    let runs = parse_runs(&text).map_err(|e| {
+        usage(format!(
+            "--from-file {} is not a saved bulk-runs answer: {e}",
+            path.display()
+        ))
+    })?;
+    let ids: Vec<u64> = if ids.is_empty() {
+        crate::config::dedup(runs.iter().map(|r| r.run.id).collect())
+    } else {
+        ids.to_vec()
+    };
+    if ids.is_empty() {
+        return Err(usage(format!(
+            "--from-file {} holds no runs and no run IDs were given",
+            path.display()
+        )));
+    }
+    let runs: HashMap<u64, RawRun> = runs.into_iter().map(|r| (r.run.id, r)).collect();
+    let missing: HashSet<u64> = ids
+        .iter()
+        .filter(|id| !runs.contains_key(id))
+        .copied()
+        .collect();
+    Ok((
+        ids,
+        Fetched {
+            runs,
+            missing,
+            stop: Stop::Done,
+        },
+    ))
+}
+
+/// The runs as the API sent them, in request order: a JSON array that
+/// `--from-file` reads back.
+fn saved_response(ids: &[u64], runs: &HashMap<u64, RawRun>) -> String {
+    let mut out = String::from("[");
+    let mut first = true;
+    for raw in ids.iter().filter_map(|id| runs.get(id)) {
+        out.push_str(if first { "\n" } else { ",\n" });
+        out.push_str(raw.raw.get());
+        first = false;
+    }
+    out.push_str("\n]\n");
+    out
+}

@@ -1,0 +1,505 @@
+//! Raw flags become a checked [`Config`] before any network call or wait:
+//! IDs, durations, weights, the base URL and the output paths are all
+//! validated here, so a typo costs a second, not a 30-minute deadline.
+
+use crate::cli::{Args, Profile};
+use crate::error::{Error, usage};
+use crate::policy::{Policy, Weights};
+use std::fmt;
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::{Host, Url};
+
+/// The API key. Its `Debug` hides the value, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<hidden>)")
+    }
+}
+
+/// Where and how to call the API.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The bulk-runs URL without a query.
+    pub url: Url,
+    pub header: &'static str,
+    pub key: ApiKey,
+}
+
+impl Endpoint {
+    pub fn for_profile(
+        profile: Profile,
+        base_url: Option<&str>,
+        key: ApiKey,
+    ) -> Result<Endpoint, Error> {
+        let (default_base, path, header) = match profile {
+            Profile::Vocera => (
+                "https://new-prod.vocera.ai",
+                "/test_framework/v1/runs-external/bulk/",
+                "X-VOCERA-API-KEY",
+            ),
+            Profile::Cekura => (
+                "https://api.cekura.ai",
+                "/test_framework/v2/runs/bulk/",
+                "X-CEKURA-API-KEY",
+            ),
+        };
+        let base = base_url.unwrap_or(default_base).trim();
+        let mut url = Url::parse(base).map_err(|e| {
+            usage(format!(
+                "--base-url {base:?} is not a URL ({e}); use e.g. https://api.example.com"
+            ))
+        })?;
+        if url.cannot_be_a_base() || url.host_str().is_none() {
+            return Err(usage(format!(
+                "--base-url {base:?} has no host; use e.g. https://api.example.com"
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(usage(
+                "--base-url must not carry a user name or password; the key goes in --api-key",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(usage(format!(
+                "--base-url {base:?} must not have a query or fragment"
+            )));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(usage(format!(
+                    "--base-url {base:?} uses plain http to a non-loopback host, which would send the API key unencrypted; use https://"
+                )));
+            }
+            other => {
+                return Err(usage(format!(
+                    "--base-url scheme {other:?} is not supported; use https://"
+                )));
+            }
+        }
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        Ok(Endpoint { url, header, key })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// How long to wait, and how often to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    pub max_poll_interval: Duration,
+}
+
+/// Where the runs come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Api {
+        endpoint: Endpoint,
+        /// Trusted on top of the system's certificate store.
+        ca_certs: Vec<reqwest::Certificate>,
+    },
+    /// A saved response, replayed without network.
+    File(PathBuf),
+}
+
+/// How much to print on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Everything a run of the gate needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Requested run IDs, deduplicated, in the order given. May be empty only
+    /// with a `File` source (the file's IDs are then used).
+    pub ids: Vec<u64>,
+    pub source: Source,
+    pub waiting: Waiting,
+    pub policy: Policy,
+    pub junit: PathBuf,
+    pub save_response: Option<PathBuf>,
+    pub include_transcript: bool,
+    pub report_only: bool,
+    pub verbosity: Verbosity,
+}
+
+impl Config {
+    /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
+    /// `cekura_key` is the CEKURA_API_KEY fallback for the key.
+    pub fn from_args(
+        args: Args,
+        stdin: &mut dyn Read,
+        cekura_key: Option<String>,
+    ) -> Result<Config, Error> {
+        let mut ids = Vec::new();
+        for arg in &args.run_ids {
+            parse_ids(arg, &mut ids, "run ID")?;
+        }
+        if let Some(path) = &args.run_ids_file {
+            let text = if path.as_os_str() == "-" {
+                let mut s = String::new();
+                stdin
+                    .read_to_string(&mut s)
+                    .map_err(|e| usage(format!("cannot read run IDs from standard input: {e}")))?;
+                s
+            } else {
+                std::fs::read_to_string(path).map_err(|e| {
+                    usage(format!(
+                        "cannot read --run-ids-file {}: {e}",
+                        path.display()
+                    ))
+                })?
+            };
+            parse_ids(&text, &mut ids, &format!("run ID in {}", path.display()))?;
+        }
+        let ids = dedup(ids);
+
+        let source = match &args.from_file {
+            Some(path) => Source::File(path.clone()),
+            None => {
+                if ids.is_empty() {
+                    return Err(usage(
+                        "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
+                    ));
+                }
+                let key = args
+                    .api_key
+                    .clone()
+                    .or(cekura_key)
+                    .map(|k| k.trim().to_owned())
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| {
+                        usage(
+                            "no API key; set VOCERA_API_KEY (or CEKURA_API_KEY) or pass --api-key",
+                        )
+                    })?;
+                if key.chars().any(|c| c.is_control()) {
+                    return Err(usage(
+                        "the API key holds a control character (a stray line break?); copy it again from the dashboard",
+                    ));
+                }
+                let endpoint =
+                    Endpoint::for_profile(args.api, args.base_url.as_deref(), ApiKey(key))?;
+                let ca_certs = match &args.ca_cert {
+                    Some(path) => read_ca_certs(path)?,
+                    None => Vec::new(),
+                };
+                Source::Api { endpoint, ca_certs }
+            }
+        };
+
+        let waiting = Waiting {
+            timeout: parse_duration("--timeout", &args.timeout)?,
+            poll_interval: parse_duration("--poll-interval", &args.poll_interval)?,
+            max_poll_interval: parse_duration("--max-poll-interval", &args.max_poll_interval)?,
+        };
+        if waiting.poll_interval.is_zero() {
+            return Err(usage("--poll-interval must be more than 0; use e.g. 2s"));
+        }
+        if waiting.max_poll_interval < waiting.poll_interval {
+            return Err(usage(format!(
+                "--max-poll-interval {} is shorter than --poll-interval {}; raise it or lower --poll-interval",
+                args.max_poll_interval, args.poll_interval
+            )));
+        }
+
+        let mut weights = Weights::default();
+        for spec in &args.weights {
+            let (priority, weight) = parse_weight(spec)?;
+            weights.set(&priority, weight);
+        }
+
+        check_writable("--junit", &args.junit)?;
+        if let Some(path) = &args.save_response {
+            check_writable("--save-response", path)?;
+            if same_file(path, &args.junit) {
+                return Err(usage(
+                    "--save-response and --junit name the same file; give them different paths",
+                ));
+            }
+        }
+
+        Ok(Config {
+            ids,
+            source,
+            waiting,
+            policy: Policy {
+                weights,
+                max_score: args.max_score,
+                max_failed_runs: args.max_failed_runs,
+            },
+            junit: args.junit,
+            save_response: args.save_response,
+            include_transcript: args.include_transcript,
+            report_only: args.report_only,
+            verbosity: if args.quiet {
+                Verbosity::Quiet
+            } else if args.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+        })
+    }
+}
+
+fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let pem = std::fs::read(path)
+        .map_err(|e| usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        usage(format!(
+            "--ca-cert {} is not a PEM certificate bundle: {e}",
+            path.display()
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(usage(format!(
+            "--ca-cert {} holds no PEM certificate",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// Appends the IDs in `text` (separated by commas and/or whitespace).
+pub fn parse_ids(text: &str, ids: &mut Vec<u64>, what: &str) -> Result<(), Error> {
+    for token in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        let id = token
+            .parse::<u64>()
+            .ok()
+            .filter(|id| *id > 0 && token.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| {
+                usage(format!(
+                    "{what} {token:?} is not a positive integer; give IDs like 181,180"
+                ))
+            })?;
+        ids.push(id);
+    }
+    Ok(())
+}
+
+/// Drops repeated IDs; the first occurrence keeps its place.
+pub fn dedup(ids: Vec<u64>) -> Vec<u64> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
+}
+
+/// `200ms`, `5s`, `10m`, `1h`: a whole number and a unit.
+pub fn parse_duration(flag: &str, text: &str) -> Result<Duration, Error> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let bad = || {
+        usage(format!(
+            "{flag} {text:?} is not a duration; use a whole number and a unit: 200ms, 5s, 10m, 1h"
+        ))
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let millis = match unit {
+        "ms" => Some(n),
+        "s" => n.checked_mul(1_000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    // Past a week a deadline is a typo, and Instant arithmetic must not overflow.
+    if millis > 7 * 24 * 3_600_000 {
+        return Err(usage(format!(
+            "{flag} {text:?} is longer than a week; use e.g. 30m"
+        )));
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+/// `PRIORITY=N` with N a whole number.
+pub fn parse_weight(spec: &str) -> Result<(String, u32), Error> {
+    let bad = || {
+        usage(format!(
+            "--weight {spec:?} is not PRIORITY=N with N a whole number; e.g. --weight medium=5"
+        ))
+    };
+    let (priority, weight) = spec.split_once('=').ok_or_else(bad)?;
+    let priority = priority.trim();
+    if priority.is_empty() {
+        return Err(bad());
+    }
+    let weight = weight.trim().parse::<u32>().map_err(|_| bad())?;
+    Ok((priority.to_owned(), weight))
+}
+
+/// Fails now, not after a 30-minute wait, when a report could not be written:
+/// the folder must exist and take a new file.
+fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
+    if path.as_os_str().is_empty() {
+        return Err(usage(format!("{flag} is empty; give a file path")));
+    }
+    if path.is_dir() {
+        return Err(usage(format!(
+            "{flag} {} is a directory; give a file path",
+            path.display()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".vocera-gate-check")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| {
+            usage(format!(
+                "{flag} {}: cannot write in {} ({e}); create the folder or pick another path",
+                path.display(),
+                dir.display()
+            ))
+        })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    abs(a) == abs(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_split_on_commas_and_whitespace_and_dedup_in_order() {
+        let mut ids = Vec::new();
+        parse_ids("181,180 ", &mut ids, "run ID").expect("valid");
+        parse_ids("\n179\t181,,180\n", &mut ids, "run ID").expect("valid");
+        assert_eq!(dedup(ids), vec![181, 180, 179]);
+    }
+
+    #[test]
+    fn bad_ids_are_named() {
+        for bad in ["abc", "-5", "0", "1.5", "+3", "99999999999999999999999"] {
+            let err = parse_ids(bad, &mut Vec::new(), "run ID").expect_err(bad);
+            assert!(
+                err.to_string().contains(&format!("{bad:?}")),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations_need_units() {
+        assert_eq!(
+            parse_duration("f", "200ms").ok(),
+            Some(Duration::from_millis(200))
+        );
+        assert_eq!(parse_duration("f", "5s").ok(), Some(Duration::from_secs(5)));
+        assert_eq!(
+            parse_duration("f", "10m").ok(),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_duration("f", "1h").ok(),
+            Some(Duration::from_secs(3600))
+        );
+        for bad in ["5", "s", "1.5s", "5 s", "-1s", "10d", "", "9999h"] {
+            assert!(
+                parse_duration("--timeout", bad).is_err(),
+                "{bad:?} rejected"
+            );
+        }
+    }
+
+    #[test]
+    fn weights_parse() {
+        assert_eq!(parse_weight("High=7").ok(), Some(("High".to_owned(), 7)));
+        for bad in ["high", "=3", "high=-1", "high=x", "high=1.5"] {
+            assert!(parse_weight(bad).is_err(), "{bad:?} rejected");
+        }
+    }
+
+    fn key() -> ApiKey {
+        ApiKey("secret".into())
+    }
+
+    #[test]
+    fn profiles_give_their_endpoints() {
+        let v = Endpoint::for_profile(Profile::Vocera, None, key()).expect("default");
+        assert_eq!(
+            v.url.as_str(),
+            "https://new-prod.vocera.ai/test_framework/v1/runs-external/bulk/"
+        );
+        assert_eq!(v.header, "X-VOCERA-API-KEY");
+        let c = Endpoint::for_profile(
+            Profile::Cekura,
+            Some("https://proxy.example/cekura/"),
+            key(),
+        )
+        .expect("override");
+        assert_eq!(
+            c.url.as_str(),
+            "https://proxy.example/cekura/test_framework/v2/runs/bulk/"
+        );
+        assert_eq!(c.header, "X-CEKURA-API-KEY");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.9.9.9",
+        ] {
+            assert!(
+                Endpoint::for_profile(Profile::Vocera, Some(ok), key()).is_ok(),
+                "{ok} allowed"
+            );
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+            "https://u:p@x.example",
+            "https://x.example/?a=1",
+        ] {
+            assert!(
+                Endpoint::for_profile(Profile::Vocera, Some(bad), key()).is_err(),
+                "{bad} refused"
+            );
+        }
+    }
+
+    #[test]
+    fn key_debug_hides_the_value() {
+        assert!(!format!("{:?}", key()).contains("secret"));
+    }
+}

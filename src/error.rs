@@ -1,0 +1,26 @@
+//! The failures users meet, each worded to say what went wrong and what to do.
+
+use crate::exit;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad flag, ID, input file or output path (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The API could not be used (exit 4).
+    #[error("{0}")]
+    Api(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Api(_) => exit::API,
+        }
+    }
+}
+
+pub fn usage(message: impl Into<String>) -> Error {
+    Error::Usage(message.into())
+}

@@ -1,0 +1,500 @@
+//! Runs to JUnit XML: one `<testcase>` per requested run ID, in the order the
+//! IDs were given, in a single `<testsuite>` (one suite keeps that order,
+//! which suites per scenario would scatter).
+//!
+//! A test's identity (`classname` + `name`) comes from its scenario, never
+//! from the run ID, so CI tools track a scenario's history across pipelines;
+//! a scenario seen twice in one report gets a stable ordinal (`#2`).
+//! The document is a pure function of the evaluation: no clock, no host name,
+//! so the same runs give byte-identical files.
+
+use crate::model::{Run, Status, duration_millis};
+use crate::policy::{Ending, Evaluation, Outcome, RunResult, Scored};
+use crate::xml::{push_attr, push_text};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// What goes into the report beyond the defaults.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Put each run's transcript in its `<system-out>`.
+    pub include_transcript: bool,
+}
+
+/// The stable identity of each result's test case, in order.
+pub fn case_names(results: &[RunResult<'_>]) -> Vec<(String, String)> {
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    results
+        .iter()
+        .map(|result| {
+            let (classname, name) = base_name(result);
+            let n = seen.entry((classname.clone(), name.clone())).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                (classname, name)
+            } else {
+                (classname, format!("{name} #{n}"))
+            }
+        })
+        .collect()
+}
+
+fn base_name(result: &RunResult<'_>) -> (String, String) {
+    let Some(run) = result.run else {
+        return ("vocera.missing".to_owned(), format!("run {}", result.id));
+    };
+    let name = run
+        .scenario_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    match (run.scenario_id, name) {
+        (Some(sid), Some(name)) => (format!("vocera.scenario_{sid}"), name.to_owned()),
+        (Some(sid), None) => (format!("vocera.scenario_{sid}"), format!("scenario {sid}")),
+        (None, Some(name)) => ("vocera.scenario".to_owned(), name.to_owned()),
+        (None, None) => ("vocera.run".to_owned(), format!("run {}", run.id)),
+    }
+}
+
+/// Renders the whole report.
+pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
+    let names = case_names(&eval.results);
+    let millis: Vec<u64> = eval
+        .results
+        .iter()
+        .map(|r| {
+            r.run
+                .and_then(|run| run.duration.as_deref())
+                .and_then(duration_millis)
+                .unwrap_or(0)
+        })
+        .collect();
+    let total_millis = millis.iter().fold(0u64, |a, m| a.saturating_add(*m));
+    let failures = eval
+        .results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
+        .count();
+    let errors = eval
+        .results
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.outcome,
+                Outcome::Errored | Outcome::Unfinished | Outcome::Missing
+            )
+        })
+        .count();
+    let tests = eval.results.len();
+    let time = seconds(total_millis);
+
+    let mut out = String::with_capacity(1024 + tests * 1024);
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"vocera-gate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">"
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"vocera-gate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">"
+    );
+    out.push_str("    <properties>\n");
+    property(&mut out, 6, "score", &eval.score.to_string());
+    property(&mut out, 6, "max_score", &eval.max_score.to_string());
+    out.push_str("    </properties>\n");
+    for ((result, (classname, name)), ms) in eval.results.iter().zip(&names).zip(&millis) {
+        case(&mut out, eval.ending, result, classname, name, *ms, options);
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+fn seconds(millis: u64) -> String {
+    format!("{}.{:03}", millis / 1000, millis % 1000)
+}
+
+fn property(out: &mut String, indent: usize, name: &str, value: &str) {
+    out.extend(std::iter::repeat_n(' ', indent));
+    out.push_str("<property name=\"");
+    push_attr(out, name);
+    out.push_str("\" value=\"");
+    push_attr(out, value);
+    out.push_str("\"/>\n");
+}
+
+fn case(
+    out: &mut String,
+    ending: Ending,
+    result: &RunResult<'_>,
+    classname: &str,
+    name: &str,
+    millis: u64,
+    options: Options,
+) {
+    out.push_str("    <testcase name=\"");
+    push_attr(out, name);
+    out.push_str("\" classname=\"");
+    push_attr(out, classname);
+    let _ = writeln!(out, "\" time=\"{}\">", seconds(millis));
+
+    out.push_str("      <properties>\n");
+    property(out, 8, "run_id", &result.id.to_string());
+    if let Some(run) = result.run {
+        if let Some(sid) = run.scenario_id {
+            property(out, 8, "scenario_id", &sid.to_string());
+        }
+        property(out, 8, "status", run.status.label());
+        let success = match run.success {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "unknown",
+        };
+        property(out, 8, "success", success);
+        if let Some(ts) = &run.timestamp {
+            property(out, 8, "timestamp", ts);
+        }
+        if let Some(url) = run.recording_url.as_deref().filter(|u| !u.is_empty()) {
+            property(out, 8, "recording_url", url);
+        }
+        for metric in &run.metrics {
+            if let Some(value) = &metric.value {
+                property(out, 8, &format!("metric.{}", metric.name), value);
+            }
+        }
+    }
+    out.push_str("      </properties>\n");
+
+    if let Some((tag, ty, message, body)) = problem(ending, result) {
+        let _ = write!(out, "      <{tag} message=\"");
+        push_attr(out, &message);
+        out.push_str("\" type=\"");
+        push_attr(out, &ty);
+        out.push_str("\">");
+        push_text(out, &body);
+        let _ = writeln!(out, "</{tag}>");
+    }
+
+    let system_out = system_out(result, options);
+    if !system_out.is_empty() {
+        out.push_str("      <system-out>");
+        push_text(out, &system_out);
+        out.push_str("</system-out>\n");
+    }
+    out.push_str("    </testcase>\n");
+}
+
+/// The `<failure>` or `<error>` of a result: tag, type, message, body.
+fn problem(
+    ending: Ending,
+    result: &RunResult<'_>,
+) -> Option<(&'static str, String, String, String)> {
+    let when = match ending {
+        Ending::Deadline => "when the deadline passed",
+        Ending::Cancelled => "when the gate was cancelled",
+        Ending::ApiFailed => "when the API stopped answering",
+    };
+    match (&result.outcome, result.run) {
+        (Outcome::Passed, _) => None,
+        (Outcome::Unfinished, None) => Some((
+            "error",
+            "unfinished".to_owned(),
+            format!("no answer for run {} {when}", result.id),
+            format!(
+                "Run {} was requested but no answer covered it {when}; its result is unknown.\n",
+                result.id
+            ),
+        )),
+        (Outcome::Missing, _) | (_, None) => Some((
+            "error",
+            "missing".to_owned(),
+            format!(
+                "run {} was requested but the API did not return it",
+                result.id
+            ),
+            format!(
+                "Run {} was requested but is not in the API's answer: check the ID, and that the API key belongs to the account that owns the run.\n",
+                result.id
+            ),
+        )),
+        (Outcome::Failed { unsuccessful }, Some(run)) => {
+            let (ty, message) = match result.top_category() {
+                Some(top) => (
+                    top.priority(),
+                    format!("[{}] {}", top.priority(), top.category.name),
+                ),
+                None => (
+                    "unsuccessful".to_owned(),
+                    "the run did not pass its evaluation (success is not true)".to_owned(),
+                ),
+            };
+            let mut body = describe(run);
+            if *unsuccessful {
+                body.push_str("The run did not pass its evaluation (success is not true).\n");
+            }
+            list_categories(&mut body, result, true);
+            Some(("failure", ty, message, body))
+        }
+        (Outcome::Errored, Some(run)) => {
+            let (ty, mut message) = match &run.status {
+                Status::Ended(s) => (s.clone(), format!("run ended with status {s}")),
+                Status::Unknown(s) => (
+                    "unknown-status".to_owned(),
+                    format!("run has an undocumented status {s:?}"),
+                ),
+                _ => ("no-status".to_owned(), "run has no status".to_owned()),
+            };
+            if let Some(e) = run
+                .error_message
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+            {
+                let _ = write!(message, ": {}", first_line(e));
+            }
+            let mut body = describe(run);
+            if let Some(e) = &run.error_message {
+                let _ = writeln!(body, "Error message: {e}");
+            }
+            list_categories(&mut body, result, true);
+            Some(("error", ty, message, body))
+        }
+        (Outcome::Unfinished, Some(run)) => {
+            let message = format!("run was still {} {when}", run.status.label());
+            let mut body = describe(run);
+            let _ = writeln!(
+                body,
+                "The run had not finished {when}; its result is unknown."
+            );
+            Some(("error", "unfinished".to_owned(), message, body))
+        }
+    }
+}
+
+fn describe(run: &Run) -> String {
+    let mut s = format!("Run {}", run.id);
+    if let Some(sid) = run.scenario_id {
+        let _ = write!(s, ", scenario {sid}");
+    }
+    if let Some(name) = &run.scenario_name {
+        let _ = write!(s, " ({name})");
+    }
+    let _ = writeln!(s, ": status {}", run.status.label());
+    s
+}
+
+fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
+    let listed: Vec<&Scored<'_>> = result
+        .categories
+        .iter()
+        .filter(|s| s.counts == counted)
+        .collect();
+    if listed.is_empty() {
+        return;
+    }
+    if counted {
+        let _ = writeln!(body, "Critical categories (score {}):", result.score());
+    } else {
+        body.push_str("Critical categories not scored (weight 0, marked wrong by a reviewer, or run unfinished):\n");
+    }
+    for s in listed {
+        let _ = write!(body, "- [{}, weight {}", s.priority(), s.weight);
+        if s.category.wrongly_marked {
+            body.push_str(", marked wrong by a reviewer");
+        }
+        let _ = writeln!(body, "] {}", s.category.name);
+        if !s.category.detail.is_empty() {
+            for line in s.category.detail.lines() {
+                let _ = writeln!(body, "    {line}");
+            }
+        }
+    }
+}
+
+fn system_out(result: &RunResult<'_>, options: Options) -> String {
+    let mut s = String::new();
+    list_categories(&mut s, result, false);
+    if options.include_transcript {
+        if let Some(t) = result
+            .run
+            .and_then(|r| r.transcript.as_deref())
+            .filter(|t| !t.is_empty())
+        {
+            if !s.is_empty() {
+                s.push('\n');
+            }
+            s.push_str("Transcript:\n");
+            s.push_str(t);
+            if !t.ends_with('\n') {
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+fn first_line(s: &str) -> &str {
+    s.trim().lines().next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tests::run;
+    use crate::policy::{Policy, Slot, evaluate};
+
+    fn render_runs(runs: &[Run], missing: &[u64], options: Options) -> String {
+        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
+        render(
+            &evaluate(&Policy::default(), &slots, Ending::Deadline),
+            options,
+        )
+    }
+
+    #[test]
+    fn counts_and_order_follow_the_requested_ids() {
+        let runs = [
+            run(3, "completed", Some(true), &[]),
+            run(1, "completed", Some(true), &["medium", "high"]),
+            run(2, "failed", None, &[]),
+            run(4, "pending", None, &[]),
+        ];
+        let xml = render_runs(&runs, &[9], Options::default());
+        assert!(
+            xml.contains(
+                "<testsuites name=\"vocera-gate\" tests=\"5\" failures=\"1\" errors=\"3\""
+            ),
+            "{xml}"
+        );
+        let order: Vec<usize> = [
+            "run_id\" value=\"3",
+            "run_id\" value=\"1",
+            "run_id\" value=\"2",
+            "run_id\" value=\"4",
+            "run_id\" value=\"9",
+        ]
+        .iter()
+        .map(|p| xml.find(p).unwrap_or_else(|| panic!("{p} in report")))
+        .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "cases in request order: {order:?}"
+        );
+    }
+
+    #[test]
+    fn failure_names_the_top_category_and_lists_all() {
+        let runs = [run(
+            1,
+            "completed",
+            Some(true),
+            &["medium", "high", "not_a_bug"],
+        )];
+        let xml = render_runs(&runs, &[], Options::default());
+        assert!(
+            xml.contains("<failure message=\"[high] high problem\" type=\"high\">"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("- [medium, weight 3] medium problem\n    how the medium problem showed"),
+            "{xml}"
+        );
+        let system_out = &xml[xml
+            .find("<system-out>")
+            .expect("weight-0 category in system-out")..];
+        assert!(
+            system_out.contains("[not_a_bug, weight 0] not_a_bug problem"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn errors_say_what_happened() {
+        let mut failed = run(2, "failed", Some(false), &[]);
+        failed.error_message = Some("agent hung up\nsecond line".into());
+        let runs = [
+            failed,
+            run(3, "pending", None, &[]),
+            run(4, "exploded", None, &[]),
+        ];
+        let xml = render_runs(&runs, &[5], Options::default());
+        assert!(
+            xml.contains("message=\"run ended with status failed: agent hung up\" type=\"failed\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "message=\"run was still pending when the deadline passed\" type=\"unfinished\""
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("type=\"unknown-status\""), "{xml}");
+        assert!(
+            xml.contains(
+                "message=\"run 5 was requested but the API did not return it\" type=\"missing\""
+            ),
+            "{xml}"
+        );
+        assert!(
+            !xml.contains("\"></error>"),
+            "every error has a body: {xml}"
+        );
+    }
+
+    #[test]
+    fn names_come_from_the_scenario_with_ordinals_for_repeats() {
+        let mut a = run(1, "completed", Some(true), &[]);
+        let mut b = run(2, "completed", Some(true), &[]);
+        let c = run(3, "completed", Some(true), &[]);
+        a.scenario_id = Some(67);
+        b.scenario_id = Some(67);
+        a.scenario_name = Some("Demo".into());
+        b.scenario_name = Some("Demo".into());
+        let runs = [a, b, c];
+        let xml = render_runs(&runs, &[], Options::default());
+        assert!(
+            xml.contains(
+                "<testcase name=\"Demo\" classname=\"vocera.scenario_67\" time=\"62.000\">"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testcase name=\"Demo #2\" classname=\"vocera.scenario_67\""),
+            "{xml}"
+        );
+        assert!(
+            !xml.contains("name=\"run 1\""),
+            "never named after the run ID"
+        );
+    }
+
+    #[test]
+    fn transcript_only_when_asked() {
+        let mut r = run(1, "completed", Some(true), &[]);
+        r.transcript = Some("Agent: hi\tthere\u{1b}[2J".into());
+        let runs = [r];
+        assert!(!render_runs(&runs, &[], Options::default()).contains("Agent: hi"));
+        let xml = render_runs(
+            &runs,
+            &[],
+            Options {
+                include_transcript: true,
+            },
+        );
+        assert!(
+            xml.contains("Transcript:\nAgent: hi\tthere\\x1b[2J\n"),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn same_input_same_bytes() {
+        let runs = [
+            run(1, "completed", Some(false), &["high"]),
+            run(2, "timeout", None, &[]),
+        ];
+        assert_eq!(
+            render_runs(&runs, &[3], Options::default()),
+            render_runs(&runs, &[3], Options::default())
+        );
+    }
+}

@@ -1,0 +1,28 @@
+use clap::Parser;
+use std::process::ExitCode;
+use vocera_gate::cli::Args;
+use vocera_gate::config::Config;
+use vocera_gate::{app, exit};
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let cekura_key = std::env::var("CEKURA_API_KEY").ok();
+    let config = match Config::from_args(args, &mut std::io::stdin(), cekura_key) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("vocera-gate: error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vocera-gate: error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::API);
+        }
+    };
+    ExitCode::from(runtime.block_on(app::run(config)))
+}

@@ -1,0 +1,477 @@
+//! The run objects the API returns, parsed the way the API README asks:
+//! every field may be missing or null, both API generations' shapes are
+//! accepted, unknown fields are ignored. What we cannot read as documented
+//! (an `id` that is not a positive integer, a field of the wrong type, an
+//! answer that is not an array) is an error, never a guess.
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// A run's lifecycle state, from its `status` field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Not finished yet: `running`, `in_progress`, `pending`, `evaluating`,
+    /// `in_queue`, `scaling_up`.
+    Waiting(String),
+    /// Finished normally.
+    Completed,
+    /// Finished without a result: `failed`, `timeout`, `cancelled`.
+    Ended(String),
+    /// A value nobody documented. Final, reported as an error, so the gate
+    /// never waits forever on it.
+    Unknown(String),
+    /// The field is missing or null. Final, reported as an error.
+    Absent,
+}
+
+impl Status {
+    /// Reads a `status` value; matching is exact, as the API sends lowercase.
+    pub fn parse(raw: Option<&str>) -> Status {
+        match raw {
+            None => Status::Absent,
+            Some(
+                s @ ("running" | "in_progress" | "pending" | "evaluating" | "in_queue"
+                | "scaling_up"),
+            ) => Status::Waiting(s.to_owned()),
+            Some("completed") => Status::Completed,
+            Some(s @ ("failed" | "timeout" | "cancelled")) => Status::Ended(s.to_owned()),
+            Some(other) => Status::Unknown(other.to_owned()),
+        }
+    }
+
+    pub fn is_waiting(&self) -> bool {
+        matches!(self, Status::Waiting(_))
+    }
+
+    /// The status as the API spelled it (`(none)` when absent).
+    pub fn label(&self) -> &str {
+        match self {
+            Status::Waiting(s) | Status::Ended(s) | Status::Unknown(s) => s,
+            Status::Completed => "completed",
+            Status::Absent => "(none)",
+        }
+    }
+}
+
+/// One evaluation metric, either generation's shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub name: String,
+    /// `score` (v1) or `passed` (v2), rendered as JSON text: `3024.03`, `false`.
+    pub value: Option<String>,
+}
+
+/// One problem the evaluator found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    /// What went wrong (`category`).
+    pub name: String,
+    /// How it showed in this run (`scenario`).
+    pub detail: String,
+    /// As sent; `None` when missing or null.
+    pub priority: Option<String>,
+    /// A reviewer overruled the evaluator: listed, never scored.
+    pub wrongly_marked: bool,
+}
+
+/// A run, reduced to what the gate reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    pub id: u64,
+    pub scenario_id: Option<i64>,
+    pub scenario_name: Option<String>,
+    pub success: Option<bool>,
+    pub status: Status,
+    pub metrics: Vec<Metric>,
+    pub categories: Vec<Category>,
+    pub transcript: Option<String>,
+    /// `duration` as sent (`"01:02"`), see [`duration_millis`].
+    pub duration: Option<String>,
+    pub recording_url: Option<String>,
+    pub timestamp: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// A parsed run together with its exact bytes from the answer, so a saved
+/// response holds what the API sent, not our reading of it.
+#[derive(Debug)]
+pub struct RawRun {
+    pub run: Run,
+    pub raw: Box<RawValue>,
+}
+
+/// Why an answer could not be read as the documented JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses a bulk-runs answer: a JSON array of run objects.
+pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
+    let trimmed = body.trim_start_matches('\u{feff}').trim_start();
+    match trimmed.as_bytes().first() {
+        Some(b'[') => {}
+        Some(b'{') => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found a JSON object".into(),
+            ));
+        }
+        Some(_) => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found something that is not JSON".into(),
+            ));
+        }
+        None => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found an empty answer".into(),
+            ));
+        }
+    }
+    let items: Vec<Box<RawValue>> =
+        serde_json::from_str(trimmed).map_err(|e| ParseError(format!("invalid JSON: {e}")))?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| {
+            let wire: WireRun = serde_json::from_str(raw.get())
+                .map_err(|e| ParseError(format!("run #{} (counting from 1): {e}", index + 1)))?;
+            let run = wire
+                .into_run()
+                .map_err(|e| ParseError(format!("run #{}: {e}", index + 1)))?;
+            Ok(RawRun { run, raw })
+        })
+        .collect()
+}
+
+/// Length of a call in milliseconds from `MM:SS`, `HH:MM:SS` or plain
+/// seconds (seconds may carry a fraction). Anything else is `None`; callers
+/// show 0.
+pub fn duration_millis(text: &str) -> Option<u64> {
+    let parts: Vec<&str> = text.trim().split(':').collect();
+    let (hours, minutes, seconds) = match parts.as_slice() {
+        [s] => ("0", "0", *s),
+        [m, s] => ("0", *m, *s),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    let whole = |t: &str| -> Option<u64> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok()
+    };
+    let (sec_whole, sec_frac) = seconds.split_once('.').unwrap_or((seconds, ""));
+    let millis_frac = if sec_frac.is_empty() {
+        0
+    } else {
+        let digits: String = sec_frac.chars().chain("000".chars()).take(3).collect();
+        whole(sec_frac)?;
+        whole(&digits)?
+    };
+    let total_seconds = whole(hours)?
+        .checked_mul(3600)?
+        .checked_add(whole(minutes)?.checked_mul(60)?)?
+        .checked_add(whole(sec_whole)?)?;
+    total_seconds.checked_mul(1000)?.checked_add(millis_frac)
+}
+
+// ---- the wire shapes ----------------------------------------------------
+
+#[derive(Deserialize)]
+struct WireRun {
+    id: WireId,
+    #[serde(default)]
+    scenario: Option<WireScenario>,
+    #[serde(default)]
+    scenario_name: Option<String>,
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default)]
+    evaluation: Option<WireEvaluation>,
+    #[serde(default)]
+    transcript: Option<String>,
+    #[serde(default)]
+    duration: Option<WireText>,
+    #[serde(default)]
+    voice_recording_url: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    timestamp: Option<String>,
+    #[serde(default)]
+    critical_categories: Option<Vec<WireCategory>>,
+    #[serde(default)]
+    error_message: Option<WireText>,
+}
+
+/// `id` must be a positive integer; a string or a fraction is an error.
+struct WireId(u64);
+
+impl<'de> Deserialize<'de> for WireId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id =
+            u64::deserialize(d).map_err(|_| de::Error::custom("`id` is not a positive integer"))?;
+        if id == 0 {
+            return Err(de::Error::custom("`id` is 0, run IDs are positive"));
+        }
+        Ok(WireId(id))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WireScenario {
+    Id(i64),
+    Object {
+        #[serde(default)]
+        id: Option<i64>,
+        #[serde(default)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct WireEvaluation {
+    #[serde(default)]
+    metrics: Option<Vec<WireMetric>>,
+}
+
+#[derive(Deserialize)]
+struct WireMetric {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    function_name: Option<String>,
+    #[serde(default)]
+    score: Option<serde_json::Value>,
+    #[serde(default)]
+    passed: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct WireCategory {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    scenario: Option<String>,
+    #[serde(default)]
+    priority: Option<String>,
+    #[serde(default)]
+    wrongly_marked: Option<bool>,
+}
+
+/// Text that some payloads send as a number (`duration: 62`) or a list of
+/// strings (v2 `explanation`); kept as text either way.
+struct WireText(String);
+
+impl<'de> Deserialize<'de> for WireText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => Ok(WireText(s)),
+            serde_json::Value::Number(n) => Ok(WireText(n.to_string())),
+            serde_json::Value::Array(items) => items
+                .into_iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => Ok(s),
+                    _ => Err(de::Error::custom("expected a list of strings")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| WireText(v.join("\n"))),
+            _ => Err(de::Error::custom("expected a string")),
+        }
+    }
+}
+
+impl WireRun {
+    fn into_run(self) -> Result<Run, String> {
+        let (scenario_id, object_name) = match self.scenario {
+            None => (None, None),
+            Some(WireScenario::Id(id)) => (Some(id), None),
+            Some(WireScenario::Object { id, name }) => (id, name),
+        };
+        let metrics = self
+            .evaluation
+            .and_then(|e| e.metrics)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| Metric {
+                name: m
+                    .name
+                    .or(m.function_name)
+                    .unwrap_or_else(|| "metric".to_owned()),
+                value: m
+                    .score
+                    .or(m.passed)
+                    .filter(|v| !v.is_null())
+                    .map(|v| match v {
+                        serde_json::Value::String(s) => s,
+                        other => other.to_string(),
+                    }),
+            })
+            .collect();
+        let categories = self
+            .critical_categories
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| Category {
+                name: c
+                    .category
+                    .unwrap_or_else(|| "(unnamed category)".to_owned()),
+                detail: c.scenario.unwrap_or_default(),
+                priority: c.priority,
+                wrongly_marked: c.wrongly_marked.unwrap_or(false),
+            })
+            .collect();
+        Ok(Run {
+            id: self.id.0,
+            scenario_id,
+            scenario_name: self.scenario_name.or(object_name),
+            success: self.success,
+            status: Status::parse(self.status.as_deref()),
+            metrics,
+            categories,
+            transcript: self.transcript,
+            duration: self.duration.map(|d| d.0),
+            recording_url: self.voice_recording_url,
+            timestamp: self.timestamp,
+            error_message: self.error_message.map(|e| e.0),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../examples/api-example.json");
+
+    #[test]
+    fn documented_example_parses() {
+        let runs = parse_runs(EXAMPLE).expect("the documented example parses");
+        assert_eq!(runs.len(), 1, "one run in the example");
+        let run = &runs[0].run;
+        assert_eq!(run.id, 181);
+        assert_eq!(run.scenario_id, Some(67));
+        assert_eq!(run.scenario_name.as_deref(), Some("Demo scenario"));
+        assert_eq!(run.success, Some(true));
+        assert_eq!(run.status, Status::Completed);
+        assert_eq!(run.categories.len(), 2, "two categories");
+        assert_eq!(run.categories[0].priority.as_deref(), Some("high"));
+        assert_eq!(
+            run.metrics[0].value.as_deref(),
+            Some("3024.03"),
+            "score kept as sent"
+        );
+        assert!(runs[0].raw.get().starts_with('{'), "raw bytes kept");
+    }
+
+    #[test]
+    fn every_field_but_id_may_be_missing_or_null() {
+        let runs = parse_runs(
+            r#"[{"id": 5}, {"id": 6, "scenario": null, "evaluation": null, "critical_categories": null,
+                "status": null, "success": null, "duration": null, "evaluation": {"metrics": null}}]"#,
+        );
+        // A duplicate key is a JSON error in serde; check the plain case separately.
+        assert!(
+            runs.is_err(),
+            "duplicate `evaluation` key is rejected by serde"
+        );
+        let runs = parse_runs(
+            r#"[{"id": 5}, {"id": 6, "scenario": null, "evaluation": null, "critical_categories": null,
+                "status": null, "success": null, "duration": null, "error_message": null}]"#,
+        )
+        .expect("nulls are accepted");
+        assert_eq!(runs[0].run.status, Status::Absent);
+        assert_eq!(runs[1].run.success, None);
+        assert!(runs[1].run.categories.is_empty());
+    }
+
+    #[test]
+    fn second_generation_shapes_parse() {
+        let runs = parse_runs(
+            r#"[{"id": 7, "scenario": {"id": 13, "name": "Refund", "extra": 1}, "status": "timeout",
+                "evaluation": {"metrics": [{"name": "Goal", "eval_type": "binary", "passed": false,
+                "explanation": ["a", "b"]}]}, "error_message": "no answer",
+                "critical_categories": [{"category": "c", "priority": "critical", "wrongly_marked": true}]}]"#,
+        )
+        .expect("v2 shapes parse");
+        let run = &runs[0].run;
+        assert_eq!(run.scenario_id, Some(13));
+        assert_eq!(run.scenario_name.as_deref(), Some("Refund"));
+        assert_eq!(run.status, Status::Ended("timeout".into()));
+        assert_eq!(run.metrics[0].value.as_deref(), Some("false"));
+        assert_eq!(run.error_message.as_deref(), Some("no answer"));
+        assert!(run.categories[0].wrongly_marked);
+    }
+
+    #[test]
+    fn undocumented_answers_are_errors() {
+        for (body, says) in [
+            (r#"{"detail": "x"}"#, "JSON object"),
+            ("<html>502</html>", "not JSON"),
+            ("", "empty"),
+            ("[{\"id\": 1}", "invalid JSON"),
+            (r#"[{"id": "181"}]"#, "positive integer"),
+            (r#"[{"id": 0}]"#, "positive"),
+            (r#"[{"id": 1, "success": "yes"}]"#, "run #1"),
+        ] {
+            let err = parse_runs(body).expect_err(body);
+            assert!(
+                err.0.contains(says),
+                "{body:?} gave {err:?}, expected it to mention {says:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_are_classified() {
+        for s in [
+            "running",
+            "in_progress",
+            "pending",
+            "evaluating",
+            "in_queue",
+            "scaling_up",
+        ] {
+            assert!(Status::parse(Some(s)).is_waiting(), "{s} waits");
+        }
+        for s in [
+            "completed",
+            "failed",
+            "timeout",
+            "cancelled",
+            "exploded",
+            "RUNNING",
+        ] {
+            assert!(!Status::parse(Some(s)).is_waiting(), "{s} is final");
+        }
+        assert_eq!(
+            Status::parse(Some("exploded")),
+            Status::Unknown("exploded".into())
+        );
+    }
+
+    #[test]
+    fn durations_parse_or_give_none() {
+        assert_eq!(duration_millis("01:02"), Some(62_000));
+        assert_eq!(duration_millis("1:02:03"), Some(3_723_000));
+        assert_eq!(duration_millis("00:01.5"), Some(1_500));
+        assert_eq!(duration_millis("62"), Some(62_000), "plain seconds");
+        assert_eq!(duration_millis("a:b"), None);
+        assert_eq!(duration_millis("-1:00"), None);
+        assert_eq!(
+            duration_millis("99999999999999999999:00"),
+            None,
+            "overflow is None"
+        );
+        assert_eq!(duration_millis(""), None);
+    }
+}

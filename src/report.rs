@@ -1,0 +1,211 @@
+//! What people read: the progress line while waiting and the verdict at the
+//! end. Plain functions from figures to text; printing is the caller's.
+
+use crate::junit::case_names;
+use crate::policy::{Evaluation, Outcome, Verdict};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// `3/10 finished, 5 in_progress, 2 pending; next check in 8s`.
+pub fn progress_line(
+    finished: usize,
+    total: usize,
+    waiting: &BTreeMap<&str, usize>,
+    next: Duration,
+    trouble: Option<&str>,
+) -> String {
+    let mut s = format!("{finished}/{total} finished");
+    for (status, n) in waiting {
+        let _ = write!(s, ", {n} {status}");
+    }
+    let _ = write!(s, "; next check in {}", human(next));
+    if let Some(t) = trouble {
+        let _ = write!(s, " (last request: {t})");
+    }
+    s
+}
+
+/// `8s`, `1.5s`, `250ms`, `2m30s`.
+pub fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        if ms % 1000 == 0 {
+            format!("{}s", ms / 1000)
+        } else {
+            format!("{:.1}s", ms as f64 / 1000.0)
+        }
+    } else {
+        let secs = ms / 1000;
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    }
+}
+
+/// The one-line headline: `vocera-gate: FAILED (score 13 > 0; ...)`.
+pub fn headline(eval: &Evaluation<'_>) -> String {
+    let word = match eval.verdict {
+        Verdict::Passed => "PASSED",
+        Verdict::Failed => "FAILED",
+        Verdict::Unfinished => "UNFINISHED",
+    };
+    let c = &eval.counts;
+    format!(
+        "vocera-gate: {word}: score {} (max {}), {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished",
+        eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
+    )
+}
+
+/// The full verdict for stdout.
+pub fn verdict(eval: &Evaluation<'_>) -> String {
+    let mut s = headline(eval);
+    s.push('\n');
+    if !eval.by_priority.is_empty() {
+        let parts: Vec<String> = eval
+            .by_priority
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} {} x {} = {}",
+                    t.priority, t.categories, t.weight, t.points
+                )
+            })
+            .collect();
+        let _ = writeln!(s, "  score by priority: {}", parts.join(", "));
+    }
+    if !eval.broken.is_empty() {
+        s.push_str("  the gate failed because:\n");
+        for rule in &eval.broken {
+            let _ = writeln!(s, "    - {rule}");
+        }
+    }
+    if eval.verdict == Verdict::Unfinished {
+        let _ = writeln!(
+            s,
+            "  {} run(s) had not finished; raise --timeout, or replay the saved response later",
+            eval.counts.unfinished
+        );
+    }
+    let names = case_names(&eval.results);
+    let mut first = true;
+    for (result, (_, name)) in eval.results.iter().zip(&names) {
+        let detail = match &result.outcome {
+            Outcome::Passed => continue,
+            Outcome::Failed { unsuccessful } => match result.top_category() {
+                Some(top) => format!("[{}] {}", top.priority(), one_line(&top.category.name, 100)),
+                None if *unsuccessful => "did not pass its evaluation".to_owned(),
+                None => "failed".to_owned(),
+            },
+            Outcome::Errored => match result.run {
+                Some(run) => {
+                    let mut d = format!("ended {}", run.status.label());
+                    if let Some(e) = run
+                        .error_message
+                        .as_deref()
+                        .filter(|e| !e.trim().is_empty())
+                    {
+                        let _ = write!(d, ": {}", one_line(e, 100));
+                    }
+                    d
+                }
+                None => "errored".to_owned(),
+            },
+            Outcome::Unfinished => match result.run {
+                Some(run) => format!("unfinished ({})", run.status.label()),
+                None => "unfinished (no answer yet)".to_owned(),
+            },
+            Outcome::Missing => "not returned by the API".to_owned(),
+        };
+        if first {
+            s.push_str("  runs that did not pass:\n");
+            first = false;
+        }
+        let _ = writeln!(
+            s,
+            "    - {} (run {}): {detail}",
+            one_line(name, 80),
+            result.id
+        );
+    }
+    s
+}
+
+/// Text squeezed onto one line of at most `max` characters, controls shown
+/// as spaces, so a hostile category cannot forge lines in a CI log.
+pub fn one_line(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if out.chars().count() > max {
+        out = out.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::tests::run;
+    use crate::policy::{Ending, Policy, Slot, evaluate};
+
+    #[test]
+    fn progress_line_reads_well() {
+        let mut waiting = BTreeMap::new();
+        waiting.insert("in_progress", 5);
+        waiting.insert("pending", 2);
+        assert_eq!(
+            progress_line(3, 10, &waiting, Duration::from_secs(8), None),
+            "3/10 finished, 5 in_progress, 2 pending; next check in 8s"
+        );
+        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(human(Duration::from_secs(150)), "2m30s");
+        assert_eq!(human(Duration::from_millis(200)), "200ms");
+    }
+
+    #[test]
+    fn verdict_names_rules_and_failing_runs() {
+        let runs = [
+            run(1, "completed", Some(true), &["high", "medium"]),
+            run(2, "completed", Some(true), &[]),
+            run(3, "timeout", None, &[]),
+        ];
+        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        slots.push((4, Slot::Missing));
+        let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
+        let text = verdict(&eval);
+        assert!(text.starts_with("vocera-gate: FAILED: score 13 (max 0), 4 runs: 1 passed, 1 failed, 1 errored, 1 missing"), "{text}");
+        assert!(
+            text.contains("score by priority: high 1 x 10 = 10, medium 1 x 3 = 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("weighted score 13 is above --max-score 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Scenario 1 (run 1): [high] high problem"),
+            "{text}"
+        );
+        assert!(text.contains("Scenario 3 (run 3): ended timeout"), "{text}");
+        assert!(
+            text.contains("run 4 (run 4): not returned by the API"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("run 2)"),
+            "passing runs are not listed: {text}"
+        );
+    }
+
+    #[test]
+    fn one_line_flattens_and_truncates() {
+        assert_eq!(one_line("a\nb\r\n\tc\u{1b}d", 50), "a b c d");
+        assert_eq!(one_line("abcdef", 4), "abc…");
+    }
+}
