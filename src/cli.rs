@@ -14,7 +14,15 @@ Examples:
 /// Wait for Vocera (Cekura) test runs to finish, write a JUnit report, and
 /// exit nonzero when the runs fail the threshold policy.
 #[derive(Debug, Parser)]
-#[command(name = "vocera-gate", version, about, max_term_width = 100)]
+// A later flag overrides an earlier one (so wrappers can pass defaults and
+// users their own); repeatable flags such as --weight still add up.
+#[command(
+    name = "vocera-gate",
+    version,
+    about,
+    max_term_width = 100,
+    args_override_self = true
+)]
 #[command(after_help = format!("{EXAMPLES}\n{}", crate::exit::HELP))]
 pub struct Args {
     /// Run IDs, separated by commas and/or whitespace ("181,180", "181 180").

@@ -170,6 +170,9 @@ fn case(
         out.push_str("\" type=\"");
         push_attr(out, &ty);
         out.push_str("\">");
+        // GitLab shows only the body, so it starts with the message.
+        push_text(out, &message);
+        out.push('\n');
         push_text(out, &body);
         let _ = writeln!(out, "</{tag}>");
     }
@@ -302,7 +305,9 @@ fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
         }
         let _ = writeln!(body, "] {}", s.category.name);
         if !s.category.detail.is_empty() {
-            for line in s.category.detail.lines() {
+            // split, not lines(): lines() would drop a carriage return.
+            let detail = &s.category.detail;
+            for line in detail.strip_suffix('\n').unwrap_or(detail).split('\n') {
                 let _ = writeln!(body, "    {line}");
             }
         }

@@ -1,0 +1,218 @@
+//! The binary as a process: usage errors, replay of the bundled example, help.
+
+mod common;
+
+use common::*;
+use std::io::Write;
+use std::process::Stdio;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json");
+
+#[tokio::test]
+async fn bundled_example_replays_without_key_or_network_and_fails_the_gate() {
+    let (out, _dir) = gate(&["--from-file", EXAMPLE]).await;
+    assert_eq!(out.code, 1, "the example fails on purpose: {out:?}");
+    assert!(
+        out.stdout
+            .starts_with("vocera-gate: FAILED: score 25 (max 0), 8 runs"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(junit_counts(&out.junit()), (8, 4, 2));
+}
+
+#[tokio::test]
+async fn bundled_example_report_matches_the_golden_file() {
+    let (out, _dir) = gate(&["--from-file", EXAMPLE, "--include-transcript"]).await;
+    let golden = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/example-junit.xml"
+    );
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(golden, out.junit()).expect("write golden");
+    }
+    let expected = std::fs::read_to_string(golden)
+        .expect("golden file (UPDATE_GOLDEN=1 cargo test to create)");
+    assert_eq!(
+        out.junit(),
+        expected,
+        "report differs from tests/fixtures/example-junit.xml"
+    );
+}
+
+#[tokio::test]
+async fn usage_errors_exit_2_with_a_one_line_message() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["18x"], "\"18x\" is not a positive integer"),
+        (&["--api-key", "k"], "no run IDs given"),
+        (&["181"], "no API key"),
+        (
+            &["--api-key", "k", "--timeout", "5", "1"],
+            "--timeout \"5\" is not a duration",
+        ),
+        (
+            &[
+                "--api-key",
+                "k",
+                "--poll-interval",
+                "10s",
+                "--max-poll-interval",
+                "5s",
+                "1",
+            ],
+            "shorter than --poll-interval",
+        ),
+        (&["--api-key", "k", "--weight", "high", "1"], "PRIORITY=N"),
+        (
+            &["--api-key", "k", "--junit", "no/such/dir/r.xml", "1"],
+            "cannot write in no/such/dir",
+        ),
+        (
+            &["--from-file", "absent.json"],
+            "cannot read --from-file absent.json",
+        ),
+        (
+            &["--api-key", "k", "--base-url", "http://example.com", "1"],
+            "unencrypted",
+        ),
+        (
+            &["--api-key", "k", "--api", "nope", "1"],
+            "invalid value 'nope'",
+        ),
+    ];
+    for (args, says) in cases {
+        let (out, _dir) = gate(args).await;
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(
+            out.stderr.contains(says),
+            "{args:?} should say {says:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+        assert!(
+            out.file("vocera-junit.xml").is_none(),
+            "{args:?}: no report"
+        );
+        if !args.contains(&"--api") {
+            assert_eq!(
+                out.stderr.trim().lines().count(),
+                1,
+                "one line: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn invalid_saved_responses_exit_2_naming_the_problem() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (content, says) in [
+        ("{\"runs\": []}", "found a JSON object"),
+        ("[{\"id\": \"181\"}]", "not a positive integer"),
+        ("[{\"id\": 1,", "invalid JSON"),
+        ("[]", "holds no runs"),
+    ] {
+        std::fs::write(dir.path().join("bad.json"), content).expect("write");
+        let out = gate_in(dir.path(), &["--from-file", "bad.json"], &[]).await;
+        assert_eq!(out.code, 2, "{content}: {out:?}");
+        assert!(
+            out.stderr.contains(says),
+            "{content} should say {says:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn unwritable_output_fails_before_any_request() {
+    let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::create_dir(dir.path().join("report.xml"))
+        .expect("a directory where the file should go");
+    let mut args = live_args(&server);
+    args.extend(["--junit".into(), "report.xml".into(), "1".into()]);
+    let out = gate_in(dir.path(), &strs(&args), &[]).await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("is a directory"), "{}", out.stderr);
+    assert!(requests(&server).await.is_empty(), "no request was made");
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_host_is_refused_before_connecting() {
+    // 192.0.2.1 is TEST-NET-1: nothing answers there; refusal must come first.
+    let (out, _dir) = gate(&[
+        "--api-key",
+        "k",
+        "--base-url",
+        "http://192.0.2.1:9",
+        "--timeout",
+        "30s",
+        "1",
+    ])
+    .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("use https://"), "{}", out.stderr);
+}
+
+#[tokio::test]
+async fn ids_come_from_arguments_files_and_stdin_deduplicated() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ids.txt"), "186\n181, 999\n").expect("write");
+    let out = gate_in(
+        dir.path(),
+        &[
+            "--from-file",
+            EXAMPLE,
+            "182 181",
+            "--run-ids-file",
+            "ids.txt",
+        ],
+        &[],
+    )
+    .await;
+    let junit = out.junit();
+    let ids: Vec<&str> = junit
+        .match_indices("run_id\" value=\"")
+        .map(|(i, m)| &junit[i + m.len()..i + m.len() + 3])
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["182", "181", "186", "999"],
+        "order kept, 181 once"
+    );
+    assert_eq!(out.code, 1, "999 is missing: {out:?}");
+
+    let mut cmd = gate_command(dir.path());
+    cmd.args(["--from-file", EXAMPLE, "--run-ids-file", "-", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"181\n")
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0), "run 181 alone passes");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.lines().count(), 1, "quiet prints one line: {stdout}");
+}
+
+#[tokio::test]
+async fn help_lists_groups_and_exit_codes() {
+    let (out, _dir) = gate(&["--help"]).await;
+    assert_eq!(out.code, 0);
+    for part in [
+        "Input:",
+        "API:",
+        "Waiting:",
+        "Policy:",
+        "Output:",
+        "Exit codes:",
+        "143",
+    ] {
+        assert!(out.stdout.contains(part), "help mentions {part:?}");
+    }
+}

@@ -1,0 +1,216 @@
+//! Helpers for the end-to-end tests: a real HTTP server on 127.0.0.1
+//! (wiremock) that plays the runs API, and the binary run as a process.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tempfile::TempDir;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// A key that must never show up anywhere but in the request header.
+pub const KEY: &str = "vk_test_S3CRET-9f8e7d6c5b4a";
+pub const V1_PATH: &str = "/test_framework/v1/runs-external/bulk/";
+pub const V2_PATH: &str = "/test_framework/v2/runs/bulk/";
+
+/// A run object in the documented shape.
+pub fn run(id: u64, status: &str, success: bool, priorities: &[&str]) -> Value {
+    json!({
+        "id": id,
+        "scenario": id + 1000,
+        "scenario_name": format!("Scenario {id}"),
+        "success": success,
+        "evaluation": {"metrics": [{"id": 33, "name": "Latency", "type": "numeric", "score": 812.5, "explanation": "", "function_name": "get_latency"}]},
+        "transcript": "Testing Agent: Hello.\nMain Agent: Hi.",
+        "transcript_object": [],
+        "duration": "01:02",
+        "voice_recording_url": null,
+        "email_id": null,
+        "status": status,
+        "metadata": null,
+        "timestamp": "2025-01-08T12:06:15.042852Z",
+        "critical_categories": priorities.iter().map(|p| json!({
+            "category": format!("{p} problem"),
+            "scenario_id": id + 1000,
+            "scenario": format!("how the {p} problem showed"),
+            "priority": p,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The `run_ids` a request asked for.
+pub fn requested_ids(request: &Request) -> Vec<u64> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == "run_ids")
+        .map(|(_, v)| v.split(',').filter_map(|t| t.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
+/// The runs in `all` whose IDs the request asked for, as a 200 answer.
+pub fn answer(request: &Request, all: &[Value]) -> ResponseTemplate {
+    let ids = requested_ids(request);
+    let runs: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["id"].as_u64().is_some_and(|id| ids.contains(&id)))
+        .collect();
+    ResponseTemplate::new(200).set_body_json(runs)
+}
+
+/// Starts a server whose bulk endpoint answers with `script(call_number, request)`
+/// (calls counted from 0).
+pub async fn serve<F>(script: F) -> MockServer
+where
+    F: Fn(usize, &Request) -> ResponseTemplate + Send + Sync + 'static,
+{
+    let server = MockServer::start().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("GET"))
+        .and(path(V1_PATH))
+        .respond_with(move |request: &Request| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            script(n, request)
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A server that always answers with these runs.
+pub async fn serve_runs(runs: Vec<Value>) -> MockServer {
+    serve(move |_, request| answer(request, &runs)).await
+}
+
+pub async fn requests(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap_or_default()
+}
+
+/// What a finished gate process left behind.
+#[derive(Debug)]
+pub struct Finished {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: PathBuf,
+}
+
+impl Finished {
+    pub fn junit(&self) -> String {
+        self.file("vocera-junit.xml")
+            .unwrap_or_else(|| panic!("no JUnit file; stderr: {}", self.stderr))
+    }
+
+    pub fn file(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.join(name)).ok()
+    }
+}
+
+/// The binary with a clean environment (no key, no CI variables of the
+/// machine running the tests), working in `dir`.
+pub fn gate_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vocera-gate"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("VOCERA_")
+            || k.starts_with("CEKURA_")
+            || k.starts_with("GITHUB_")
+            || k.ends_with("_PROXY")
+            || k.ends_with("_proxy")
+        {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs the gate in a fresh folder, off the async runtime's threads.
+pub async fn gate(args: &[&str]) -> (Finished, TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let finished = gate_in(dir.path(), args, &[]).await;
+    (finished, dir)
+}
+
+pub async fn gate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
+    let mut cmd = gate_command(dir);
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let dir = dir.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let out = cmd.output().expect("the binary runs");
+        Finished {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dir,
+        }
+    })
+    .await
+    .expect("join")
+}
+
+/// Arguments that point the gate at `server` with the test key and fast polling.
+pub fn live_args(server: &MockServer) -> Vec<String> {
+    vec![
+        "--base-url".into(),
+        server.uri(),
+        "--api-key".into(),
+        KEY.into(),
+        "--poll-interval".into(),
+        "50ms".into(),
+        "--max-poll-interval".into(),
+        "200ms".into(),
+        "--timeout".into(),
+        "20s".into(),
+    ]
+}
+
+pub fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// Parses the report with a strict XML parser and returns (tests, failures, errors)
+/// as counted from the elements, checking the attributes agree.
+pub fn junit_counts(xml: &str) -> (usize, usize, usize) {
+    let doc = roxmltree::Document::parse(xml)
+        .unwrap_or_else(|e| panic!("report is not valid XML: {e}\n{xml}"));
+    let cases: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    let failures = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .count();
+    let errors = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("error")))
+        .count();
+    for tag in ["testsuites", "testsuite"] {
+        let node = doc
+            .descendants()
+            .find(|n| n.has_tag_name(tag))
+            .unwrap_or_else(|| panic!("<{tag}> present"));
+        assert_eq!(
+            node.attribute("tests"),
+            Some(cases.len().to_string().as_str()),
+            "{tag} tests"
+        );
+        assert_eq!(
+            node.attribute("failures"),
+            Some(failures.to_string().as_str()),
+            "{tag} failures"
+        );
+        assert_eq!(
+            node.attribute("errors"),
+            Some(errors.to_string().as_str()),
+            "{tag} errors"
+        );
+    }
+    (cases.len(), failures, errors)
+}

@@ -1,0 +1,442 @@
+//! The gate end to end against a real HTTP server on 127.0.0.1.
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+use wiremock::ResponseTemplate;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_runs_passing_exits_0_and_sends_the_key_header() {
+    let server = serve_runs(vec![
+        run(181, "completed", true, &[]),
+        run(180, "completed", true, &["not_a_bug"]),
+    ])
+    .await;
+    let mut args = live_args(&server);
+    args.push("181,180".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "passes: {out:?}");
+    assert!(
+        out.stdout.starts_with("vocera-gate: PASSED"),
+        "verdict on stdout: {}",
+        out.stdout
+    );
+    assert_eq!(junit_counts(&out.junit()), (2, 0, 0));
+    let reqs = requests(&server).await;
+    assert_eq!(reqs.len(), 1, "one poll is enough");
+    assert_eq!(
+        reqs[0]
+            .headers
+            .get("X-VOCERA-API-KEY")
+            .and_then(|v| v.to_str().ok()),
+        Some(KEY),
+        "key header"
+    );
+    assert_eq!(
+        requested_ids(&reqs[0]),
+        vec![181, 180],
+        "IDs in the given order"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_progressing_over_several_polls_are_waited_for_and_only_unfinished_ones_asked_again() {
+    // Call 0: 1 done, 2 pending, 3 pending. Call 1: 2 in_progress. Call 2+: all done.
+    let server = serve(|n, request| {
+        let state = |id: u64| match (id, n) {
+            (1, _) => run(1, "completed", true, &[]),
+            (2, 0) | (3, 0) => run(id, "pending", false, &[]),
+            (2, 1) => run(2, "in_progress", false, &[]),
+            (3, 1) => run(3, "running", false, &[]),
+            (id, _) => run(id, "completed", true, &[]),
+        };
+        answer(request, &[state(1), state(2), state(3)])
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push("1 2 3".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "all finish and pass: {out:?}");
+    let reqs = requests(&server).await;
+    assert_eq!(reqs.len(), 3, "three polls");
+    assert_eq!(requested_ids(&reqs[0]), vec![1, 2, 3]);
+    assert_eq!(
+        requested_ids(&reqs[1]),
+        vec![2, 3],
+        "finished run 1 is not asked again"
+    );
+    assert!(
+        out.stderr
+            .contains("1/3 finished, 2 pending; next check in"),
+        "progress line: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("1 in_progress, 1 running"),
+        "statuses counted: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deadline_with_a_run_that_never_finishes_exits_3_and_writes_the_report() {
+    let server = serve_runs(vec![
+        run(1, "completed", true, &[]),
+        run(2, "in_progress", false, &[]),
+    ])
+    .await;
+    let mut args = live_args(&server);
+    args.extend(["--timeout".into(), "600ms".into(), "1,2".into()]);
+    let started = Instant::now();
+    let (out, _dir) = gate(&strs(&args)).await;
+    let took = started.elapsed();
+    assert_eq!(out.code, 3, "unfinished at the deadline: {out:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "stops near the deadline, took {took:?}"
+    );
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (2, 0, 1));
+    assert!(
+        junit.contains("run was still in_progress when the deadline passed"),
+        "{junit}"
+    );
+    assert!(out.stdout.contains("UNFINISHED"), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unfinished_runs_with_finished_failures_exit_1() {
+    let server = serve_runs(vec![
+        run(1, "completed", false, &[]),
+        run(2, "pending", false, &[]),
+    ])
+    .await;
+    let mut args = live_args(&server);
+    args.extend(["--timeout".into(), "300ms".into(), "1,2".into()]);
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(
+        out.code, 1,
+        "the finished run already fails the gate: {out:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rate_limit_with_retry_after_is_honoured() {
+    let server = serve(|n, request| {
+        if n == 0 {
+            ResponseTemplate::new(429).insert_header("Retry-After", "1")
+        } else {
+            answer(request, &[run(1, "completed", true, &[])])
+        }
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let started = Instant::now();
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited the Retry-After second"
+    );
+    assert_eq!(requests(&server).await.len(), 2, "one retry");
+    assert!(
+        out.stderr.contains("rate-limiting"),
+        "says why it waits: {}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_errors_then_success_recovers() {
+    let server = serve(|n, request| match n {
+        0 => ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"),
+        1 => ResponseTemplate::new(503),
+        _ => answer(request, &[run(1, "completed", true, &[])]),
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(requests(&server).await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_key_exits_4_after_exactly_one_request() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(401).set_body_string("{\"detail\":\"Invalid API key\"}")
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push("1,2".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert_eq!(requests(&server).await.len(), 1, "no retry on 401");
+    assert!(
+        out.stderr.contains("refused the key") && out.stderr.contains("VOCERA_API_KEY"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.file("vocera-junit.xml").is_none(),
+        "nothing known, no report"
+    );
+    assert!(
+        !out.stderr.contains(KEY) && !out.stdout.contains(KEY),
+        "key not echoed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_client_errors_exit_4_with_the_status() {
+    let server = serve(|_, _| ResponseTemplate::new(404)).await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("404"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_id_is_an_error_case_and_fails_the_gate() {
+    let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let mut args = live_args(&server);
+    args.push("1,99".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (2, 0, 1));
+    assert!(
+        junit.contains("run 99 was requested but the API did not return it"),
+        "{junit}"
+    );
+    assert!(
+        out.stdout
+            .contains("1 requested run(s) were not returned by the API"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "a missing run is not polled again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_a_saved_response_gives_the_same_bytes_and_exit_code() {
+    let server = serve(|n, request| {
+        let two = if n == 0 {
+            run(2, "pending", false, &[])
+        } else {
+            run(2, "completed", false, &["medium"])
+        };
+        answer(
+            request,
+            &[
+                run(1, "completed", true, &["high", "low"]),
+                two,
+                run(3, "timeout", false, &[]),
+            ],
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut args = live_args(&server);
+    args.extend([
+        "--save-response".into(),
+        "saved.json".into(),
+        "--junit".into(),
+        "live.xml".into(),
+        "3,1,2,4".into(),
+    ]);
+    let live = gate_in(dir.path(), &strs(&args), &[]).await;
+    assert_eq!(live.code, 1, "{live:?}");
+    let replay = gate_in(
+        dir.path(),
+        &[
+            "--from-file",
+            "saved.json",
+            "--junit",
+            "replay.xml",
+            "3,1,2,4",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(replay.code, live.code, "same exit code: {replay:?}");
+    let (a, b) = (
+        live.file("live.xml").expect("live report"),
+        replay.file("replay.xml").expect("replay report"),
+    );
+    assert_eq!(a, b, "byte-identical reports");
+    assert_eq!(
+        replay.stdout.replace("replay.xml", "live.xml"),
+        live.stdout,
+        "same verdict text"
+    );
+    // Without IDs the replay uses the file's runs, in request order (4 was missing, so not in the file).
+    let again = gate_in(
+        dir.path(),
+        &["--from-file", "saved.json", "--junit", "again.xml"],
+        &[],
+    )
+    .await;
+    assert_eq!(
+        junit_counts(&again.file("again.xml").expect("report")),
+        (3, 2, 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn weighted_score_on_both_sides_of_max_score() {
+    // high + medium + low = 14 with the defaults; medium weighted 5 gives 16.
+    let server = serve_runs(vec![
+        run(1, "completed", true, &["high", "medium"]),
+        run(2, "completed", true, &["low"]),
+    ])
+    .await;
+    for (max, weights, code) in [
+        ("14", None, 0),
+        ("13", None, 1),
+        ("16", Some("Medium=5"), 0),
+        ("15", Some("medium=5"), 1),
+    ] {
+        let mut args = live_args(&server);
+        args.extend(["--max-score".into(), max.into(), "1,2".into()]);
+        if let Some(w) = weights {
+            args.extend(["--weight".into(), w.into()]);
+        }
+        let (out, _dir) = gate(&strs(&args)).await;
+        assert_eq!(
+            out.code, code,
+            "--max-score {max} {weights:?}: {}",
+            out.stdout
+        );
+        assert_eq!(
+            junit_counts(&out.junit()).1,
+            2,
+            "both runs are JUnit failures either way"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_only_exits_0_where_the_gate_failed() {
+    let server = serve_runs(vec![run(1, "completed", false, &["high"])]).await;
+    let mut args = live_args(&server);
+    args.extend(["--report-only".into(), "1".into()]);
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("FAILED"),
+        "the verdict still says failed: {}",
+        out.stdout
+    );
+    assert_eq!(junit_counts(&out.junit()), (1, 1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_text_gives_valid_xml_that_keeps_the_text() {
+    let mut hostile = run(1, "completed", false, &["high"]);
+    hostile["scenario_name"] = "<script>&amp;\"quoted\"\u{0}\u{1b}[31m".into();
+    hostile["critical_categories"][0]["category"] =
+        "tab\there ESC\u{1b}[2Jafter \u{fffe}\u{ffff} ]]> end".into();
+    hostile["critical_categories"][0]["scenario"] = "line1\r\nline2\u{7}\u{9b}".into();
+    hostile["transcript"] = "A: hi\u{0}\u{8}\u{b}\u{c}\u{1f} 😀 \u{10ffff}".into();
+    let server = serve_runs(vec![hostile]).await;
+    let mut args = live_args(&server);
+    args.extend(["--include-transcript".into(), "1".into()]);
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (1, 1, 0));
+    let doc = roxmltree::Document::parse(&junit).expect("strict parse");
+    let failure = doc
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .expect("failure");
+    let body = failure.text().expect("body");
+    assert!(
+        body.contains("tab\there ESC\\x1b[2Jafter \\u{fffe}\\u{ffff} ]]> end"),
+        "text kept: {body:?}"
+    );
+    assert!(
+        body.contains("line1\r\n    line2\\x07\\u{9b}"),
+        "CR kept: {body:?}"
+    );
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase"))
+        .expect("case");
+    assert_eq!(
+        case.attribute("name"),
+        Some("<script>&amp;\"quoted\"\\x00\\x1b[31m"),
+        "name round-trips"
+    );
+    assert!(
+        !out.stdout.contains('\u{1b}'),
+        "no raw ESC reaches the terminal: {:?}",
+        out.stdout
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_appears_in_no_output_report_or_saved_file() {
+    let server = serve_runs(vec![
+        run(1, "completed", false, &["high"]),
+        run(2, "failed", false, &[]),
+    ])
+    .await;
+    let mut args = live_args(&server);
+    args.extend([
+        "-v".into(),
+        "--save-response".into(),
+        "saved.json".into(),
+        "1,2,3".into(),
+    ]);
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    for (what, text) in [
+        ("stdout", out.stdout.clone()),
+        ("stderr", out.stderr.clone()),
+        ("junit", out.junit()),
+        ("saved response", out.file("saved.json").expect("saved")),
+    ] {
+        assert!(!text.contains(KEY), "key leaked into {what}");
+    }
+    assert!(
+        out.stderr.contains("GET http://127.0.0.1"),
+        "verbose logs requests: {}",
+        out.stderr
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let help = gate_in(dir.path(), &["--help"], &[("VOCERA_API_KEY", KEY)]).await;
+    assert_eq!(help.code, 0);
+    assert!(
+        help.stdout.contains("--api-key") && !help.stdout.contains(KEY),
+        "help hides the env value"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cekura_profile_uses_its_path_and_header() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path(V2_PATH))
+        .and(wiremock::matchers::header("X-CEKURA-API-KEY", KEY))
+        .respond_with(move |request: &wiremock::Request| {
+            answer(request, &[run(1, "completed", true, &[])])
+        })
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let out = gate_in(
+        dir.path(),
+        &["--api", "cekura", "--base-url", &server.uri(), "1"],
+        &[("CEKURA_API_KEY", KEY)],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+}
