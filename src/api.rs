@@ -137,7 +137,7 @@ impl Client {
             .await;
         let response = match response {
             Ok(r) => r,
-            Err(e) => return Ok(Err(self.send_error(&e))),
+            Err(e) => return Ok(Err(self.send_error(e))),
         };
         let status = response.status();
         if self.verbose {
@@ -219,7 +219,7 @@ impl Client {
                     body.extend_from_slice(&bytes);
                 }
                 Ok(None) => break,
-                Err(e) => return Err(self.send_error(&e)),
+                Err(e) => return Err(self.send_error(e)),
             }
         }
         let text = match String::from_utf8(body) {
@@ -229,8 +229,10 @@ impl Client {
         parse_runs(&text).map_err(|e| undocumented(&e.0, text.as_bytes()))
     }
 
-    fn send_error(&self, e: &reqwest::Error) -> FetchError {
-        let detail = chain(e);
+    fn send_error(&self, e: reqwest::Error) -> FetchError {
+        // The URL can hold thousands of IDs; the origin is named instead.
+        let e = e.without_url();
+        let detail = chain(&e);
         let lower = detail.to_lowercase();
         if lower.contains("certificate") || lower.contains("unknownissuer") {
             return FetchError::Fatal(format!(

@@ -1,0 +1,421 @@
+//! What a gate meets in the wild: redirects, big batches, endless rate
+//! limits, broken answers, signals, TLS. Real servers on loopback throughout.
+
+mod common;
+
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_to_another_origin_is_not_followed_and_the_key_never_goes_there() {
+    let elsewhere = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let target = format!("{}{V1_PATH}?run_ids=1", elsewhere.uri());
+    let location = target.clone();
+    let server =
+        serve(move |_, _| ResponseTemplate::new(302).insert_header("Location", location.as_str()))
+            .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains(&target),
+        "names the redirect target: {}",
+        out.stderr
+    );
+    let seen = requests(&elsewhere).await;
+    assert!(
+        seen.iter()
+            .all(|r| !r.headers.contains_key("x-vocera-api-key")),
+        "no key at the other origin"
+    );
+    assert!(seen.is_empty(), "not even a request");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_within_the_origin_is_followed() {
+    let server = MockServer::start().await;
+    let moved = format!("{}/moved{V1_PATH}", server.uri());
+    Mock::given(path(V1_PATH))
+        .respond_with(move |r: &Request| {
+            ResponseTemplate::new(307).insert_header(
+                "Location",
+                format!("{moved}?{}", r.url.query().unwrap_or("")),
+            )
+        })
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/moved{V1_PATH}")))
+        .respond_with(|r: &Request| answer(r, &[run(1, "completed", true, &[])]))
+        .mount(&server)
+        .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_thousand_ids_are_split_under_an_8kb_url_limit_and_merged_in_order() {
+    let ids: Vec<u64> = (0..5000u64)
+        .map(|i| 1_000_000 + i * 7919 % 9_000_000)
+        .collect();
+    let all: Arc<Vec<serde_json::Value>> = Arc::new(
+        ids.iter()
+            .map(|id| run(*id, "completed", true, &[]))
+            .collect(),
+    );
+    let runs = all.clone();
+    let server = serve(move |_, request| {
+        if request.url.as_str().len() > 8192 {
+            return ResponseTemplate::new(414);
+        }
+        answer(request, &runs)
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    std::fs::write(dir.path().join("ids.txt"), list.join("\n")).expect("write ids");
+    let mut args = live_args(&server);
+    args.extend(["--run-ids-file".into(), "ids.txt".into(), "-q".into()]);
+    let out = gate_in(dir.path(), &strs(&args), &[]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let reqs = requests(&server).await;
+    assert!(reqs.len() > 1, "several requests");
+    assert!(
+        reqs.iter().all(|r| r.url.as_str().len() <= 8192),
+        "every URL within the limit"
+    );
+    let mut asked: Vec<u64> = reqs.iter().flat_map(requested_ids).collect();
+    asked.sort_unstable();
+    let mut expected = ids.clone();
+    expected.sort_unstable();
+    assert_eq!(asked, expected, "every ID asked exactly once");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit).0, 5000);
+    let first = junit.find(&format!("value=\"{}\"", ids[0])).expect("first");
+    let last = junit
+        .find(&format!("value=\"{}\"", ids[4999]))
+        .expect("last");
+    assert!(first < last, "cases in the order given");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_refusing_long_urls_gets_the_request_in_halves() {
+    let ids: Vec<u64> = (1..=600).collect();
+    let runs: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| run(*id, "completed", true, &[]))
+        .collect();
+    let server = serve(move |_, request| {
+        if request.url.as_str().len() > 1200 {
+            return ResponseTemplate::new(431);
+        }
+        answer(request, &runs)
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push(
+        (1..=600)
+            .map(|i: u64| i.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(junit_counts(&out.junit()).0, 600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endless_rate_limiting_ends_at_the_deadline_with_exit_4() {
+    for retry_after in ["1", "86400"] {
+        let server =
+            serve(move |_, _| ResponseTemplate::new(429).insert_header("Retry-After", retry_after))
+                .await;
+        let mut args = live_args(&server);
+        args.extend(["--timeout".into(), "1500ms".into(), "1".into()]);
+        let started = Instant::now();
+        let (out, _dir) = gate(&strs(&args)).await;
+        let took = started.elapsed();
+        assert_eq!(out.code, 4, "Retry-After {retry_after}: {out:?}");
+        assert!(
+            took < Duration::from_secs(5),
+            "Retry-After {retry_after} is clipped to the deadline, took {took:?}"
+        );
+        assert!(
+            out.stderr.contains("rate-limiting") && out.stderr.contains("deadline"),
+            "says so: {}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quoting_them() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(200).set_body_string("<html><body>Proxy login required</body></html>")
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.extend(["--timeout".into(), "600ms".into(), "1".into()]);
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains("<html><body>Proxy login required"),
+        "quotes the answer: {}",
+        out.stderr
+    );
+    assert!(requests(&server).await.len() > 1, "retried");
+
+    for broken in [
+        "{\"results\": []}",
+        "[{\"id\": \"1\"}]",
+        "[{\"id\": 1, \"status\": \"comp",
+    ] {
+        let body = broken.to_owned();
+        let server = serve(move |n, request| {
+            if n == 0 {
+                ResponseTemplate::new(200).set_body_string(body.clone())
+            } else {
+                answer(request, &[run(1, "completed", true, &[])])
+            }
+        })
+        .await;
+        let mut args = live_args(&server);
+        args.push("1".into());
+        let (out, _dir) = gate(&strs(&args)).await;
+        assert_eq!(out.code, 0, "{broken} once, then a good answer: {out:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_nobody_asked_for_are_ignored_with_a_warning() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(200).set_body_json(vec![
+            run(1, "completed", true, &[]),
+            run(77, "completed", false, &["high"]),
+        ])
+    })
+    .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 0, "run 77 does not count: {out:?}");
+    assert!(
+        out.stderr
+            .contains("returned run 77, not requested; ignored"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(junit_counts(&out.junit()).0, 1);
+}
+
+/// A one-shot HTTP server that claims a huge body.
+fn huge_answer_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).map(|n| n > 2).unwrap_or(false) {
+                line.clear();
+            }
+            let mut stream = reader.into_inner();
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 300000000\r\n\r\n[");
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_over_256_mib_are_refused() {
+    let base = huge_answer_server();
+    let (out, _dir) = gate(&[
+        "--base-url",
+        &base,
+        "--api-key",
+        KEY,
+        "--timeout",
+        "5s",
+        "1",
+    ])
+    .await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("larger than 256 MiB"), "{}", out.stderr);
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_and_sigterm_write_the_report_and_exit_130_or_143() {
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let server = serve_runs(vec![
+            run(1, "completed", true, &[]),
+            run(2, "in_progress", false, &[]),
+        ])
+        .await;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut args = live_args(&server);
+        args.extend([
+            "--save-response".into(),
+            "saved.json".into(),
+            "1,2,3".into(),
+        ]);
+        let mut child = gate_command(dir.path())
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // Wait for the first poll to be answered, then cancel.
+        let started = Instant::now();
+        while requests(&server).await.is_empty() && started.elapsed() < Duration::from_secs(10) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let status = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = tokio::task::spawn_blocking(move || {
+            let mut stdout = String::new();
+            child
+                .stdout
+                .take()
+                .expect("stdout")
+                .read_to_string(&mut stdout)
+                .expect("read");
+            (child.wait().expect("wait"), stdout)
+        })
+        .await
+        .expect("join");
+        assert_eq!(out.0.code(), Some(code), "{signal}");
+        let junit =
+            std::fs::read_to_string(dir.path().join("vocera-junit.xml")).expect("report written");
+        assert!(
+            junit.contains("run was still in_progress when the gate was cancelled"),
+            "{junit}"
+        );
+        assert!(
+            junit.contains("run 3 was requested but the API did not return it"),
+            "{junit}"
+        );
+        assert!(
+            dir.path().join("saved.json").exists(),
+            "saved response written"
+        );
+        assert!(
+            out.1.contains("vocera-gate: FAILED"),
+            "verdict so far printed: {}",
+            out.1
+        );
+    }
+}
+
+/// A loopback HTTPS server with a certificate made for this test.
+fn tls_server(runs: Vec<serde_json::Value>) -> (String, String) {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let cert_pem = certified.cert.pem();
+    let cert_der = certified.cert.der().clone();
+    let key_der = rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der())
+        .expect("key");
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der], key_der)
+        .expect("server config"),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let body = serde_json::to_string(&runs).expect("json");
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                continue;
+            };
+            let mut tls = rustls::StreamOwned::new(conn, stream);
+            let mut reader = BufReader::new(&mut tls);
+            let mut line = String::new();
+            let mut ok = true;
+            loop {
+                line.clear();
+                match reader.read_line(&mut line) {
+                    Ok(n) if n > 2 => continue,
+                    Ok(_) => break,
+                    Err(_) => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                let _ = write!(
+                    tls,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.flush();
+            }
+        }
+    });
+    (format!("https://localhost:{port}"), cert_pem)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_self_signed_server_is_refused_without_ca_cert_and_trusted_with_it() {
+    let (base, pem) = tls_server(vec![run(1, "completed", true, &[])]);
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ca.pem"), pem).expect("write pem");
+    let refused = gate_in(
+        dir.path(),
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            KEY,
+            "--timeout",
+            "10s",
+            "1",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(
+        refused.stderr.contains("not trusted") && refused.stderr.contains("--ca-cert"),
+        "{}",
+        refused.stderr
+    );
+    let trusted = gate_in(
+        dir.path(),
+        &[
+            "--base-url",
+            &base,
+            "--api-key",
+            KEY,
+            "--ca-cert",
+            "ca.pem",
+            "1",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(trusted.code, 0, "{trusted:?}");
+    let via_env = gate_in(
+        dir.path(),
+        &["--base-url", &base, "--api-key", KEY, "1"],
+        &[("VOCERA_CA_CERT", "ca.pem")],
+    )
+    .await;
+    assert_eq!(via_env.code, 0, "{via_env:?}");
+}
