@@ -9,7 +9,7 @@ use crate::junit;
 use crate::model::{RawRun, parse_runs};
 use crate::policy::{Ending, Slot, evaluate};
 use crate::poll::{Fetched, Signals, Stop, wait_for_runs};
-use crate::{exit, report};
+use crate::{ci, exit, report};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -72,8 +72,19 @@ async fn gate(config: &Config) -> Result<u8, Error> {
     }
 
     let learned_anything = !fetched.runs.is_empty() || !fetched.missing.is_empty();
-    let api_failed_blind = matches!(fetched.stop, Stop::ApiFailed(_)) && !learned_anything;
-    if !api_failed_blind {
+    let api_error = match &fetched.stop {
+        Stop::ApiFailed(message) => Some(message.as_str()),
+        _ => None,
+    };
+    let code = exit::code(&fetched.stop, eval.verdict, config.report_only);
+    let word = ci::Word::of(
+        eval.verdict,
+        matches!(fetched.stop, Stop::Done | Stop::Deadline),
+    );
+    // With nothing learned from a failing API, a report of N unknown runs
+    // would only mislead; the JSON and summary still say what happened.
+    let write_junit = api_error.is_none() || learned_anything;
+    if write_junit {
         let xml = junit::render(
             &eval,
             junit::Options {
@@ -84,11 +95,34 @@ async fn gate(config: &Config) -> Result<u8, Error> {
         if let Some(path) = &config.save_response {
             write_atomic(path, saved_response(&ids, &fetched.runs).as_bytes())?;
         }
+    }
+    if let Some(path) = &config.json {
+        let junit_path = if write_junit {
+            config.junit.to_string_lossy()
+        } else {
+            "".into()
+        };
+        write_atomic(path, ci::json(&eval, word, code, &junit_path).as_bytes())?;
+    }
+    if let Some(target) = &config.summary {
+        let text = ci::summary(&eval, word, api_error);
+        if target.append {
+            append(&target.path, &text)?;
+        } else {
+            write_atomic(&target.path, text.as_bytes())?;
+        }
+    }
+    if write_junit {
         if quiet {
             println!("{}", report::headline(&eval));
         } else {
             print!("{}", report::verdict(&eval));
             println!("  JUnit report: {}", config.junit.display());
+        }
+    }
+    if config.annotations {
+        for line in ci::annotations(&eval) {
+            println!("{line}");
         }
     }
     match &fetched.stop {
@@ -98,7 +132,23 @@ async fn gate(config: &Config) -> Result<u8, Error> {
         }
         Stop::Done | Stop::Deadline => {}
     }
-    Ok(exit::code(&fetched.stop, eval.verdict, config.report_only))
+    Ok(code)
+}
+
+/// Adds to a file others write too (GitHub's step summary), in one write.
+fn append(path: &Path, text: &str) -> Result<(), Error> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| {
+            usage(format!(
+                "cannot append the summary to {}: {e}",
+                path.display()
+            ))
+        })
 }
 
 /// Reads a saved response. With no IDs given, the file's own IDs are used in

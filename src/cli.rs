@@ -125,6 +125,14 @@ pub struct Args {
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub save_response: Option<PathBuf>,
 
+    /// Write the verdict as JSON (figures and per-run results) for scripts.
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown summary [default: append to $GITHUB_STEP_SUMMARY when set].
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub summary: Option<PathBuf>,
+
     /// Put each run's transcript in the JUnit <system-out>.
     #[arg(long, help_heading = "Output")]
     pub include_transcript: bool,

@@ -133,6 +133,38 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// Where the Markdown summary goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryTarget {
+    pub path: PathBuf,
+    /// Append (GitHub's step summary file, shared by the step) instead of
+    /// replacing the file atomically.
+    pub append: bool,
+}
+
+/// The environment variables the gate reads besides clap's.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `CEKURA_API_KEY`, the fallback for the key.
+    pub cekura_key: Option<String>,
+    /// `GITHUB_STEP_SUMMARY`, the default summary file.
+    pub github_step_summary: Option<PathBuf>,
+    /// `GITHUB_ACTIONS=true`: print annotations.
+    pub github_actions: bool,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        Env {
+            cekura_key: std::env::var("CEKURA_API_KEY").ok(),
+            github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        }
+    }
+}
+
 /// Everything a run of the gate needs, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -144,6 +176,10 @@ pub struct Config {
     pub policy: Policy,
     pub junit: PathBuf,
     pub save_response: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub summary: Option<SummaryTarget>,
+    /// Print GitHub `::error` annotations.
+    pub annotations: bool,
     pub include_transcript: bool,
     pub report_only: bool,
     pub verbosity: Verbosity,
@@ -152,11 +188,7 @@ pub struct Config {
 impl Config {
     /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
     /// `cekura_key` is the CEKURA_API_KEY fallback for the key.
-    pub fn from_args(
-        args: Args,
-        stdin: &mut dyn Read,
-        cekura_key: Option<String>,
-    ) -> Result<Config, Error> {
+    pub fn from_args(args: Args, stdin: &mut dyn Read, env: Env) -> Result<Config, Error> {
         let mut ids = Vec::new();
         for arg in &args.run_ids {
             parse_ids(arg, &mut ids, "run ID")?;
@@ -191,7 +223,7 @@ impl Config {
                 let key = args
                     .api_key
                     .clone()
-                    .or(cekura_key)
+                    .or(env.cekura_key)
                     .map(|k| k.trim().to_owned())
                     .filter(|k| !k.is_empty())
                     .ok_or_else(|| {
@@ -236,12 +268,33 @@ impl Config {
         }
 
         check_writable("--junit", &args.junit)?;
-        if let Some(path) = &args.save_response {
-            check_writable("--save-response", path)?;
-            if same_file(path, &args.junit) {
-                return Err(usage(
-                    "--save-response and --junit name the same file; give them different paths",
-                ));
+        let summary = match (args.summary, env.github_step_summary) {
+            (Some(path), _) => Some(SummaryTarget {
+                path,
+                append: false,
+            }),
+            (None, Some(path)) => Some(SummaryTarget { path, append: true }),
+            (None, None) => None,
+        };
+        let mut outputs: Vec<(&str, &Path)> = vec![("--junit", &args.junit)];
+        outputs.extend(
+            args.save_response
+                .as_deref()
+                .map(|p| ("--save-response", p)),
+        );
+        outputs.extend(args.json.as_deref().map(|p| ("--json", p)));
+        outputs.extend(
+            summary
+                .as_ref()
+                .filter(|s| !s.append)
+                .map(|s| ("--summary", s.path.as_path())),
+        );
+        for (i, (flag, path)) in outputs.iter().enumerate() {
+            check_writable(flag, path)?;
+            if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| same_file(p, path)) {
+                return Err(usage(format!(
+                    "{other} and {flag} name the same file; give them different paths"
+                )));
             }
         }
 
@@ -256,6 +309,9 @@ impl Config {
             },
             junit: args.junit,
             save_response: args.save_response,
+            json: args.json,
+            summary,
+            annotations: env.github_actions,
             include_transcript: args.include_transcript,
             report_only: args.report_only,
             verbosity: if args.quiet {

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod error;

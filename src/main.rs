@@ -1,13 +1,12 @@
 use clap::Parser;
 use std::process::ExitCode;
 use vocera_gate::cli::Args;
-use vocera_gate::config::Config;
+use vocera_gate::config::{Config, Env};
 use vocera_gate::{app, exit};
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let cekura_key = std::env::var("CEKURA_API_KEY").ok();
-    let config = match Config::from_args(args, &mut std::io::stdin(), cekura_key) {
+    let config = match Config::from_args(args, &mut std::io::stdin(), Env::from_process()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("vocera-gate: error: {e}");

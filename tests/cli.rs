@@ -216,3 +216,84 @@ async fn help_lists_groups_and_exit_codes() {
         assert!(out.stdout.contains(part), "help mentions {part:?}");
     }
 }
+
+#[tokio::test]
+async fn json_verdict_summary_and_annotations_for_github() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("summary.md"), "earlier step output\n").expect("write");
+    let out = gate_in(
+        dir.path(),
+        &["--from-file", EXAMPLE, "--json", "verdict.json"],
+        &[
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_STEP_SUMMARY", "summary.md"),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out.file("verdict.json").expect("json")).expect("valid JSON");
+    assert_eq!(json["verdict"], "failed");
+    assert_eq!(json["exit_code"], 1);
+    assert_eq!(json["score"], 25);
+    assert_eq!(
+        (
+            json["runs"].as_u64(),
+            json["failed_runs"].as_u64(),
+            json["errored_runs"].as_u64()
+        ),
+        (Some(8), Some(4), Some(2))
+    );
+    assert_eq!(json["junit_path"], "vocera-junit.xml");
+    assert_eq!(json["results"].as_array().map(Vec::len), Some(8));
+    let summary = out.file("summary.md").expect("summary");
+    assert!(
+        summary.starts_with("earlier step output\n### ❌ vocera-gate: failed"),
+        "appended: {summary}"
+    );
+    let annotations: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .collect();
+    assert_eq!(
+        annotations.len(),
+        6,
+        "one per run that did not pass: {}",
+        out.stdout
+    );
+    assert!(
+        annotations[0].contains("(run 185)"),
+        "errored runs first: {annotations:?}"
+    );
+}
+
+#[tokio::test]
+async fn report_only_keeps_the_failed_verdict_in_json_with_exit_code_0() {
+    let (out, _dir) = gate(&[
+        "--from-file",
+        EXAMPLE,
+        "--report-only",
+        "--json",
+        "v.json",
+        "--summary",
+        "s.md",
+    ])
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&out.file("v.json").expect("json")).expect("valid");
+    assert_eq!(
+        (json["verdict"].as_str(), json["exit_code"].as_u64()),
+        (Some("failed"), Some(0))
+    );
+    assert!(
+        out.file("s.md")
+            .expect("summary")
+            .contains("| Cancel an appointment | 182 | completed | ❌ failed |")
+    );
+    assert!(
+        !out.stdout.contains("::error"),
+        "no annotations outside GitHub Actions"
+    );
+}

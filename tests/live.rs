@@ -170,7 +170,7 @@ async fn refused_key_exits_4_after_exactly_one_request() {
     })
     .await;
     let mut args = live_args(&server);
-    args.push("1,2".into());
+    args.extend(["--json".into(), "v.json".into(), "1,2".into()]);
     let (out, _dir) = gate(&strs(&args)).await;
     assert_eq!(out.code, 4, "{out:?}");
     assert_eq!(requests(&server).await.len(), 1, "no retry on 401");
@@ -182,6 +182,12 @@ async fn refused_key_exits_4_after_exactly_one_request() {
     assert!(
         out.file("vocera-junit.xml").is_none(),
         "nothing known, no report"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&out.file("v.json").expect("json written")).expect("valid");
+    assert_eq!(
+        (json["verdict"].as_str(), json["exit_code"].as_u64()),
+        (Some("error"), Some(4))
     );
     assert!(
         !out.stderr.contains(KEY) && !out.stdout.contains(KEY),
