@@ -8,8 +8,9 @@ use crate::files::write_atomic;
 use crate::junit;
 use crate::model::{RawRun, parse_runs};
 use crate::policy::{Ending, Slot, evaluate};
-use crate::poll::{Fetched, Signals, Stop, wait_for_runs};
+use crate::poll::{Event, Fetched, Signals, Stop, wait_for_runs};
 use crate::{ci, exit, report};
+use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -37,13 +38,24 @@ async fn gate(config: &Config) -> Result<u8, Error> {
             .map_err(Error::Api)?;
             let mut signals = Signals::new()
                 .map_err(|e| Error::Api(format!("cannot listen for signals: {e}")))?;
-            let mut log = |line: &str| {
-                if !quiet {
-                    eprintln!("vocera-gate: {line}");
+            let bar = config.progress_bar.then(|| progress_bar(config.ids.len()));
+            let mut log = |event: Event| match (event, &bar) {
+                (Event::Progress { finished, line, .. }, Some(bar)) => {
+                    bar.set_position(finished as u64);
+                    bar.set_message(line);
                 }
+                (Event::Progress { line, .. }, None) if !quiet => eprintln!("vocera-gate: {line}"),
+                (Event::Warning(w), Some(bar)) => {
+                    bar.suspend(|| eprintln!("vocera-gate: warning: {w}"));
+                }
+                (Event::Warning(w), None) if !quiet => eprintln!("vocera-gate: warning: {w}"),
+                _ => {}
             };
             let fetched =
                 wait_for_runs(&client, &config.ids, config.waiting, &mut signals, &mut log).await;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             (config.ids.clone(), fetched)
         }
     };
@@ -114,9 +126,9 @@ async fn gate(config: &Config) -> Result<u8, Error> {
     }
     if write_junit {
         if quiet {
-            println!("{}", report::headline(&eval));
+            println!("{}", report::headline(&eval, config.color));
         } else {
-            print!("{}", report::verdict(&eval));
+            print!("{}", report::verdict(&eval, config.color));
             println!("  JUnit report: {}", config.junit.display());
         }
     }
@@ -133,6 +145,18 @@ async fn gate(config: &Config) -> Result<u8, Error> {
         Stop::Done | Stop::Deadline => {}
     }
     Ok(code)
+}
+
+/// A live bar for a terminal: runs finished out of requested, and the
+/// progress line as its message.
+fn progress_bar(total: usize) -> ProgressBar {
+    let bar = ProgressBar::new(total as u64);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// Adds to a file others write too (GitHub's step summary), in one write.

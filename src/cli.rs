@@ -1,7 +1,7 @@
 //! The command line, as clap parses it. Names here are a contract: scripts
 //! and the GitHub Action depend on them. Checking values is `config`'s job.
 
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -25,6 +25,9 @@ Examples:
 )]
 #[command(after_help = format!("{EXAMPLES}\n{}", crate::exit::HELP))]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Run IDs, separated by commas and/or whitespace ("181,180", "181 180").
     #[arg(value_name = "RUN_IDS", help_heading = "Input")]
     pub run_ids: Vec<String>,
@@ -137,6 +140,10 @@ pub struct Args {
     #[arg(long, help_heading = "Output")]
     pub include_transcript: bool,
 
+    /// Colour the verdict: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto, help_heading = "Output")]
+    pub color: ColorWhen,
+
     /// Print only the verdict line and errors.
     #[arg(short, long, conflicts_with = "verbose", help_heading = "Output")]
     pub quiet: bool,
@@ -146,6 +153,26 @@ pub struct Args {
     pub verbose: bool,
 }
 
+/// Helpers around the gate itself.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
 /// Which API generation to call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Profile {
@@ -153,4 +180,25 @@ pub enum Profile {
     Vocera,
     /// https://api.cekura.ai, /test_framework/v2/runs/bulk/, X-CEKURA-API-KEY
     Cekura,
+}
+
+/// Runs a helper subcommand; returns the exit code.
+pub fn print_helper(command: Command) -> u8 {
+    use clap::CommandFactory;
+    let mut cmd = Args::command();
+    let mut out = std::io::stdout().lock();
+    let written = match command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut cmd, "vocera-gate", &mut out);
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(cmd).render(&mut out),
+    };
+    match written {
+        Ok(()) => crate::exit::PASSED,
+        Err(e) => {
+            eprintln!("vocera-gate: error: cannot write to standard output: {e}");
+            crate::exit::USAGE
+        }
+    }
 }

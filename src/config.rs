@@ -2,7 +2,7 @@
 //! IDs, durations, weights, the base URL and the output paths are all
 //! validated here, so a typo costs a second, not a 30-minute deadline.
 
-use crate::cli::{Args, Profile};
+use crate::cli::{Args, ColorWhen, Profile};
 use crate::error::{Error, usage};
 use crate::policy::{Policy, Weights};
 use std::fmt;
@@ -151,16 +151,26 @@ pub struct Env {
     pub github_step_summary: Option<PathBuf>,
     /// `GITHUB_ACTIONS=true`: print annotations.
     pub github_actions: bool,
+    /// `NO_COLOR` is set to something (no-color.org).
+    pub no_color: bool,
+    /// Standard output / error are terminals (and `TERM` is not `dumb`).
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
 }
 
 impl Env {
     pub fn from_process() -> Env {
+        use std::io::IsTerminal;
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Env {
             cekura_key: std::env::var("CEKURA_API_KEY").ok(),
             github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            stdout_tty: std::io::stdout().is_terminal() && !dumb,
+            stderr_tty: std::io::stderr().is_terminal() && !dumb,
         }
     }
 }
@@ -180,6 +190,10 @@ pub struct Config {
     pub summary: Option<SummaryTarget>,
     /// Print GitHub `::error` annotations.
     pub annotations: bool,
+    /// Colour the verdict on stdout.
+    pub color: bool,
+    /// Show a live progress bar on stderr instead of one line per poll.
+    pub progress_bar: bool,
     pub include_transcript: bool,
     pub report_only: bool,
     pub verbosity: Verbosity,
@@ -312,6 +326,12 @@ impl Config {
             json: args.json,
             summary,
             annotations: env.github_actions,
+            color: match args.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => env.stdout_tty && !env.no_color,
+            },
+            progress_bar: env.stderr_tty && !args.quiet,
             include_transcript: args.include_transcript,
             report_only: args.report_only,
             verbosity: if args.quiet {

@@ -2,10 +2,13 @@ use clap::Parser;
 use std::process::ExitCode;
 use vocera_gate::cli::Args;
 use vocera_gate::config::{Config, Env};
-use vocera_gate::{app, exit};
+use vocera_gate::{app, cli, exit};
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(command) = args.command.take() {
+        return ExitCode::from(cli::print_helper(command));
+    }
     let config = match Config::from_args(args, &mut std::io::stdin(), Env::from_process()) {
         Ok(config) => config,
         Err(e) => {

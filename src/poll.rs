@@ -70,6 +70,18 @@ pub enum Stop {
     ApiFailed(String),
 }
 
+/// What the waiting loop reports as it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// After each poll: how far along, and the one-line report.
+    Progress {
+        finished: usize,
+        total: usize,
+        line: String,
+    },
+    Warning(String),
+}
+
 /// What polling learned.
 #[derive(Debug)]
 pub struct Fetched {
@@ -81,13 +93,13 @@ pub struct Fetched {
 }
 
 /// Polls until every run is final, the deadline passes, the API fails for
-/// good, or a signal arrives. `log` receives the one-line progress reports.
+/// good, or a signal arrives. `log` receives progress and warnings.
 pub async fn wait_for_runs(
     client: &Client,
     ids: &[u64],
     waiting: Waiting,
     signals: &mut Signals,
-    log: &mut dyn FnMut(&str),
+    log: &mut dyn FnMut(Event),
 ) -> Fetched {
     let deadline = Instant::now() + waiting.timeout;
     let mut delays = Delays::new(waiting.poll_interval, waiting.max_poll_interval, None);
@@ -121,9 +133,9 @@ pub async fn wait_for_runs(
                                 } else {
                                     "not requested"
                                 };
-                                log(&format!(
-                                    "warning: the API returned run {id}, {whose}; ignored"
-                                ));
+                                log(Event::Warning(format!(
+                                    "the API returned run {id}, {whose}; ignored"
+                                )));
                                 unexpected_warned = true;
                             }
                             continue;
@@ -214,13 +226,17 @@ pub async fn wait_for_runs(
             Some(FetchError::Transient { message, .. }) => Some(message.as_str()),
             _ => None,
         };
-        log(&report::progress_line(
-            ids.len() - pending.len(),
-            ids.len(),
-            &waiting_by_status,
-            wait,
-            trouble_text,
-        ));
+        log(Event::Progress {
+            finished: ids.len() - pending.len(),
+            total: ids.len(),
+            line: report::progress_line(
+                ids.len() - pending.len(),
+                ids.len(),
+                &waiting_by_status,
+                wait,
+                trouble_text,
+            ),
+        });
 
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}

@@ -43,13 +43,21 @@ pub fn human(d: Duration) -> String {
     }
 }
 
-/// The one-line headline: `vocera-gate: FAILED (score 13 > 0; ...)`.
-pub fn headline(eval: &Evaluation<'_>) -> String {
-    let word = match eval.verdict {
-        Verdict::Passed => "PASSED",
-        Verdict::Failed => "FAILED",
-        Verdict::Unfinished => "UNFINISHED",
+/// The one-line headline: `vocera-gate: FAILED: score 13 (max 0), ...`;
+/// with `color`, the verdict word carries ANSI colour.
+pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
+    use anstyle::{AnsiColor, Style};
+    let (word, hue) = match eval.verdict {
+        Verdict::Passed => ("PASSED", AnsiColor::Green),
+        Verdict::Failed => ("FAILED", AnsiColor::Red),
+        Verdict::Unfinished => ("UNFINISHED", AnsiColor::Yellow),
     };
+    let style = if color {
+        Style::new().bold().fg_color(Some(hue.into()))
+    } else {
+        Style::new()
+    };
+    let word = format!("{style}{word}{style:#}");
     let c = &eval.counts;
     format!(
         "vocera-gate: {word}: score {} (max {}), {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished",
@@ -58,8 +66,8 @@ pub fn headline(eval: &Evaluation<'_>) -> String {
 }
 
 /// The full verdict for stdout.
-pub fn verdict(eval: &Evaluation<'_>) -> String {
-    let mut s = headline(eval);
+pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
+    let mut s = headline(eval, color);
     s.push('\n');
     if !eval.by_priority.is_empty() {
         let parts: Vec<String> = eval
@@ -178,7 +186,11 @@ mod tests {
         let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
         slots.push((4, Slot::Missing));
         let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
-        let text = verdict(&eval);
+        let text = verdict(&eval, false);
+        assert!(
+            verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m"),
+            "coloured"
+        );
         assert!(text.starts_with("vocera-gate: FAILED: score 13 (max 0), 4 runs: 1 passed, 1 failed, 1 errored, 1 missing"), "{text}");
         assert!(
             text.contains("score by priority: high 1 x 10 = 10, medium 1 x 3 = 3"),

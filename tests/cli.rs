@@ -297,3 +297,34 @@ async fn report_only_keeps_the_failed_verdict_in_json_with_exit_code_0() {
         "no annotations outside GitHub Actions"
     );
 }
+
+#[tokio::test]
+async fn colour_only_when_asked_or_on_a_terminal() {
+    let (plain, _d1) = gate(&["--from-file", EXAMPLE, "-q"]).await;
+    assert!(
+        !plain.stdout.contains('\u{1b}'),
+        "not a terminal: no colour"
+    );
+    let (always, _d2) = gate(&["--from-file", EXAMPLE, "-q", "--color", "always"]).await;
+    assert!(
+        always.stdout.contains("\u{1b}[31mFAILED"),
+        "forced colour: {:?}",
+        always.stdout
+    );
+}
+
+#[tokio::test]
+async fn completions_and_man_page_are_generated() {
+    let (bash, _d1) = gate(&["completions", "bash"]).await;
+    assert_eq!(bash.code, 0);
+    assert!(
+        bash.stdout.contains("--max-score"),
+        "bash completion knows the flags"
+    );
+    let (man, _d2) = gate(&["man"]).await;
+    assert_eq!(man.code, 0);
+    assert!(
+        man.stdout.starts_with(".ie") && man.stdout.contains("max\\-score"),
+        "roff man page"
+    );
+}
