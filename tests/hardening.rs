@@ -419,3 +419,28 @@ async fn a_self_signed_server_is_refused_without_ca_cert_and_trusted_with_it() {
     .await;
     assert_eq!(via_env.code, 0, "{via_env:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http_proxy_from_the_environment_is_used() {
+    // The "proxy" is a plain HTTP server: a proxied request arrives in
+    // absolute form and is answered like any other.
+    let proxy = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let dir = tempfile::tempdir().expect("dir");
+    // Nothing listens on port 9 of 127.0.0.2: only the proxy can answer.
+    let out = gate_in(
+        dir.path(),
+        &[
+            "--base-url",
+            "http://127.0.0.2:9",
+            "--api-key",
+            KEY,
+            "--timeout",
+            "5s",
+            "1",
+        ],
+        &[("HTTP_PROXY", &proxy.uri()), ("NO_PROXY", "")],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(requests(&proxy).await.len(), 1, "went through the proxy");
+}
