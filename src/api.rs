@@ -6,7 +6,7 @@
 //! and no URL we print or put in an error carries it (it travels in a header).
 
 use crate::config::Endpoint;
-use crate::model::{RawRun, parse_runs};
+use crate::model::{Keep, RawRun, parse_runs_keeping};
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, redirect};
@@ -43,15 +43,17 @@ pub struct Client {
     http: reqwest::Client,
     endpoint: Endpoint,
     key: HeaderValue,
+    keep: Keep,
     verbose: bool,
 }
 
 impl Client {
     /// Builds the client. `ca_certs` are extra trusted roots (PEM), on top of
-    /// the system's store.
+    /// the system's store; `keep` says what parsing keeps of each run.
     pub fn new(
         endpoint: Endpoint,
         ca_certs: Vec<reqwest::Certificate>,
+        keep: Keep,
         verbose: bool,
     ) -> Result<Client, String> {
         let mut key = HeaderValue::from_str(endpoint.key.expose())
@@ -76,6 +78,7 @@ impl Client {
             http,
             endpoint,
             key,
+            keep,
             verbose,
         })
     }
@@ -226,7 +229,7 @@ impl Client {
             Ok(t) => t,
             Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes())),
         };
-        parse_runs(&text).map_err(|e| undocumented(&e.0, text.as_bytes()))
+        parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes()))
     }
 
     fn send_error(&self, e: reqwest::Error) -> FetchError {

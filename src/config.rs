@@ -4,6 +4,7 @@
 
 use crate::cli::{Args, ColorWhen, Profile};
 use crate::error::{Error, usage};
+use crate::model::Keep;
 use crate::policy::{Policy, Weights};
 use std::fmt;
 use std::io::Read;
@@ -361,6 +362,16 @@ fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
         )));
     }
     Ok(certs)
+}
+
+impl Config {
+    /// What parsing must keep of each run for the reports asked for.
+    pub fn keep(&self) -> Keep {
+        Keep {
+            raw: self.save_response.is_some(),
+            transcript: self.include_transcript,
+        }
+    }
 }
 
 /// Appends the IDs in `text` (separated by commas and/or whitespace).

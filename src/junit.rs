@@ -88,7 +88,17 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     let tests = eval.results.len();
     let time = seconds(total_millis);
 
-    let mut out = String::with_capacity(1024 + tests * 1024);
+    // Size it once: growing a 50 MB report by doubling costs page faults.
+    let transcripts: usize = if options.include_transcript {
+        eval.results
+            .iter()
+            .filter_map(|r| r.run?.transcript.as_ref())
+            .map(String::len)
+            .sum()
+    } else {
+        0
+    };
+    let mut out = String::with_capacity(1024 + tests * 1536 + transcripts + transcripts / 16);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,

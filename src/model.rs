@@ -5,9 +5,10 @@
 //! answer that is not an array) is an error, never a guess.
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer};
+use serde::de::{self, Deserializer, IgnoredAny};
 use serde_json::value::RawValue;
 use std::fmt;
+use std::marker::PhantomData;
 
 /// A run's lifecycle state, from its `status` field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,12 +95,12 @@ pub struct Run {
     pub error_message: Option<String>,
 }
 
-/// A parsed run together with its exact bytes from the answer, so a saved
-/// response holds what the API sent, not our reading of it.
+/// A parsed run, with its exact bytes from the answer when asked for, so a
+/// saved response holds what the API sent, not our reading of it.
 #[derive(Debug)]
 pub struct RawRun {
     pub run: Run,
-    pub raw: Box<RawValue>,
+    pub raw: Option<Box<RawValue>>,
 }
 
 /// Why an answer could not be read as the documented JSON.
@@ -114,8 +115,30 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parses a bulk-runs answer: a JSON array of run objects.
+/// What to keep while parsing; what is not kept is skipped, not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// Each run's exact bytes (for `--save-response`).
+    pub raw: bool,
+    /// Transcripts (for `--include-transcript`), the bulk of an answer.
+    pub transcript: bool,
+}
+
+impl Keep {
+    pub const ALL: Keep = Keep {
+        raw: true,
+        transcript: true,
+    };
+}
+
+/// Parses a bulk-runs answer, keeping everything.
 pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
+    parse_runs_keeping(body, Keep::ALL)
+}
+
+/// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
+/// the text, or two when raw bytes are kept.
+pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {}
@@ -135,20 +158,82 @@ pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
             ));
         }
     }
-    let items: Vec<Box<RawValue>> =
-        serde_json::from_str(trimmed).map_err(|e| ParseError(format!("invalid JSON: {e}")))?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, raw)| {
-            let wire: WireRun = serde_json::from_str(raw.get())
-                .map_err(|e| ParseError(format!("run #{} (counting from 1): {e}", index + 1)))?;
-            let run = wire
-                .into_run()
-                .map_err(|e| ParseError(format!("run #{}: {e}", index + 1)))?;
-            Ok(RawRun { run, raw })
-        })
-        .collect()
+    let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
+    if keep.raw {
+        let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                let run = if keep.transcript {
+                    serde_json::from_str::<WireRun<String>>(raw.get()).map(WireRun::into_run)
+                } else {
+                    serde_json::from_str::<WireRun<IgnoredAny>>(raw.get()).map(WireRun::into_run)
+                };
+                let run = run.map_err(|e| {
+                    ParseError(format!("run #{} (counting from 1): {e}", index + 1))
+                })?;
+                Ok(RawRun {
+                    run,
+                    raw: Some(raw),
+                })
+            })
+            .collect()
+    } else if keep.transcript {
+        let runs: Runs<String> = serde_json::from_str(trimmed).map_err(invalid)?;
+        Ok(runs.0)
+    } else {
+        let runs: Runs<IgnoredAny> = serde_json::from_str(trimmed).map_err(invalid)?;
+        Ok(runs.0)
+    }
+}
+
+/// A whole answer read in one pass; errors name the run's position.
+struct Runs<T>(Vec<RawRun>, PhantomData<T>);
+
+impl<'de, T: Transcript> Deserialize<'de> for Runs<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(PhantomData<T>);
+        impl<'de, T: Transcript> de::Visitor<'de> for Visit<T> {
+            type Value = Runs<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON array of runs")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Runs<T>, A::Error> {
+                let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                loop {
+                    let next = seq.next_element::<WireRun<T>>().map_err(|e| {
+                        de::Error::custom(format!("run #{} (counting from 1): {e}", runs.len() + 1))
+                    })?;
+                    match next {
+                        Some(wire) => runs.push(RawRun {
+                            run: wire.into_run(),
+                            raw: None,
+                        }),
+                        None => return Ok(Runs(runs, PhantomData)),
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(Visit(PhantomData))
+    }
+}
+
+/// How a transcript is read: kept as a `String`, or skipped (`IgnoredAny`).
+trait Transcript: for<'de> Deserialize<'de> {
+    fn into_text(self) -> Option<String>;
+}
+
+impl Transcript for String {
+    fn into_text(self) -> Option<String> {
+        Some(self)
+    }
+}
+
+impl Transcript for IgnoredAny {
+    fn into_text(self) -> Option<String> {
+        None
+    }
 }
 
 /// Length of a call in milliseconds from `MM:SS`, `HH:MM:SS` or plain
@@ -186,7 +271,8 @@ pub fn duration_millis(text: &str) -> Option<u64> {
 // ---- the wire shapes ----------------------------------------------------
 
 #[derive(Deserialize)]
-struct WireRun {
+#[serde(bound = "T: Transcript")]
+struct WireRun<T> {
     id: WireId,
     #[serde(default)]
     scenario: Option<WireScenario>,
@@ -197,7 +283,7 @@ struct WireRun {
     #[serde(default)]
     evaluation: Option<WireEvaluation>,
     #[serde(default)]
-    transcript: Option<String>,
+    transcript: Option<T>,
     #[serde(default)]
     duration: Option<WireText>,
     #[serde(default)]
@@ -290,8 +376,8 @@ impl<'de> Deserialize<'de> for WireText {
     }
 }
 
-impl WireRun {
-    fn into_run(self) -> Result<Run, String> {
+impl<T: Transcript> WireRun<T> {
+    fn into_run(self) -> Run {
         let (scenario_id, object_name) = match self.scenario {
             None => (None, None),
             Some(WireScenario::Id(id)) => (Some(id), None),
@@ -330,7 +416,7 @@ impl WireRun {
                 wrongly_marked: c.wrongly_marked.unwrap_or(false),
             })
             .collect();
-        Ok(Run {
+        Run {
             id: self.id.0,
             scenario_id,
             scenario_name: self.scenario_name.or(object_name),
@@ -338,12 +424,12 @@ impl WireRun {
             status: Status::parse(self.status.as_deref()),
             metrics,
             categories,
-            transcript: self.transcript,
+            transcript: self.transcript.and_then(Transcript::into_text),
             duration: self.duration.map(|d| d.0),
             recording_url: self.voice_recording_url,
             timestamp: self.timestamp,
             error_message: self.error_message.map(|e| e.0),
-        })
+        }
     }
 }
 
@@ -370,7 +456,46 @@ mod tests {
             Some("3024.03"),
             "score kept as sent"
         );
-        assert!(runs[0].raw.get().starts_with('{'), "raw bytes kept");
+        assert!(
+            runs[0]
+                .raw
+                .as_ref()
+                .is_some_and(|r| r.get().starts_with('{')),
+            "raw bytes kept"
+        );
+    }
+
+    #[test]
+    fn every_way_of_parsing_reads_the_same_runs() {
+        let lean = Keep {
+            raw: false,
+            transcript: false,
+        };
+        let full = parse_runs(EXAMPLE).expect("full");
+        for keep in [
+            lean,
+            Keep {
+                raw: false,
+                transcript: true,
+            },
+            Keep {
+                raw: true,
+                transcript: false,
+            },
+        ] {
+            let runs = parse_runs_keeping(EXAMPLE, keep).expect("parses");
+            let mut expected = full[0].run.clone();
+            if !keep.transcript {
+                expected.transcript = None;
+            }
+            assert_eq!(runs[0].run, expected, "{keep:?}");
+            assert_eq!(runs[0].raw.is_some(), keep.raw, "{keep:?}");
+        }
+        let err = parse_runs_keeping(r#"[{"id": 1}, {"id": "2"}]"#, lean).expect_err("bad id");
+        assert!(
+            err.0.contains("run #2") && err.0.contains("positive integer"),
+            "{err:?}"
+        );
     }
 
     #[test]
