@@ -6,7 +6,7 @@
 
 use crate::junit::case_names;
 use crate::policy::{Evaluation, Outcome, RunResult, Verdict};
-use crate::report::one_line;
+use crate::report::{one_line, problem};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -151,33 +151,6 @@ fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<(usize, &'e RunResult<'a>
     list
 }
 
-fn problem_text(r: &RunResult<'_>) -> String {
-    match &r.outcome {
-        Outcome::Passed => "passed".to_owned(),
-        Outcome::Failed { unsuccessful } => match r.top_category() {
-            Some(top) => format!("[{}] {}", top.priority(), top.category.name),
-            None if *unsuccessful => "did not pass its evaluation".to_owned(),
-            None => "failed".to_owned(),
-        },
-        Outcome::Errored => {
-            let status = r.run.map_or("(none)", |run| run.status.label());
-            match r
-                .run
-                .and_then(|run| run.error_message.as_deref())
-                .filter(|e| !e.trim().is_empty())
-            {
-                Some(e) => format!("ended {status}: {e}"),
-                None => format!("ended {status}"),
-            }
-        }
-        Outcome::Missing => "not returned by the API".to_owned(),
-        Outcome::Unfinished => match r.run {
-            Some(run) => format!("still {} when waiting stopped", run.status.label()),
-            None => "no answer when waiting stopped".to_owned(),
-        },
-    }
-}
-
 /// GitHub keeps only the first 10 error annotations of a step.
 pub const MAX_ANNOTATIONS: usize = 10;
 
@@ -202,7 +175,7 @@ pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
             format!(
                 "::error title={}::{}",
                 escape_property(&title),
-                escape_data(&one_line(&problem_text(r), 400))
+                escape_data(&one_line(&problem(r), 400))
             )
         })
         .collect();
@@ -287,7 +260,7 @@ pub fn summary(eval: &Evaluation<'_>, word: Word, error: Option<&str>) -> String
         let result = match &r.outcome {
             Outcome::Passed => "✅ passed".to_owned(),
             Outcome::Failed { .. } => "❌ failed".to_owned(),
-            _ => format!("⚠️ {}", md(&one_line(&problem_text(r), 120))),
+            _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
         };
         let recording = r
             .run

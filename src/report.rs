@@ -2,7 +2,7 @@
 //! end. Plain functions from figures to text; printing is the caller's.
 
 use crate::junit::case_names;
-use crate::policy::{Evaluation, Outcome, Verdict};
+use crate::policy::{Evaluation, Outcome, RunResult, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -98,33 +98,10 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
     let names = case_names(&eval.results);
     let mut first = true;
     for (result, (_, name)) in eval.results.iter().zip(&names) {
-        let detail = match &result.outcome {
-            Outcome::Passed => continue,
-            Outcome::Failed { unsuccessful } => match result.top_category() {
-                Some(top) => format!("[{}] {}", top.priority(), one_line(&top.category.name, 100)),
-                None if *unsuccessful => "did not pass its evaluation".to_owned(),
-                None => "failed".to_owned(),
-            },
-            Outcome::Errored => match result.run {
-                Some(run) => {
-                    let mut d = format!("ended {}", run.status.label());
-                    if let Some(e) = run
-                        .error_message
-                        .as_deref()
-                        .filter(|e| !e.trim().is_empty())
-                    {
-                        let _ = write!(d, ": {}", one_line(e, 100));
-                    }
-                    d
-                }
-                None => "errored".to_owned(),
-            },
-            Outcome::Unfinished => match result.run {
-                Some(run) => format!("unfinished ({})", run.status.label()),
-                None => "unfinished (no answer yet)".to_owned(),
-            },
-            Outcome::Missing => "not returned by the API".to_owned(),
-        };
+        if result.outcome == Outcome::Passed {
+            continue;
+        }
+        let detail = one_line(&problem(result), 160);
         if first {
             s.push_str("  runs that did not pass:\n");
             first = false;
@@ -137,6 +114,35 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         );
     }
     s
+}
+
+/// What went wrong with a run that did not pass, in a few words:
+/// `[high] <category>`, `ended failed: <error>`, `not returned by the API`.
+pub fn problem(r: &RunResult<'_>) -> String {
+    match &r.outcome {
+        Outcome::Passed => "passed".to_owned(),
+        Outcome::Failed { unsuccessful } => match r.top_category() {
+            Some(top) => format!("[{}] {}", top.priority(), top.category.name),
+            None if *unsuccessful => "did not pass its evaluation".to_owned(),
+            None => "failed".to_owned(),
+        },
+        Outcome::Errored => {
+            let status = r.run.map_or("(none)", |run| run.status.label());
+            match r
+                .run
+                .and_then(|run| run.error_message.as_deref())
+                .filter(|e| !e.trim().is_empty())
+            {
+                Some(e) => format!("ended {status}: {e}"),
+                None => format!("ended {status}"),
+            }
+        }
+        Outcome::Missing => "not returned by the API".to_owned(),
+        Outcome::Unfinished => match r.run {
+            Some(run) => format!("still {} when waiting stopped", run.status.label()),
+            None => "no answer when waiting stopped".to_owned(),
+        },
+    }
 }
 
 /// Text squeezed onto one line of at most `max` characters, controls shown
