@@ -446,3 +446,19 @@ async fn the_cekura_profile_uses_its_path_and_header() {
     .await;
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_status_is_final_and_an_error_naming_it() {
+    let server = serve_runs(vec![run(1, "archived_by_robot", true, &[])]).await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 1, "an error fails the gate: {out:?}");
+    assert_eq!(requests(&server).await.len(), 1, "never waited on");
+    assert!(
+        out.junit()
+            .contains("run has an undocumented status &quot;archived_by_robot&quot;"),
+        "{}",
+        out.junit()
+    );
+}
