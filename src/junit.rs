@@ -11,7 +11,7 @@
 use crate::model::{Run, Status, duration_millis};
 use crate::policy::{Ending, Evaluation, Outcome, RunResult, Scored};
 use crate::xml::{push_attr, push_text};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 /// What goes into the report beyond the defaults.
@@ -21,19 +21,27 @@ pub struct Options {
     pub include_transcript: bool,
 }
 
-/// The stable identity of each result's test case, in order.
+/// The stable identity of each result's test case, in order. A repeat gets
+/// the first ordinal (`#2`, `#3`, ...) that no other case in the report
+/// uses, so a scenario really named `Demo #2` cannot collide with it.
 pub fn case_names(results: &[RunResult<'_>]) -> Vec<(String, String)> {
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    results
+    let bases: Vec<(String, String)> = results.iter().map(base_name).collect();
+    let mut taken: HashSet<(String, String)> = bases.iter().cloned().collect();
+    let mut first_seen: HashSet<&(String, String)> = HashSet::with_capacity(bases.len());
+    let mut next_ordinal: HashMap<&(String, String), usize> = HashMap::new();
+    bases
         .iter()
-        .map(|result| {
-            let (classname, name) = base_name(result);
-            let n = seen.entry((classname.clone(), name.clone())).or_insert(0);
-            *n += 1;
-            if *n == 1 {
-                (classname, name)
-            } else {
-                (classname, format!("{name} #{n}"))
+        .map(|base| {
+            if first_seen.insert(base) {
+                return base.clone();
+            }
+            let n = next_ordinal.entry(base).or_insert(2);
+            loop {
+                let candidate = (base.0.clone(), format!("{} #{n}", base.1));
+                *n += 1;
+                if taken.insert(candidate.clone()) {
+                    return candidate;
+                }
             }
         })
         .collect()
@@ -479,6 +487,28 @@ mod tests {
         assert!(
             !xml.contains("name=\"run 1\""),
             "never named after the run ID"
+        );
+    }
+
+    #[test]
+    fn ordinals_never_collide_with_real_names() {
+        let mut runs: Vec<Run> = (1..=4)
+            .map(|i| run(i, "completed", Some(true), &[]))
+            .collect();
+        for (r, name) in runs.iter_mut().zip(["Demo", "Demo #2", "Demo", "Demo"]) {
+            r.scenario_id = Some(67);
+            r.scenario_name = Some(name.into());
+        }
+        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
+        let names: Vec<String> = case_names(&eval.results)
+            .into_iter()
+            .map(|(_, n)| n)
+            .collect();
+        assert_eq!(
+            names,
+            ["Demo", "Demo #2", "Demo #3", "Demo #4"],
+            "unique and stable"
         );
     }
 

@@ -257,8 +257,11 @@ pub fn duration_millis(text: &str) -> Option<u64> {
     let millis_frac = if sec_frac.is_empty() {
         0
     } else {
+        // Milliseconds from the first three digits; the rest must be digits too.
+        if !sec_frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let digits: String = sec_frac.chars().chain("000".chars()).take(3).collect();
-        whole(sec_frac)?;
         whole(&digits)?
     };
     let total_seconds = whole(hours)?
@@ -589,6 +592,11 @@ mod tests {
         assert_eq!(duration_millis("01:02"), Some(62_000));
         assert_eq!(duration_millis("1:02:03"), Some(3_723_000));
         assert_eq!(duration_millis("00:01.5"), Some(1_500));
+        assert_eq!(
+            duration_millis("1.000000000000000000001"),
+            Some(1_000),
+            "long fractions"
+        );
         assert_eq!(duration_millis("62"), Some(62_000), "plain seconds");
         assert_eq!(duration_millis("a:b"), None);
         assert_eq!(duration_millis("-1:00"), None);
