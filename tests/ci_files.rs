@@ -1,0 +1,167 @@
+//! The CI files agree with the binary and with each other: every flag that
+//! action.yml and the GitLab and Jenkins examples pass to vocera-gate exists,
+//! and the archives the action downloads are the ones release.yml publishes.
+//! The files are read as text; the action's behaviour is tested by
+//! scripts/test-action.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+fn read(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Every `--long-flag` in `text` (the name only, without `=value`).
+fn long_flags(text: &str) -> BTreeSet<String> {
+    let mut flags = BTreeSet::new();
+    for word in text.split(|c: char| c.is_whitespace() || "()[]{}\"'`=,;".contains(c)) {
+        if let Some(name) = word.strip_prefix("--") {
+            let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if valid {
+                flags.insert(word.to_owned());
+            }
+        }
+    }
+    flags
+}
+
+fn help_flags() -> BTreeSet<String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
+        .arg("--help")
+        .output()
+        .expect("run vocera-gate --help");
+    assert!(out.status.success(), "vocera-gate --help failed");
+    long_flags(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The lines of `text` that pass arguments to vocera-gate: a command whose
+/// first word is vocera-gate (`vocera-gate`, `./vocera-gate`, after an
+/// optional YAML `- `), the lines that continue it (after a trailing `\`, or
+/// starting with `--` as in a folded YAML scalar), and the `args+=(...)`
+/// lines with which action.yml builds the gate's argument list.
+fn gate_arguments(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_command = false;
+    let mut backslash = false;
+    for line in text.lines() {
+        let t = line.trim();
+        let t = t.strip_prefix("- ").map_or(t, str::trim_start);
+        let first = t.split_whitespace().next().unwrap_or("");
+        if matches!(
+            first.rsplit('/').next(),
+            Some("vocera-gate" | "vocera-gate.exe")
+        ) {
+            in_command = true;
+        } else if !(backslash || t.starts_with("--")) {
+            in_command = false;
+        }
+        if in_command || t.contains("args+=(") {
+            out.push_str(line);
+            out.push('\n');
+        }
+        backslash = t.ends_with('\\');
+    }
+    out
+}
+
+#[test]
+fn every_flag_in_the_ci_files_exists() {
+    let known = help_flags();
+    assert!(
+        known.contains("--junit") && known.contains("--report-only"),
+        "--help parsed badly: {known:?}"
+    );
+    for (file, at_least) in [
+        ("action.yml", 10),
+        ("examples/gitlab-ci.yml", 5),
+        ("examples/Jenkinsfile", 5),
+    ] {
+        let used = long_flags(&gate_arguments(&read(file)));
+        assert!(
+            used.len() >= at_least,
+            "{file}: found only {used:?} in its vocera-gate commands; is the command still recognised?"
+        );
+        let unknown: Vec<_> = used.difference(&known).collect();
+        assert!(
+            unknown.is_empty(),
+            "{file} passes flags that `vocera-gate --help` does not list: {unknown:?}"
+        );
+    }
+}
+
+/// The Rust target triples named in `text`.
+fn targets(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .filter(|w| {
+            let parts: Vec<&str> = w.split('-').collect();
+            parts.len() >= 3
+                && ["x86_64", "aarch64", "i686", "armv7", "arm", "riscv64gc"].contains(&parts[0])
+                && ["unknown", "apple", "pc"].contains(&parts[1])
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_action_downloads_what_the_release_publishes() {
+    let action = read("action.yml");
+    let release = read(".github/workflows/release.yml");
+    let expected: BTreeSet<String> = [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(targets(&release), expected, "release.yml builds these");
+    assert_eq!(targets(&action), expected, "action.yml downloads these");
+
+    // The same archive and folder name, extensions and checksum file.
+    for (file, text) in [("action.yml", &action), ("release.yml", &release)] {
+        for needle in [
+            "vocera-gate-${tag}-${target}",
+            "ext=tar.gz",
+            "ext=zip",
+            ".sha256",
+        ] {
+            assert!(text.contains(needle), "{file} does not say {needle:?}");
+        }
+    }
+    assert!(
+        action.contains("archive=\"vocera-gate-${tag}-${target}.${ext}\"")
+            && release.contains("name=\"vocera-gate-${tag}-${target}\"")
+            && release.contains("archive=\"${name}.${ext}\""),
+        "the archive name is built differently in action.yml and release.yml"
+    );
+    // The action finds the binary in the folder that release.yml archives.
+    assert!(action.contains("/vocera-gate-${tag}-${target}/vocera-gate${exe}"));
+    assert!(
+        release.contains("cp \"target/${target}/release/vocera-gate${exe}\" \"dist/${name}/\"")
+    );
+    // Checksum files hold "<hex>  <archive>", what sha256sum -c reads.
+    assert!(
+        release.contains("printf '%s  %s\\n' \"${hash}\" \"${archive}\" > \"${archive}.sha256\"")
+    );
+    assert!(action.contains("releases/download"));
+}
+
+#[test]
+fn the_flag_scanner_finds_what_it_should() {
+    let text = "script:\n  - >-\n    vocera-gate \"$IDS\"\n    --timeout 30m\n    --junit x.xml\n  - curl --fail x\n\
+                sh '''\n  ./vocera-gate 1 \\\\\n    --max-score 5 \\\\\n    \"$@\"\n  tar --extract\n'''\n\
+                args+=(--weight \"${w}\")\ncargo build --release\n";
+    let found = long_flags(&gate_arguments(text));
+    let want: BTreeSet<String> = ["--timeout", "--junit", "--max-score", "--weight"]
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(found, want);
+}
