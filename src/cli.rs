@@ -68,7 +68,10 @@ pub struct Args {
         long,
         value_name = "PATH",
         env = "VOCERA_CA_CERT",
-        help_heading = "API"
+        help_heading = "API",
+        // Accept an empty value (CI templates set "" for "not set"); config
+        // treats it as unset.
+        value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from)
     )]
     pub ca_cert: Option<PathBuf>,
 

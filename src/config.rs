@@ -252,8 +252,13 @@ impl Config {
                     ));
                 }
                 let endpoint =
-                    Endpoint::for_profile(args.api, args.base_url.as_deref(), ApiKey(key))?;
-                let ca_certs = match &args.ca_cert {
+                    Endpoint::for_profile(args.api, set(args.base_url.as_deref()), ApiKey(key))?;
+                // CI templates often set variables to "" for "not set".
+                let ca_cert = args
+                    .ca_cert
+                    .as_deref()
+                    .filter(|p| !p.as_os_str().is_empty());
+                let ca_certs = match ca_cert {
                     Some(path) => read_ca_certs(path)?,
                     None => Vec::new(),
                 };
@@ -344,6 +349,11 @@ impl Config {
             },
         })
     }
+}
+
+/// An optional value, with an empty or blank one meaning unset.
+fn set(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {

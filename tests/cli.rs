@@ -328,3 +328,38 @@ async fn completions_and_man_page_are_generated() {
         "roff man page"
     );
 }
+
+#[tokio::test]
+async fn empty_environment_variables_mean_unset() {
+    let dir = tempfile::tempdir().expect("dir");
+    // A replay needs no key; empty API variables must not be read as values.
+    let out = gate_in(
+        dir.path(),
+        &["--from-file", EXAMPLE, "-q", "181"],
+        &[
+            ("VOCERA_BASE_URL", ""),
+            ("VOCERA_CA_CERT", ""),
+            ("VOCERA_API_KEY", ""),
+        ],
+    )
+    .await;
+    assert_eq!(out.code, 0, "{out:?}");
+    // An unwritable report path stops the gate after the API settings were
+    // checked and before any request: only that error may show.
+    let live = gate_in(
+        dir.path(),
+        &["--junit", "no/such/dir/r.xml", "181"],
+        &[
+            ("VOCERA_BASE_URL", " "),
+            ("VOCERA_API_KEY", "k"),
+            ("VOCERA_CA_CERT", ""),
+        ],
+    )
+    .await;
+    assert_eq!(live.code, 2, "{live:?}");
+    assert!(
+        live.stderr.contains("cannot write in no/such/dir"),
+        "empty values ignored: {}",
+        live.stderr
+    );
+}

@@ -123,6 +123,9 @@ pub fn gate_command(dir: &Path) -> Command {
             cmd.env_remove(k);
         }
     }
+    // A test that forgets --base-url must fail fast on a closed loopback
+    // port, never reach the production API.
+    cmd.env("VOCERA_BASE_URL", "http://127.0.0.1:9");
     cmd.current_dir(dir);
     cmd
 }
