@@ -8,7 +8,7 @@ use crate::files::write_atomic;
 use crate::junit;
 use crate::model::{Keep, RawRun, parse_runs_keeping};
 use crate::policy::{Ending, Slot, evaluate};
-use crate::poll::{Event, Fetched, Signals, Stop, wait_for_runs};
+use crate::poll::{Event, Fetched, Signal, Signals, Stop, wait_for_runs};
 use crate::{ci, exit, report};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
@@ -26,8 +26,18 @@ pub async fn run(config: Config) -> u8 {
 }
 
 async fn gate(config: &Config) -> Result<u8, Error> {
+    let (ids, fetched) = obtain(config).await?;
+    let code = publish(config, &ids, &fetched);
+    // The process exits next: freeing every run string one by one would cost
+    // a seventh of a 20,000-run replay for nothing (the OS takes it all back).
+    std::mem::forget(fetched);
+    code
+}
+
+/// The runs: from the saved response, or by polling the API.
+async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let quiet = config.verbosity == Verbosity::Quiet;
-    let (ids, fetched) = match &config.source {
+    Ok(match &config.source {
         Source::File(path) => replay(path, &config.ids, config.keep())?,
         Source::Api { endpoint, ca_certs } => {
             let client = Client::new(
@@ -59,8 +69,12 @@ async fn gate(config: &Config) -> Result<u8, Error> {
             }
             (config.ids.clone(), fetched)
         }
-    };
+    })
+}
 
+/// Judges the runs, writes every report, prints the verdict; the exit code.
+fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error> {
+    let quiet = config.verbosity == Verbosity::Quiet;
     let ending = match fetched.stop {
         Stop::Done | Stop::Deadline => Ending::Deadline,
         Stop::Cancelled(_) => Ending::Cancelled,
@@ -106,7 +120,7 @@ async fn gate(config: &Config) -> Result<u8, Error> {
         );
         write_atomic(&config.junit, xml.as_bytes())?;
         if let Some(path) = &config.save_response {
-            write_atomic(path, saved_response(&ids, &fetched.runs).as_bytes())?;
+            write_atomic(path, saved_response(ids, &fetched.runs).as_bytes())?;
         }
     }
     if let Some(path) = &config.json {
@@ -134,21 +148,21 @@ async fn gate(config: &Config) -> Result<u8, Error> {
         }
     }
     if config.annotations {
-        for line in ci::annotations(&eval) {
+        for line in ci::annotations(&eval, api_error) {
             println!("{line}");
         }
     }
     match &fetched.stop {
         Stop::ApiFailed(message) => eprintln!("vocera-gate: error: {message}"),
         Stop::Cancelled(signal) => {
-            eprintln!("vocera-gate: cancelled by {signal:?}; reports hold what was known")
+            let name = match signal {
+                Signal::Interrupt => "SIGINT",
+                Signal::Terminate => "SIGTERM",
+            };
+            eprintln!("vocera-gate: cancelled by {name}; the reports hold what was known")
         }
         Stop::Done | Stop::Deadline => {}
     }
-    // The process exits next: freeing every run string one by one would cost
-    // a seventh of a 20,000-run replay for nothing (the OS takes it all back).
-    drop(eval);
-    std::mem::forget(fetched);
     Ok(code)
 }
 

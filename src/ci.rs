@@ -154,39 +154,42 @@ fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<(usize, &'e RunResult<'a>
 /// GitHub keeps only the first 10 error annotations of a step.
 pub const MAX_ANNOTATIONS: usize = 10;
 
-/// `::error title=...::...` lines for runs that did not pass, most severe
-/// first; past the limit, the last line counts the rest.
-pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
+/// `::error title=...::...` lines: the API failure when there is one, then
+/// the runs that did not pass, most severe first; past the limit, the last
+/// line counts the rest.
+pub fn annotations(eval: &Evaluation<'_>, api_error: Option<&str>) -> Vec<String> {
     let names = case_names(&eval.results);
+    let error = |title: &str, text: &str| {
+        format!(
+            "::error title={}::{}",
+            escape_property(title),
+            escape_data(text)
+        )
+    };
+    let mut lines: Vec<String> = api_error
+        .map(|e| error("vocera-gate: the API could not be used", &one_line(e, 400)))
+        .into_iter()
+        .collect();
     let list = not_passed(eval);
-    let shown = if list.len() > MAX_ANNOTATIONS {
-        MAX_ANNOTATIONS - 1
+    let room = MAX_ANNOTATIONS - lines.len();
+    let shown = if list.len() > room {
+        room - 1
     } else {
         list.len()
     };
-    let mut lines: Vec<String> = list[..shown]
-        .iter()
-        .map(|(i, r)| {
-            let title = format!(
-                "vocera-gate: {} (run {})",
-                one_line(&names[*i].1, 100),
-                r.id
-            );
-            format!(
-                "::error title={}::{}",
-                escape_property(&title),
-                escape_data(&one_line(&problem(r), 400))
-            )
-        })
-        .collect();
+    for (i, r) in &list[..shown] {
+        let title = format!(
+            "vocera-gate: {} (run {})",
+            one_line(&names[*i].1, 100),
+            r.id
+        );
+        lines.push(error(&title, &one_line(&problem(r), 400)));
+    }
     if shown < list.len() {
         let rest = list.len() - shown;
-        lines.push(format!(
-            "::error title={}::{}",
-            escape_property("vocera-gate"),
-            escape_data(&format!(
-                "{rest} more run(s) did not pass; see the JUnit report or the job summary"
-            ))
+        lines.push(error(
+            "vocera-gate",
+            &format!("{rest} more run(s) did not pass; see the JUnit report or the job summary"),
         ));
     }
     lines
@@ -365,7 +368,7 @@ mod tests {
             .collect();
         runs.push(run(13, "failed", None, &[]));
         let eval = eval_of(&runs, &[]);
-        let lines = annotations(&eval);
+        let lines = annotations(&eval, None);
         assert_eq!(lines.len(), MAX_ANNOTATIONS, "GitHub keeps ten");
         assert!(
             lines[0].contains("run 13") && lines[0].contains("ended failed"),
@@ -377,6 +380,14 @@ mod tests {
             "the last counts the rest: {}",
             lines[9]
         );
+        let with_error = annotations(&eval, Some("the API refused the key"));
+        assert_eq!(with_error.len(), MAX_ANNOTATIONS, "still ten");
+        assert!(
+            with_error[0].contains("the API refused the key"),
+            "API error first: {}",
+            with_error[0]
+        );
+        assert!(with_error[9].contains("5 more run(s)"), "{}", with_error[9]);
     }
 
     #[test]
@@ -385,7 +396,7 @@ mod tests {
         r.scenario_name = Some("a:b,c".into());
         r.categories[0].name = "x\n::set-output name=verdict::passed%".into();
         let runs = [r];
-        let lines = annotations(&eval_of(&runs, &[]));
+        let lines = annotations(&eval_of(&runs, &[]), None);
         assert_eq!(lines.len(), 1);
         assert!(!lines[0].contains('\n'), "one line");
         assert!(
