@@ -323,12 +323,13 @@ pub fn chunk_ids(ids: &[u64], max_bytes: usize) -> Vec<Vec<u64>> {
     let mut current: Vec<u64> = Vec::new();
     let mut used = 0;
     for &id in ids {
-        let len = id.to_string().len() + usize::from(!current.is_empty());
-        if !current.is_empty() && used + len > budget {
+        let digits = id.checked_ilog10().unwrap_or(0) as usize + 1;
+        if !current.is_empty() && used + 1 + digits > budget {
             chunks.push(std::mem::take(&mut current));
             used = 0;
         }
-        used += id.to_string().len() + usize::from(!current.is_empty());
+        // A comma before every ID but a chunk's first.
+        used += digits + usize::from(!current.is_empty());
         current.push(id);
     }
     if !current.is_empty() {

@@ -43,10 +43,6 @@ impl Weights {
             None => (self.0.get(FALLBACK_PRIORITY).copied().unwrap_or(10), false),
         }
     }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), *v))
-    }
 }
 
 /// The thresholds and weights the gate applies.
@@ -85,8 +81,6 @@ pub enum Ending {
 pub struct Scored<'a> {
     pub category: &'a Category,
     pub weight: u32,
-    /// The priority is one the weights table knows.
-    pub known: bool,
     /// Counts toward the score: weight > 0, not marked wrong, run finished.
     pub counts: bool,
 }
@@ -279,14 +273,15 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], ending: Ending) 
                         "unknown priority {shown:?} weighed like {FALLBACK_PRIORITY} ({weight}); set it with --weight PRIORITY=N"
                     ));
                 }
-                Scored { category, weight, known, counts: finished && weight > 0 && !category.wrongly_marked }
+                Scored { category, weight, counts: finished && weight > 0 && !category.wrongly_marked }
             })
             .collect();
         for scored in categories.iter().filter(|s| s.counts) {
+            let priority = scored.priority();
             let entry = totals
-                .entry(scored.priority())
+                .entry(priority.clone())
                 .or_insert_with(|| PriorityTotal {
-                    priority: scored.priority(),
+                    priority,
                     weight: scored.weight,
                     categories: 0,
                     points: 0,
