@@ -111,6 +111,9 @@ pub async fn wait_for_runs(
     let requested: HashSet<u64> = ids.iter().copied().collect();
     let mut unexpected_warned = false;
     let mut pending: Vec<u64> = ids.to_vec();
+    // Polls in a row that met a transient failure: one at the deadline is a
+    // blip, two or more mean the service kept failing.
+    let mut failing_polls = 0u32;
 
     loop {
         let results = tokio::select! {
@@ -182,9 +185,25 @@ pub async fn wait_for_runs(
         if pending.is_empty() {
             return fetched;
         }
+        failing_polls = if trouble.is_some() {
+            failing_polls + 1
+        } else {
+            0
+        };
         let now = Instant::now();
         if now >= deadline {
+            // The API failing at the deadline makes it exit 4 only when it
+            // cost us the answer: it kept failing, or some run was never
+            // seen at all. A single failed last poll leaves the verdict to
+            // the answers before it (exit 1 or 3), with a warning.
+            let never_seen = pending.iter().any(|id| !fetched.runs.contains_key(id));
             fetched.stop = match trouble {
+                Some(FetchError::Transient { message, .. }) if failing_polls < 2 && !never_seen => {
+                    log(Event::Warning(format!(
+                        "the last poll before the deadline failed ({message}); the verdict uses the answer before it"
+                    )));
+                    Stop::Deadline
+                }
                 Some(FetchError::Transient {
                     message,
                     rate_limited: true,

@@ -164,6 +164,41 @@ async fn server_errors_then_success_recovers() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_failed_poll_at_the_deadline_is_a_blip_but_an_outage_is_exit_4() {
+    // Polls come every 300 ms (no jitter above the cap) and the last one at
+    // the 1.5 s deadline. The server fails every poll from `fails_after` on:
+    // from 1.35 s only the last poll fails; from 0.75 s the last three do.
+    for (fails_after, code, says) in [
+        (1350, 3, "the last poll before the deadline failed"),
+        (750, 4, "kept failing until the --timeout deadline passed"),
+    ] {
+        let first = std::sync::OnceLock::new();
+        let server = serve(move |_, request| {
+            let since = first.get_or_init(Instant::now).elapsed();
+            if since >= Duration::from_millis(fails_after) {
+                ResponseTemplate::new(502)
+            } else {
+                answer(
+                    request,
+                    &[
+                        run(1, "completed", true, &[]),
+                        run(2, "pending", false, &[]),
+                    ],
+                )
+            }
+        })
+        .await;
+        let mut args = live_args(&server);
+        args.extend(["--poll-interval", "300ms", "--max-poll-interval", "300ms"].map(String::from));
+        args.extend(["--timeout", "1500ms", "1,2"].map(String::from));
+        let (out, _dir) = gate(&strs(&args)).await;
+        assert_eq!(out.code, code, "failing from {fails_after} ms: {out:?}");
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+        assert_eq!(junit_counts(&out.junit()), (2, 0, 1), "run 2 unfinished");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn refused_key_exits_4_after_exactly_one_request() {
     let server = serve(|_, _| {
         ResponseTemplate::new(401).set_body_string("{\"detail\":\"Invalid API key\"}")
