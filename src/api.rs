@@ -144,7 +144,7 @@ impl Client {
         };
         let status = response.status();
         if self.verbose {
-            eprintln!(
+            crate::errln!(
                 "vocera-gate: GET {} ({} IDs) -> {} in {} ms",
                 self.endpoint.url,
                 ids.len(),

@@ -19,7 +19,7 @@ pub async fn run(config: Config) -> u8 {
     match gate(&config).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("vocera-gate: error: {e}");
+            crate::errln!("vocera-gate: error: {e}");
             e.exit_code()
         }
     }
@@ -55,11 +55,13 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
                     bar.set_position(finished as u64);
                     bar.set_message(line);
                 }
-                (Event::Progress { line, .. }, None) if !quiet => eprintln!("vocera-gate: {line}"),
-                (Event::Warning(w), Some(bar)) => {
-                    bar.suspend(|| eprintln!("vocera-gate: warning: {w}"));
+                (Event::Progress { line, .. }, None) if !quiet => {
+                    crate::errln!("vocera-gate: {line}")
                 }
-                (Event::Warning(w), None) if !quiet => eprintln!("vocera-gate: warning: {w}"),
+                (Event::Warning(w), Some(bar)) => {
+                    bar.suspend(|| crate::errln!("vocera-gate: warning: {w}"));
+                }
+                (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
                 _ => {}
             };
             let fetched =
@@ -94,7 +96,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     let eval = evaluate(&config.policy, &slots, ending);
     if !quiet {
         for warning in &eval.warnings {
-            eprintln!("vocera-gate: warning: {warning}");
+            crate::errln!("vocera-gate: warning: {warning}");
         }
     }
 
@@ -141,25 +143,28 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     }
     if write_junit {
         if quiet {
-            println!("{}", report::headline(&eval, config.color));
+            crate::outln!("{}", report::headline(&eval, config.color));
         } else {
-            print!("{}", report::verdict(&eval, config.color));
-            println!("  JUnit report: {}", config.junit.display());
+            crate::outln!(
+                "{}  JUnit report: {}",
+                report::verdict(&eval, config.color),
+                config.junit.display()
+            );
         }
     }
     if config.annotations {
         for line in ci::annotations(&eval, api_error) {
-            println!("{line}");
+            crate::outln!("{line}");
         }
     }
     match &fetched.stop {
-        Stop::ApiFailed(message) => eprintln!("vocera-gate: error: {message}"),
+        Stop::ApiFailed(message) => crate::errln!("vocera-gate: error: {message}"),
         Stop::Cancelled(signal) => {
             let name = match signal {
                 Signal::Interrupt => "SIGINT",
                 Signal::Terminate => "SIGTERM",
             };
-            eprintln!("vocera-gate: cancelled by {name}; the reports hold what was known")
+            crate::errln!("vocera-gate: cancelled by {name}; the reports hold what was known")
         }
         Stop::Done | Stop::Deadline => {}
     }

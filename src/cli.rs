@@ -188,19 +188,25 @@ pub enum Profile {
 /// Runs a helper subcommand; returns the exit code.
 pub fn print_helper(command: Command) -> u8 {
     use clap::CommandFactory;
+    use std::io::Write;
     let mut cmd = Args::command();
-    let mut out = std::io::stdout().lock();
-    let written = match command {
+    // Rendered in memory first: clap_complete panics on a failed write
+    // (`... completions bash | head`), and a panic is no exit code to rely on.
+    let mut text = Vec::new();
+    match command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut cmd, "vocera-gate", &mut out);
-            Ok(())
+            clap_complete::generate(shell, &mut cmd, "vocera-gate", &mut text);
         }
-        Command::Man => clap_mangen::Man::new(cmd).render(&mut out),
-    };
-    match written {
+        Command::Man => {
+            // Writing to a Vec cannot fail.
+            let _ = clap_mangen::Man::new(cmd).render(&mut text);
+        }
+    }
+    match std::io::stdout().lock().write_all(&text) {
         Ok(()) => crate::exit::PASSED,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::exit::PASSED,
         Err(e) => {
-            eprintln!("vocera-gate: error: cannot write to standard output: {e}");
+            crate::errln!("vocera-gate: error: cannot write to standard output: {e}");
             crate::exit::USAGE
         }
     }

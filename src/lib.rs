@@ -2,7 +2,7 @@
 //! into a JUnit report, and give CI a verdict with an exit code.
 //!
 //! The pure core (`model`, `policy`, `junit`, `xml`, `report`, `exit`) does
-//! no I/O; the shell (`config`, `api`, `poll`, `files`, `app`) talks to the
+//! no I/O; the shell (`config`, `api`, `poll`, `files`, `console`, `app`) talks to the
 //! command line, the network, the clock and the disk.
 
 pub mod api;
@@ -10,6 +10,7 @@ pub mod app;
 pub mod ci;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod exit;
 pub mod files;

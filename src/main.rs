@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     let config = match Config::from_args(args, &mut std::io::stdin(), Env::from_process()) {
         Ok(config) => config,
         Err(e) => {
-            eprintln!("vocera-gate: error: {e}");
+            vocera_gate::errln!("vocera-gate: error: {e}");
             return ExitCode::from(e.exit_code());
         }
     };
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("vocera-gate: error: cannot start the async runtime: {e}");
+            vocera_gate::errln!("vocera-gate: error: cannot start the async runtime: {e}");
             return ExitCode::from(exit::API);
         }
     };

@@ -363,3 +363,29 @@ async fn empty_environment_variables_mean_unset() {
         live.stderr
     );
 }
+
+#[test]
+fn a_closed_stdout_keeps_the_verdicts_exit_code() {
+    // `vocera-gate ... | head` closes the pipe early; println! would panic
+    // (exit 101) and the pipeline would act on the wrong code.
+    let dir = tempfile::tempdir().expect("dir");
+    for (args, code) in [
+        (vec!["--from-file", EXAMPLE], 1),
+        (vec!["--from-file", EXAMPLE, "--report-only"], 0),
+        (vec!["completions", "bash"], 0),
+        (vec!["man"], 0),
+    ] {
+        let mut child = gate_command(dir.path())
+            .args(&args)
+            .env("GITHUB_ACTIONS", "true")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
