@@ -389,3 +389,17 @@ fn a_closed_stdout_keeps_the_verdicts_exit_code() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn a_lone_surrogate_in_run_text_is_shown_not_fatal() {
+    // Valid JSON that is not Unicode: Python's json.dumps writes it for a
+    // broken string. One such character must not sink the whole answer.
+    let dir = tempfile::tempdir().expect("dir");
+    let body = r#"[{"id": 7, "scenario": 70, "scenario_name": "Caf\u00e9 \ud800 order", "status": "completed", "success": true, "critical_categories": []}]"#;
+    std::fs::write(dir.path().join("runs.json"), body).expect("write");
+    let out = gate_in(dir.path(), &["--from-file", "runs.json"], &[]).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (1, 0, 0));
+    assert!(junit.contains(r#"name="Café \u{d800} order""#), "{junit}");
+}

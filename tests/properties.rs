@@ -1342,6 +1342,48 @@ proptest! {
     }
 }
 
+/// JSON string escapes, well-formed or not as Unicode: lone and paired
+/// surrogates in both cases, escaped backslashes and quotes, plain text.
+const ESCAPES: &[&str] = &[
+    r"\ud800",
+    r"\uDBFF",
+    r"\udc00",
+    r"\uDFFF",
+    r"\ud83d\ude00",
+    r"\uD83D\uDE00",
+    r"\u0041",
+    r"\u00e9",
+    r"\\",
+    r"\\ud800",
+    r#"\""#,
+    r"\n",
+    r"\t",
+    "a",
+    "é",
+    "u",
+    "d800",
+];
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Any string of valid JSON escapes reads back: a lone surrogate never
+    /// gets the answer refused, a pair keeps its character, and the text
+    /// around a lone one is kept.
+    #[test]
+    fn strings_with_any_escapes_read_back(parts in prop::collection::vec(select(ESCAPES), 0..24)) {
+        let literal: String = parts.concat();
+        let body = format!(r#"[{{"id": 1, "status": "completed", "scenario_name": "{literal}"}}]"#);
+        let runs = parse_runs(&body).map_err(|e| TestCaseError::fail(format!("{body}: {e}")))?;
+        let name = runs[0].run.scenario_name.clone().unwrap_or_default();
+        for (part, shown) in [(r"\ud83d\ude00", "😀"), (r"\u00e9", "é")] {
+            let sent = parts.iter().filter(|p| **p == part).count();
+            prop_assert!(name.matches(shown).count() >= sent, "{} in {:?}", part, name);
+        }
+        judge_anything(&body)?;
+    }
+}
+
 /// The documented example still renders, as a sanity anchor for the strategies.
 #[test]
 fn documented_example_renders_to_well_formed_xml() {
