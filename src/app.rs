@@ -38,7 +38,17 @@ async fn gate(config: &Config) -> Result<u8, Error> {
 async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let quiet = config.verbosity == Verbosity::Quiet;
     Ok(match &config.source {
-        Source::File(path) => replay(path, &config.ids, config.keep())?,
+        Source::File(path) => {
+            let (ids, fetched) = replay(path, &config.ids, config.keep())?;
+            if config.ids.is_empty() && !quiet {
+                crate::errln!(
+                    "vocera-gate: note: no run IDs given, so the {} run(s) in {} are judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
+                    ids.len(),
+                    path.display()
+                );
+            }
+            (ids, fetched)
+        }
         Source::Api { endpoint, ca_certs } => {
             let client = Client::new(
                 endpoint.clone(),
