@@ -74,9 +74,14 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             .by_priority
             .iter()
             .map(|t| {
+                // The priority is the API's text: one line, or it could
+                // forge a line of its own (`::error::` in a CI log).
                 format!(
                     "{} {} x {} = {}",
-                    t.priority, t.categories, t.weight, t.points
+                    one_line(&t.priority, 40),
+                    t.categories,
+                    t.weight,
+                    t.points
                 )
             })
             .collect();
@@ -219,6 +224,24 @@ mod tests {
             !text.contains("run 2)"),
             "passing runs are not listed: {text}"
         );
+    }
+
+    #[test]
+    fn no_api_text_starts_a_line_of_its_own() {
+        let forged = "x\n::error title=forged::all good\u{1b}[2J";
+        let mut r = run(1, "completed", Some(false), &[forged]);
+        r.scenario_name = Some(format!("name{forged}"));
+        r.categories[0].name = format!("category{forged}");
+        let runs = [r];
+        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        let text = verdict(
+            &evaluate(&Policy::default(), &slots, Ending::Deadline),
+            false,
+        );
+        for line in text.lines() {
+            assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
+        }
+        assert!(!text.contains('\u{1b}'), "{text}");
     }
 
     #[test]
