@@ -2,7 +2,7 @@
 //! end. Plain functions from figures to text; printing is the caller's.
 
 use crate::junit::case_names;
-use crate::policy::{Evaluation, Outcome, RunResult, Verdict};
+use crate::policy::{Ending, Evaluation, Outcome, RunResult, Verdict};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -50,6 +50,7 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     let (word, hue) = match eval.verdict {
         Verdict::Passed => ("PASSED", AnsiColor::Green),
         Verdict::Failed => ("FAILED", AnsiColor::Red),
+        Verdict::Unfinished if eval.ending == Ending::Cancelled => ("CANCELLED", AnsiColor::Yellow),
         Verdict::Unfinished => ("UNFINISHED", AnsiColor::Yellow),
     };
     let style = if color {
@@ -93,10 +94,15 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             let _ = writeln!(s, "    - {rule}");
         }
     }
-    if eval.verdict == Verdict::Unfinished {
+    if eval.counts.unfinished > 0 {
+        let why = match eval.ending {
+            Ending::Deadline => "by the deadline; raise --timeout",
+            Ending::Cancelled => "when the gate was cancelled",
+            Ending::ApiFailed => "when the API stopped answering",
+        };
         let _ = writeln!(
             s,
-            "  {} run(s) had not finished; raise --timeout, or replay the saved response later",
+            "  {} run(s) had not finished {why}",
             eval.counts.unfinished
         );
     }
@@ -171,7 +177,7 @@ pub fn one_line(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::policy::tests::run;
-    use crate::policy::{Ending, Policy, Slot, evaluate};
+    use crate::policy::{Policy, Slot, evaluate};
 
     #[test]
     fn progress_line_reads_well() {
@@ -242,6 +248,36 @@ mod tests {
             assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
         }
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn unfinished_runs_say_why_waiting_stopped() {
+        let runs = [run(1, "pending", None, &[])];
+        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        for (ending, word, why) in [
+            (
+                Ending::Deadline,
+                "UNFINISHED",
+                "by the deadline; raise --timeout",
+            ),
+            (
+                Ending::Cancelled,
+                "CANCELLED",
+                "when the gate was cancelled",
+            ),
+            (
+                Ending::ApiFailed,
+                "UNFINISHED",
+                "when the API stopped answering",
+            ),
+        ] {
+            let text = verdict(&evaluate(&Policy::default(), &slots, ending), false);
+            assert!(text.starts_with(&format!("vocera-gate: {word}:")), "{text}");
+            assert!(
+                text.contains(&format!("1 run(s) had not finished {why}\n")),
+                "{text}"
+            );
+        }
     }
 
     #[test]
