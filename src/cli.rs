@@ -46,6 +46,9 @@ pub struct Args {
         value_name = "KEY",
         env = "VOCERA_API_KEY",
         hide_env_values = true,
+        // A key may start with '-': taken as the value, not echoed by clap
+        // as an unknown flag.
+        allow_hyphen_values = true,
         help_heading = "API"
     )]
     pub api_key: Option<String>,

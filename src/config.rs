@@ -204,9 +204,22 @@ impl Config {
     /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
     /// `cekura_key` is the CEKURA_API_KEY fallback for the key.
     pub fn from_args(args: Args, stdin: &mut dyn Read, env: Env) -> Result<Config, Error> {
+        // A key pasted where run IDs go would be echoed as the bad token.
+        let keys: Vec<&str> = [args.api_key.as_deref(), env.cekura_key.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .collect();
+        let hide_key = |e: Error| match e {
+            Error::Usage(m) if keys.iter().any(|k| m.contains(&format!("{k:?}"))) => usage(
+                "a run ID argument holds the API key; pass the key with --api-key or VOCERA_API_KEY, never among the run IDs",
+            ),
+            e => e,
+        };
         let mut ids = Vec::new();
         for arg in &args.run_ids {
-            parse_ids(arg, &mut ids, "run ID")?;
+            parse_ids(arg, &mut ids, "run ID").map_err(hide_key)?;
         }
         if let Some(path) = &args.run_ids_file {
             let text = if path.as_os_str() == "-" {
@@ -223,7 +236,8 @@ impl Config {
                     ))
                 })?
             };
-            parse_ids(&text, &mut ids, &format!("run ID in {}", path.display()))?;
+            parse_ids(&text, &mut ids, &format!("run ID in {}", path.display()))
+                .map_err(hide_key)?;
         }
         let ids = dedup(ids);
 

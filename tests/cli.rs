@@ -403,3 +403,40 @@ async fn a_lone_surrogate_in_run_text_is_shown_not_fatal() {
     assert_eq!(junit_counts(&junit), (1, 0, 0));
     assert!(junit.contains(r#"name="Café \u{d800} order""#), "{junit}");
 }
+
+#[tokio::test]
+async fn a_key_given_where_run_ids_go_is_not_echoed() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ids.txt"), format!("181\n{KEY}\n")).expect("write");
+    for (args, env) in [
+        (vec!["181", KEY], vec![("VOCERA_API_KEY", KEY)]),
+        (
+            vec!["--run-ids-file", "ids.txt"],
+            vec![("CEKURA_API_KEY", KEY)],
+        ),
+        (vec!["--api-key", KEY, KEY], vec![]),
+    ] {
+        let out = gate_in(dir.path(), &args, &env).await;
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr.contains("holds the API key") && !out.stderr.contains("S3CRET"),
+            "{}",
+            out.stderr
+        );
+    }
+    // Any other bad token is still named, whatever the key.
+    let out = gate_in(dir.path(), &["--api-key", "k", "1,like"], &[]).await;
+    assert!(
+        out.stderr.contains(r#"run ID "like" is not"#),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test]
+async fn a_key_starting_with_a_dash_is_taken_not_echoed() {
+    let key = format!("-x{KEY}");
+    let (out, _dir) = gate(&["--api-key", &key, "--timeout", "200ms", "1"]).await;
+    assert_eq!(out.code, 4, "taken as the key, then no server: {out:?}");
+    assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
+}
