@@ -21,7 +21,6 @@ pub const MAX_QUERY_BYTES: usize = 4000;
 pub const CONCURRENT_REQUESTS: usize = 4;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
-const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Why a request for some runs did not give them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,9 +125,17 @@ impl Client {
     ) -> Result<Result<Vec<RawRun>, FetchError>, Split> {
         let mut url = self.endpoint.url.clone();
         url.set_query(Some(&format!("run_ids={}", join_ids(ids))));
+        // The whole request, connecting included, ends by the deadline.
         let timeout = deadline
             .saturating_duration_since(Instant::now())
-            .clamp(MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT);
+            .min(MAX_REQUEST_TIMEOUT);
+        if timeout.is_zero() {
+            return Ok(Err(FetchError::Transient {
+                message: "the deadline passed before the request could be sent".to_owned(),
+                retry_after: None,
+                rate_limited: false,
+            }));
+        }
         let started = Instant::now();
         let response = self
             .http

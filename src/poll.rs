@@ -51,6 +51,12 @@ impl Iterator for Delays {
     }
 }
 
+/// How long before the deadline the last poll goes out: a tenth of the
+/// timeout, at most a second.
+pub fn last_poll_reserve(timeout: Duration) -> Duration {
+    (timeout / 10).min(Duration::from_secs(1))
+}
+
 /// A signal that cancels the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
@@ -102,6 +108,9 @@ pub async fn wait_for_runs(
     log: &mut dyn FnMut(Event),
 ) -> Fetched {
     let deadline = Instant::now() + waiting.timeout;
+    // No request outlives the deadline, so the last poll goes out a little
+    // before it, leaving its answer time to arrive.
+    let last_call = deadline - last_poll_reserve(waiting.timeout);
     let mut delays = Delays::new(waiting.poll_interval, waiting.max_poll_interval, None);
     let mut fetched = Fetched {
         runs: HashMap::new(),
@@ -191,7 +200,7 @@ pub async fn wait_for_runs(
             0
         };
         let now = Instant::now();
-        if now >= deadline {
+        if now >= last_call {
             // The API failing at the deadline makes it exit 4 only when it
             // cost us the answer: it kept failing, or some run was never
             // seen at all. A single failed last poll leaves the verdict to
@@ -231,7 +240,7 @@ pub async fn wait_for_runs(
         if let Some(ra) = retry_after {
             wait = wait.max(ra);
         }
-        wait = wait.min(deadline - now);
+        wait = wait.min(last_call - now);
 
         let mut waiting_by_status: BTreeMap<&str, usize> = BTreeMap::new();
         for id in &pending {

@@ -450,3 +450,20 @@ async fn http_proxy_from_the_environment_is_used() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(requests(&proxy).await.len(), 1, "went through the proxy");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hung_server_cannot_hold_the_gate_past_its_timeout() {
+    // The server accepts the request and never answers in time.
+    let server = serve(|_, _| ResponseTemplate::new(200).set_delay(Duration::from_secs(30))).await;
+    let mut args = live_args(&server);
+    args.extend(["--timeout".into(), "400ms".into(), "1".into()]);
+    let started = Instant::now();
+    let (out, _dir) = gate(&strs(&args)).await;
+    let took = started.elapsed();
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        took < Duration::from_millis(900),
+        "the request is bounded by the 400 ms deadline, took {took:?}"
+    );
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
