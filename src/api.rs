@@ -183,10 +183,21 @@ impl Client {
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("(no Location header)");
-            return Err(FetchError::Fatal(format!(
-                "the API answered HTTP {status} redirecting to {target}, another origin than {}; the key is only sent to the configured host, so the redirect was not followed. Check --base-url",
-                origin_text(&self.endpoint.url)
-            )));
+            // The redirect policy follows up to 5 redirects within the origin.
+            let same_origin = response
+                .url()
+                .join(target)
+                .is_ok_and(|url| url.origin() == self.endpoint.url.origin());
+            return Err(FetchError::Fatal(if same_origin {
+                format!(
+                    "the API kept redirecting (HTTP {status}, more than 5 times, last to {target}); check --base-url"
+                )
+            } else {
+                format!(
+                    "the API answered HTTP {status} redirecting to {target}, another origin than {}; the key is only sent to the configured host, so the redirect was not followed. Check --base-url",
+                    origin_text(&self.endpoint.url)
+                )
+            }));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(FetchError::Fatal(format!(

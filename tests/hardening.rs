@@ -13,7 +13,18 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_to_another_origin_is_not_followed_and_the_key_never_goes_there() {
-    let elsewhere = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    // A second loopback address: another host, as far as origins go. macOS
+    // has only 127.0.0.1 unless aliased; another port is another origin too.
+    let listener = TcpListener::bind("127.0.0.2:0")
+        .or_else(|_| TcpListener::bind("127.0.0.1:0"))
+        .expect("bind a loopback port");
+    let elsewhere = MockServer::builder().listener(listener).start().await;
+    Mock::given(path(V1_PATH))
+        .respond_with(|r: &Request| answer(r, &[run(1, "completed", true, &[])]))
+        .mount(&elsewhere)
+        .await;
+    #[cfg(target_os = "linux")]
+    assert!(elsewhere.uri().starts_with("http://127.0.0.2:"));
     let target = format!("{}{V1_PATH}?run_ids=1", elsewhere.uri());
     let location = target.clone();
     let server =
@@ -466,4 +477,22 @@ async fn a_hung_server_cannot_hold_the_gate_past_its_timeout() {
         "the request is bounded by the 400 ms deadline, took {took:?}"
     );
     assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_loop_within_the_origin_ends_with_exit_4_saying_so() {
+    let server = MockServer::start().await;
+    let here = format!("{}{V1_PATH}?run_ids=1", server.uri());
+    Mock::given(path(V1_PATH))
+        .respond_with(move |_: &Request| {
+            ResponseTemplate::new(307).insert_header("Location", here.as_str())
+        })
+        .mount(&server)
+        .await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stderr.contains("kept redirecting"), "{}", out.stderr);
+    assert!(!out.stderr.contains("another origin"), "{}", out.stderr);
 }
