@@ -14,7 +14,7 @@ async fn bundled_example_replays_without_key_or_network_and_fails_the_gate() {
     assert_eq!(out.code, 1, "the example fails on purpose: {out:?}");
     assert!(
         out.stdout
-            .starts_with("vocera-gate: FAILED: score 25 (max 0), 8 runs"),
+            .starts_with("vocera-gate: FAILED: score 35 (max 0), 8 runs"),
         "{}",
         out.stdout
     );
@@ -235,7 +235,7 @@ async fn json_verdict_summary_and_annotations_for_github() {
         serde_json::from_str(&out.file("verdict.json").expect("json")).expect("valid JSON");
     assert_eq!(json["verdict"], "failed");
     assert_eq!(json["exit_code"], 1);
-    assert_eq!(json["score"], 25);
+    assert_eq!(json["score"], 35);
     assert_eq!(
         (
             json["runs"].as_u64(),
