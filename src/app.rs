@@ -7,7 +7,7 @@ use crate::error::{Error, usage};
 use crate::files::write_atomic;
 use crate::junit;
 use crate::model::{Keep, RawRun, parse_runs_keeping};
-use crate::policy::{Ending, Slot, evaluate};
+use crate::policy::{Ending, Slot, Verdict, evaluate};
 use crate::poll::{Event, Fetched, Signal, Signals, Stop, wait_for_runs};
 use crate::{ci, exit, report};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -38,17 +38,7 @@ async fn gate(config: &Config) -> Result<u8, Error> {
 async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let quiet = config.verbosity == Verbosity::Quiet;
     Ok(match &config.source {
-        Source::File(path) => {
-            let (ids, fetched) = replay(path, &config.ids, config.keep())?;
-            if config.ids.is_empty() && !quiet {
-                crate::errln!(
-                    "vocera-gate: note: no run IDs given, so the {} run(s) in {} are judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
-                    ids.len(),
-                    path.display()
-                );
-            }
-            (ids, fetched)
-        }
+        Source::File(path) => replay(path, &config.ids, config.keep())?,
         Source::Api { endpoint, ca_certs } => {
             let client = Client::new(
                 endpoint.clone(),
@@ -107,6 +97,17 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     if !quiet {
         for warning in &eval.warnings {
             crate::errln!("vocera-gate: warning: {warning}");
+        }
+        // A saved response holds only the runs the API returned: a live run
+        // that failed on a missing ID replays as passing without its IDs.
+        if let (Source::File(path), true) = (&config.source, config.ids.is_empty())
+            && eval.verdict != Verdict::Failed
+        {
+            crate::errln!(
+                "vocera-gate: note: no run IDs given, so only the {} run(s) in {} were judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
+                ids.len(),
+                path.display()
+            );
         }
     }
 

@@ -440,3 +440,31 @@ async fn a_key_starting_with_a_dash_is_taken_not_echoed() {
     assert_eq!(out.code, 4, "taken as the key, then no server: {out:?}");
     assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
 }
+
+#[tokio::test]
+async fn a_passing_replay_without_ids_says_what_it_judged() {
+    // Live, IDs 7,8 where the API did not return 8: exit 1. The saved
+    // response holds run 7 alone, so replayed without IDs it passes.
+    let dir = tempfile::tempdir().expect("dir");
+    let body = r#"[{"id": 7, "scenario": 70, "status": "completed", "success": true}]"#;
+    std::fs::write(dir.path().join("saved.json"), body).expect("write");
+    let without = gate_in(dir.path(), &["--from-file", "saved.json"], &[]).await;
+    assert_eq!(without.code, 0, "{without:?}");
+    assert!(
+        without
+            .stderr
+            .contains("only the 1 run(s) in saved.json were judged")
+            && without.stderr.contains("give its run IDs too"),
+        "{}",
+        without.stderr
+    );
+    let with = gate_in(dir.path(), &["--from-file", "saved.json", "7,8"], &[]).await;
+    assert_eq!(with.code, 1, "the live verdict: {with:?}");
+    assert!(!with.stderr.contains("note:"), "{}", with.stderr);
+    let (failing, _dir) = gate(&["--from-file", EXAMPLE]).await;
+    assert!(
+        !failing.stderr.contains("note:"),
+        "a failing replay needs no warning: {}",
+        failing.stderr
+    );
+}
