@@ -211,7 +211,7 @@ fn append(path: &Path, text: &str) -> Result<(), Error> {
 }
 
 /// Reads a saved response. With no IDs given, the file's own IDs are used in
-/// its order; a run listed twice counts once, its last entry winning.
+/// its order (a run listed twice is refused unless the copies are identical).
 fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;

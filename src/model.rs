@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::marker::PhantomData;
 
@@ -161,7 +162,7 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
         }
     }
     let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
-    if keep.raw {
+    let runs = if keep.raw {
         let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
         items
             .into_iter()
@@ -180,14 +181,51 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
                     raw: Some(raw),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, ParseError>>()?
     } else if keep.transcript {
-        let runs: Runs<String> = serde_json::from_str(trimmed).map_err(invalid)?;
-        Ok(runs.0)
+        serde_json::from_str::<Runs<String>>(trimmed)
+            .map_err(invalid)?
+            .0
     } else {
-        let runs: Runs<IgnoredAny> = serde_json::from_str(trimmed).map_err(invalid)?;
-        Ok(runs.0)
+        serde_json::from_str::<Runs<IgnoredAny>>(trimmed)
+            .map_err(invalid)?
+            .0
+    };
+    one_per_id(runs)
+}
+
+/// Each run once. An exact repeat is dropped; two different copies of one
+/// run contradict each other, and believing either would be a guess (the
+/// gate could pass on the copy that happens to come last).
+fn one_per_id(mut runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
+    let mut first: HashMap<u64, usize> = HashMap::with_capacity(runs.len());
+    let mut repeats = HashSet::new();
+    for (at, raw) in runs.iter().enumerate() {
+        let id = raw.run.id;
+        match first.get(&id) {
+            None => {
+                first.insert(id, at);
+            }
+            Some(&earlier) if runs[earlier].run == raw.run => {
+                repeats.insert(at);
+            }
+            Some(&earlier) => {
+                return Err(ParseError(format!(
+                    "run {id} appears twice with different contents (runs #{} and #{}, counting from 1)",
+                    earlier + 1,
+                    at + 1
+                )));
+            }
+        }
     }
+    if !repeats.is_empty() {
+        let mut at = 0;
+        runs.retain(|_| {
+            at += 1;
+            !repeats.contains(&(at - 1))
+        });
+    }
+    Ok(runs)
 }
 
 /// Rewrites each lone UTF-16 surrogate escape (`"\ud800"` with no partner)
@@ -715,5 +753,28 @@ mod tests {
         assert_eq!(runs[0].run.transcript.as_deref(), Some("\\u{dfff}😀"));
         let raw = runs[0].raw.as_ref().expect("raw kept").get();
         assert!(raw.contains(r#"\\u{d800}"#), "saved as read: {raw}");
+    }
+
+    #[test]
+    fn a_run_twice_is_kept_once_if_identical_and_refused_if_not() {
+        let same = r#"[{"id": 5, "status": "completed", "success": true}, {"id": 6}, {"id": 5, "status": "completed", "success": true}]"#;
+        let runs = parse_runs(same).expect("an exact repeat is harmless");
+        let ids: Vec<u64> = runs.iter().map(|r| r.run.id).collect();
+        assert_eq!(ids, [5, 6], "the first copy keeps its place");
+        for keep in [
+            Keep::ALL,
+            Keep {
+                raw: false,
+                transcript: false,
+            },
+        ] {
+            let differ = r#"[{"id": 5, "status": "failed", "error_message": "call dropped"}, {"id": 5, "status": "completed", "success": true}]"#;
+            let err = parse_runs_keeping(differ, keep).expect_err("contradiction");
+            assert!(
+                err.0
+                    .contains("run 5 appears twice with different contents"),
+                "{err}"
+            );
+        }
     }
 }

@@ -187,6 +187,8 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
         "{\"results\": []}",
         "[{\"id\": \"1\"}]",
         "[{\"id\": 1, \"status\": \"comp",
+        // Two different copies of one run: believing the last would fail.
+        "[{\"id\": 1, \"status\": \"completed\", \"success\": true}, {\"id\": 1, \"status\": \"failed\"}]",
     ] {
         let body = broken.to_owned();
         let server = serve(move |n, request| {

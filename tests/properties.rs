@@ -423,7 +423,9 @@ struct Case {
     include_transcript: bool,
 }
 
-/// Up to five runs, up to two extra IDs, any policy, ending and options.
+/// Up to five runs (one per ID: an answer that holds a run twice with
+/// different contents is refused), up to two extra IDs, any policy, ending
+/// and options.
 fn case() -> BoxedStrategy<Case> {
     let runs = proptest::collection::vec(run_value(), 0..6);
     let extras = proptest::collection::vec(
@@ -435,12 +437,16 @@ fn case() -> BoxedStrategy<Case> {
         0..3,
     );
     (runs, extras, policy(), ending(), any::<bool>())
-        .prop_map(|(runs, extras, policy, ending, include_transcript)| Case {
-            runs,
-            extras,
-            policy,
-            ending,
-            include_transcript,
+        .prop_map(|(mut runs, extras, policy, ending, include_transcript)| {
+            let mut seen = std::collections::HashSet::new();
+            runs.retain(|r| seen.insert(r["id"].as_u64()));
+            Case {
+                runs,
+                extras,
+                policy,
+                ending,
+                include_transcript,
+            }
         })
         .boxed()
 }
