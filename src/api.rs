@@ -164,7 +164,35 @@ impl Client {
         {
             return Err(Split);
         }
-        Ok(self.read(response, status).await)
+        Ok(self
+            .read(response, status)
+            .await
+            .map_err(|e| self.redact(e)))
+    }
+
+    /// An answer that quotes the key back (an echoing proxy, an error page,
+    /// a JSON type error naming the value) must not carry it into messages.
+    fn redact(&self, e: FetchError) -> FetchError {
+        let key = self.endpoint.key.expose();
+        let hide = |m: String| {
+            if m.contains(key) {
+                m.replace(key, "[the API key]")
+            } else {
+                m
+            }
+        };
+        match e {
+            FetchError::Transient {
+                message,
+                retry_after,
+                rate_limited,
+            } => FetchError::Transient {
+                message: hide(message),
+                retry_after,
+                rate_limited,
+            },
+            FetchError::Fatal(message) => FetchError::Fatal(hide(message)),
+        }
     }
 
     async fn read(
@@ -243,11 +271,12 @@ impl Client {
                 Err(e) => return Err(self.send_error(e)),
             }
         }
+        let key = self.endpoint.key.expose();
         let text = match String::from_utf8(body) {
             Ok(t) => t,
-            Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes())),
+            Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
         };
-        parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes()))
+        parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes(), key))
     }
 
     fn send_error(&self, e: reqwest::Error) -> FetchError {
@@ -289,10 +318,15 @@ fn too_large() -> FetchError {
     ))
 }
 
-fn undocumented(why: &str, body: &[u8]) -> FetchError {
-    let head = String::from_utf8_lossy(&body[..body.len().min(120)]);
-    let head: String = head
+/// The error for an answer we cannot read, quoting its first 120 bytes. The
+/// key is hidden before cutting, so no part of it survives at the cut.
+fn undocumented(why: &str, body: &[u8], key: &str) -> FetchError {
+    const SHOWN: usize = 120;
+    let window = String::from_utf8_lossy(&body[..body.len().min(SHOWN + key.len())]);
+    let head: String = window
+        .replace(key, "[the API key]")
         .chars()
+        .take(SHOWN)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     FetchError::Transient {

@@ -498,3 +498,47 @@ async fn a_redirect_loop_within_the_origin_ends_with_exit_4_saying_so() {
     assert!(out.stderr.contains("kept redirecting"), "{}", out.stderr);
     assert!(!out.stderr.contains("another origin"), "{}", out.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
+    let long = format!("{{\"detail\": \"{}{KEY} is not valid\"}}", "x".repeat(100));
+    for body in [
+        format!("{{\"detail\": \"{KEY} is not valid\"}}"),
+        // The key straddles the 120 bytes quoted from the answer.
+        long,
+        // serde names the value in a type error.
+        format!("[{{\"id\": 1, \"status\": \"completed\", \"success\": \"{KEY}\"}}]"),
+    ] {
+        let server =
+            serve(move |_, _| ResponseTemplate::new(200).set_body_string(body.clone())).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let mut args = live_args(&server);
+        args.extend(
+            [
+                "--timeout",
+                "500ms",
+                "--summary",
+                "summary.md",
+                "--json",
+                "gate.json",
+                "1",
+            ]
+            .map(String::from),
+        );
+        let out = gate_in(dir.path(), &strs(&args), &[("GITHUB_ACTIONS", "true")]).await;
+        assert_eq!(out.code, 4, "{out:?}");
+        assert!(out.stderr.contains("[the "), "{}", out.stderr);
+        let files: String = ["summary.md", "gate.json"]
+            .iter()
+            .filter_map(|f| out.file(f))
+            .collect();
+        for (what, text) in [
+            ("stdout", &out.stdout),
+            ("stderr", &out.stderr),
+            ("files", &files),
+        ] {
+            assert!(!text.contains("S3CRET"), "key in {what}: {text}");
+            assert!(!text.contains("vk_test_S3"), "key prefix in {what}: {text}");
+        }
+    }
+}
