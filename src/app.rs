@@ -124,43 +124,62 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     // With nothing learned from a failing API, a report of N unknown runs
     // would only mislead; the JSON and summary still say what happened.
     let write_junit = api_error.is_none() || learned_anything;
-    if write_junit {
+    // Every report is attempted even when one cannot be written (the disk
+    // filled up, a path changed since the check at start): CI keeps what
+    // could be written, and the first failure decides the exit code (2).
+    let mut failures: Vec<Error> = Vec::new();
+    let mut wrote = |result: Result<(), Error>| match result {
+        Ok(()) => true,
+        Err(e) => {
+            failures.push(e);
+            false
+        }
+    };
+    let junit_written = write_junit && {
         let xml = junit::render(
             &eval,
             junit::Options {
                 include_transcript: config.include_transcript,
             },
         );
-        write_atomic(&config.junit, xml.as_bytes())?;
-        if let Some(path) = &config.save_response {
-            write_atomic(path, saved_response(ids, &fetched.runs).as_bytes())?;
-        }
+        wrote(write_atomic(&config.junit, xml.as_bytes()))
+    };
+    if let Some(path) = config.save_response.as_ref().filter(|_| write_junit) {
+        wrote(write_atomic(
+            path,
+            saved_response(ids, &fetched.runs).as_bytes(),
+        ));
     }
     if let Some(path) = &config.json {
-        let junit_path = if write_junit {
+        let junit_path = if junit_written {
             config.junit.to_string_lossy()
         } else {
             "".into()
         };
-        write_atomic(path, ci::json(&eval, word, code, &junit_path).as_bytes())?;
+        wrote(write_atomic(
+            path,
+            ci::json(&eval, word, code, &junit_path).as_bytes(),
+        ));
     }
     if let Some(target) = &config.summary {
         let text = ci::summary(&eval, word, api_error);
-        if target.append {
-            append(&target.path, &text)?;
+        wrote(if target.append {
+            append(&target.path, &text)
         } else {
-            write_atomic(&target.path, text.as_bytes())?;
-        }
+            write_atomic(&target.path, text.as_bytes())
+        });
     }
     if write_junit {
         if quiet {
             crate::outln!("{}", report::headline(&eval, config.color));
-        } else {
+        } else if junit_written {
             crate::outln!(
                 "{}  JUnit report: {}",
                 report::verdict(&eval, config.color),
                 config.junit.display()
             );
+        } else {
+            crate::outln!("{}", report::verdict(&eval, config.color).trim_end());
         }
     }
     if config.annotations {
@@ -179,7 +198,16 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
         }
         Stop::Done | Stop::Deadline => {}
     }
-    Ok(code)
+    let mut failures = failures.into_iter();
+    match failures.next() {
+        None => Ok(code),
+        Some(first) => {
+            for later in failures {
+                crate::errln!("vocera-gate: error: {later}");
+            }
+            Err(first)
+        }
+    }
 }
 
 /// A live bar for a terminal: runs finished out of requested, and the

@@ -4,6 +4,7 @@
 
 use crate::cli::{Args, ColorWhen, Profile};
 use crate::error::{Error, usage};
+use crate::files::{folder_of, is_special};
 use crate::model::Keep;
 use crate::policy::{Policy, Weights};
 use std::fmt;
@@ -301,7 +302,6 @@ impl Config {
             weights.set(&priority, weight);
         }
 
-        check_writable("--junit", &args.junit)?;
         let summary = match (args.summary, env.github_step_summary) {
             (Some(path), _) => Some(SummaryTarget {
                 path,
@@ -328,6 +328,16 @@ impl Config {
             if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| same_file(p, path)) {
                 return Err(usage(format!(
                     "{other} and {flag} name the same file; give them different paths"
+                )));
+            }
+            if let Some(input) = args
+                .from_file
+                .as_deref()
+                .filter(|input| same_file(input, path))
+            {
+                return Err(usage(format!(
+                    "{flag} {} would overwrite the --from-file input; give another path",
+                    input.display()
                 )));
             }
         }
@@ -469,37 +479,75 @@ pub fn parse_weight(spec: &str) -> Result<(String, u32), Error> {
 }
 
 /// Fails now, not after a 30-minute wait, when a report could not be written:
-/// the folder must exist and take a new file.
+/// the folder must exist and take a new file, and an existing file there must
+/// be ours to replace. A device or pipe (`/dev/null`) must open for writing.
 fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
+    let shown = path.display();
     if path.as_os_str().is_empty() {
         return Err(usage(format!("{flag} is empty; give a file path")));
     }
-    if path.is_dir() {
+    let ends_in_separator = path
+        .as_os_str()
+        .to_string_lossy()
+        .chars()
+        .last()
+        .is_some_and(std::path::is_separator);
+    if path.is_dir() || ends_in_separator {
         return Err(usage(format!(
-            "{flag} {} is a directory; give a file path",
-            path.display()
+            "{flag} {shown} is a folder; give a file path"
         )));
     }
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    tempfile::Builder::new()
+    if is_special(path) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map(drop)
+            .map_err(|e| usage(format!("{flag} {shown}: cannot write to it ({e})")));
+    }
+    let dir = folder_of(path);
+    let probe = tempfile::Builder::new()
         .prefix(".vocera-gate-check")
         .tempfile_in(dir)
-        .map(drop)
         .map_err(|e| {
             usage(format!(
-                "{flag} {}: cannot write in {} ({e}); create the folder or pick another path",
-                path.display(),
+                "{flag} {shown}: cannot write in {} ({e}); create the folder or pick another path",
                 dir.display()
             ))
-        })
+        })?;
+    #[cfg(unix)]
+    {
+        // In a sticky folder (/tmp) only a file's owner may replace it.
+        use std::os::unix::fs::MetadataExt;
+        let me = probe.as_file().metadata().map(|m| m.uid()).ok();
+        let (folder, existing) = (std::fs::metadata(dir).ok(), std::fs::metadata(path).ok());
+        if let (Some(me), Some(folder), Some(existing)) = (me, folder, existing) {
+            if me != 0 && folder.mode() & 0o1000 != 0 && existing.uid() != me && folder.uid() != me
+            {
+                return Err(usage(format!(
+                    "{flag} {shown} belongs to another user in a sticky folder ({}), so it cannot be replaced; pick another path",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    drop(probe);
+    Ok(())
 }
 
+/// Whether two paths name one file: compared after resolving `..`, `.`
+/// and symbolic links in the folder (the file itself may not exist yet).
 fn same_file(a: &Path, b: &Path) -> bool {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    abs(a) == abs(b)
+    let resolve = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let dir =
+                std::fs::canonicalize(folder_of(p)).unwrap_or_else(|_| folder_of(p).to_path_buf());
+            match p.file_name() {
+                Some(name) => dir.join(name),
+                None => dir,
+            }
+        })
+    };
+    resolve(a) == resolve(b)
 }
 
 #[cfg(test)]

@@ -130,12 +130,131 @@ async fn unwritable_output_fails_before_any_request() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::create_dir(dir.path().join("report.xml"))
         .expect("a directory where the file should go");
-    let mut args = live_args(&server);
-    args.extend(["--junit".into(), "report.xml".into(), "1".into()]);
-    let out = gate_in(dir.path(), &strs(&args), &[]).await;
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("is a directory"), "{}", out.stderr);
+    for (junit, says) in [
+        ("report.xml", "is a folder"),
+        ("nodir/", "is a folder"),
+        ("nodir/report.xml", "cannot write in nodir"),
+    ] {
+        let mut args = live_args(&server);
+        args.extend(["--junit", junit, "--save-response", "s.json", "1"].map(String::from));
+        let out = gate_in(dir.path(), &strs(&args), &[]).await;
+        assert_eq!(out.code, 2, "{junit}: {out:?}");
+        assert!(out.stderr.contains(says), "{junit}: {}", out.stderr);
+    }
     assert!(requests(&server).await.is_empty(), "no request was made");
+}
+
+#[tokio::test]
+async fn outputs_may_not_name_one_file_or_the_input() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::create_dir(dir.path().join("w")).expect("mkdir");
+    let work = dir.path().join("w");
+    std::fs::copy(EXAMPLE, work.join("in.json")).expect("copy");
+    for (args, says) in [
+        (
+            vec![
+                "--from-file",
+                "in.json",
+                "--junit",
+                "r.xml",
+                "--json",
+                "../w/r.xml",
+            ],
+            "--junit and --json name the same file",
+        ),
+        (
+            vec!["--from-file", "in.json", "--junit", "./in.json"],
+            "--junit in.json would overwrite the --from-file input",
+        ),
+        (
+            vec![
+                "--from-file",
+                "in.json",
+                "181",
+                "--save-response",
+                "in.json",
+            ],
+            "--save-response in.json would overwrite the --from-file input",
+        ),
+    ] {
+        let out = gate_in(&work, &args, &[]).await;
+        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(
+        std::fs::read_to_string(work.join("in.json")).expect("input"),
+        std::fs::read_to_string(EXAMPLE).expect("example"),
+        "the input is untouched"
+    );
+    assert!(!work.join("r.xml").exists());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_device_as_output_is_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    // A private copy of /dev/null (needs root); a regression must never
+    // get to replace the real one.
+    let dir = tempfile::tempdir().expect("dir");
+    let null = dir.path().join("null");
+    let made = std::process::Command::new("mknod")
+        .args([null.as_os_str(), "c".as_ref(), "1".as_ref(), "3".as_ref()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: mknod needs root");
+        return;
+    }
+    let out = gate_in(
+        dir.path(),
+        &[
+            "--from-file",
+            EXAMPLE,
+            "--junit",
+            "null",
+            "--json",
+            "null2.json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let kind = std::fs::metadata(&null).expect("still there").file_type();
+    assert!(kind.is_char_device(), "still a device, not a regular file");
+    assert!(
+        out.file("null2.json").is_some(),
+        "the other outputs are written"
+    );
+}
+
+#[tokio::test]
+async fn a_report_that_cannot_be_written_at_the_end_leaves_the_others() {
+    // GITHUB_STEP_SUMMARY is appended to, not checked at start; here its
+    // folder does not exist.
+    let dir = tempfile::tempdir().expect("dir");
+    let out = gate_in(
+        dir.path(),
+        &["--from-file", EXAMPLE, "--json", "gate.json"],
+        &[("GITHUB_STEP_SUMMARY", "no-such-folder/summary.md")],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("cannot append the summary to no-such-folder/summary.md"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        junit_counts(&out.junit()),
+        (8, 4, 2),
+        "the JUnit report is written"
+    );
+    assert!(out.file("gate.json").is_some(), "so is the JSON");
+    assert!(
+        out.stdout.contains("vocera-gate: FAILED"),
+        "and the verdict shown"
+    );
 }
 
 #[tokio::test]
