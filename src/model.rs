@@ -169,7 +169,8 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             .enumerate()
             .map(|(index, raw)| {
                 let run = if keep.transcript {
-                    serde_json::from_str::<WireRun<String>>(raw.get()).map(WireRun::into_run)
+                    serde_json::from_str::<WireRun<KeptTranscript>>(raw.get())
+                        .map(WireRun::into_run)
                 } else {
                     serde_json::from_str::<WireRun<IgnoredAny>>(raw.get()).map(WireRun::into_run)
                 };
@@ -183,7 +184,7 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             })
             .collect::<Result<Vec<_>, ParseError>>()?
     } else if keep.transcript {
-        serde_json::from_str::<Runs<String>>(trimmed)
+        serde_json::from_str::<Runs<KeptTranscript>>(trimmed)
             .map_err(invalid)?
             .0
     } else {
@@ -324,14 +325,29 @@ impl<'de, T: Transcript> Deserialize<'de> for Runs<T> {
     }
 }
 
-/// How a transcript is read: kept as a `String`, or skipped (`IgnoredAny`).
+/// How a transcript is read: kept ([`KeptTranscript`]), or skipped (`IgnoredAny`).
 trait Transcript: for<'de> Deserialize<'de> {
     fn into_text(self) -> Option<String>;
 }
 
-impl Transcript for String {
+/// A kept transcript. Without `--include-transcript` it is skipped unread
+/// (`IgnoredAny` takes any JSON), so to keep the flag from changing what
+/// parses, a kept one takes any JSON too: text as sent, another value (a
+/// list of turns, say) as its JSON text. It is only shown, never judged.
+struct KeptTranscript(String);
+
+impl<'de> Deserialize<'de> for KeptTranscript {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(KeptTranscript(match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        }))
+    }
+}
+
+impl Transcript for KeptTranscript {
     fn into_text(self) -> Option<String> {
-        Some(self)
+        Some(self.0)
     }
 }
 
@@ -774,6 +790,34 @@ mod tests {
                 err.0
                     .contains("run 5 appears twice with different contents"),
                 "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeping_the_transcript_never_changes_what_parses() {
+        let body = r#"[{"id": 5, "status": "completed", "success": true, "transcript": [{"role": "Main Agent", "content": "hi"}]}]"#;
+        let skipped = parse_runs_keeping(
+            body,
+            Keep {
+                raw: false,
+                transcript: false,
+            },
+        )
+        .expect("skipped unread");
+        assert_eq!(skipped[0].run.transcript, None);
+        for keep in [
+            Keep::ALL,
+            Keep {
+                raw: false,
+                transcript: true,
+            },
+        ] {
+            let kept = parse_runs_keeping(body, keep).expect("kept, whatever its type");
+            assert_eq!(
+                kept[0].run.transcript.as_deref(),
+                Some(r#"[{"content":"hi","role":"Main Agent"}]"#),
+                "shown as its JSON text"
             );
         }
     }
