@@ -286,6 +286,11 @@ impl Config {
             poll_interval: parse_duration("--poll-interval", &args.poll_interval)?,
             max_poll_interval: parse_duration("--max-poll-interval", &args.max_poll_interval)?,
         };
+        if waiting.timeout.is_zero() {
+            return Err(usage(
+                "--timeout must be more than 0: the first poll needs time to be answered; use e.g. 30m",
+            ));
+        }
         if waiting.poll_interval.is_zero() {
             return Err(usage("--poll-interval must be more than 0; use e.g. 2s"));
         }

@@ -221,8 +221,13 @@ pub async fn wait_for_runs(
                     "{message} until the --timeout deadline passed ({} runs unfinished); try again later or raise --timeout",
                     pending.len()
                 )),
+                Some(FetchError::Transient { message, .. }) if failing_polls >= 2 => {
+                    Stop::ApiFailed(format!(
+                        "{message}, and kept failing until the --timeout deadline passed; check the service status or raise --timeout"
+                    ))
+                }
                 Some(FetchError::Transient { message, .. }) => Stop::ApiFailed(format!(
-                    "{message}, and kept failing until the --timeout deadline passed; check the service status or raise --timeout"
+                    "{message}; the --timeout deadline passed before every run had an answer; check the service status or raise --timeout"
                 )),
                 _ => Stop::Deadline,
             };

@@ -62,6 +62,10 @@ async fn usage_errors_exit_2_with_a_one_line_message() {
             ],
             "shorter than --poll-interval",
         ),
+        (
+            &["--api-key", "k", "--timeout", "0s", "1"],
+            "--timeout must be more than 0",
+        ),
         (&["--api-key", "k", "--weight", "high", "1"], "PRIORITY=N"),
         (
             &["--api-key", "k", "--junit", "no/such/dir/r.xml", "1"],

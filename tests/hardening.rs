@@ -478,7 +478,14 @@ async fn a_hung_server_cannot_hold_the_gate_past_its_timeout() {
         took < Duration::from_millis(900),
         "the request is bounded by the 400 ms deadline, took {took:?}"
     );
-    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("timed out")
+            && out
+                .stderr
+                .contains("deadline passed before every run had an answer"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
