@@ -54,7 +54,14 @@ pub struct Args {
     pub api_key: Option<String>,
 
     /// API profile: vocera (v1 endpoint) or cekura (v2 endpoint).
-    #[arg(long, value_enum, env = "VOCERA_API", default_value_t = Profile::Vocera, help_heading = "API")]
+    #[arg(
+        long,
+        env = "VOCERA_API",
+        default_value = "vocera",
+        value_parser = ProfileParser,
+        ignore_case = true,
+        help_heading = "API"
+    )]
     pub api: Profile,
 
     /// Override the profile's base URL (https://, or http:// on loopback).
@@ -186,6 +193,37 @@ pub enum Profile {
     Vocera,
     /// https://api.cekura.ai, /test_framework/v2/runs/bulk/, X-CEKURA-API-KEY
     Cekura,
+}
+
+/// Reads `--api` / `VOCERA_API` like a value enum (case-insensitive), but
+/// takes an empty value as the default: CI templates set "" for "not set".
+#[derive(Debug, Clone, Copy)]
+struct ProfileParser;
+
+impl clap::builder::TypedValueParser for ProfileParser {
+    type Value = Profile;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Profile, clap::Error> {
+        if value.is_empty() {
+            return Ok(Profile::Vocera);
+        }
+        clap::builder::EnumValueParser::<Profile>::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            Profile::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 /// Runs a helper subcommand; returns the exit code.

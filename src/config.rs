@@ -213,9 +213,17 @@ impl Config {
             .filter(|k| !k.is_empty())
             .collect();
         let hide_key = |e: Error| match e {
-            Error::Usage(m) if keys.iter().any(|k| m.contains(&format!("{k:?}"))) => usage(
-                "a run ID argument holds the API key; pass the key with --api-key or VOCERA_API_KEY, never among the run IDs",
-            ),
+            // The token is quoted in the message; a long key is looked for
+            // anywhere in it (a token may hold the key and more).
+            Error::Usage(m)
+                if keys
+                    .iter()
+                    .any(|k| m.contains(&format!("{k:?}")) || (k.len() >= 8 && m.contains(k))) =>
+            {
+                usage(
+                    "a run ID argument holds the API key; pass the key with --api-key or VOCERA_API_KEY, never among the run IDs",
+                )
+            }
             e => e,
         };
         let mut ids = Vec::new();
@@ -237,7 +245,9 @@ impl Config {
                     ))
                 })?
             };
-            parse_ids(&text, &mut ids, &format!("run ID in {}", path.display()))
+            // Editors on Windows start files with a byte-order mark.
+            let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+            parse_ids(text, &mut ids, &format!("run ID in {}", path.display()))
                 .map_err(hide_key)?;
         }
         let ids = dedup(ids);
@@ -250,12 +260,16 @@ impl Config {
                         "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
                     ));
                 }
-                let key = args
-                    .api_key
-                    .clone()
-                    .or(env.cekura_key)
-                    .map(|k| k.trim().to_owned())
-                    .filter(|k| !k.is_empty())
+                // An empty VOCERA_API_KEY (a CI template's "not set") must
+                // not hide CEKURA_API_KEY.
+                let given = |k: &Option<String>| {
+                    k.as_deref()
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_owned)
+                };
+                let key = given(&args.api_key)
+                    .or_else(|| given(&env.cekura_key))
                     .ok_or_else(|| {
                         usage(
                             "no API key; set VOCERA_API_KEY (or CEKURA_API_KEY) or pass --api-key",

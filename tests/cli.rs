@@ -463,10 +463,36 @@ async fn empty_environment_variables_mean_unset() {
             ("VOCERA_BASE_URL", ""),
             ("VOCERA_CA_CERT", ""),
             ("VOCERA_API_KEY", ""),
+            ("VOCERA_API", ""),
         ],
     )
     .await;
     assert_eq!(out.code, 0, "{out:?}");
+    // An empty VOCERA_API_KEY leaves CEKURA_API_KEY in charge, and the
+    // profile name is read whatever its case.
+    let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let mut args = live_args(&server);
+    args.retain(|a| a != "--api-key" && a != KEY);
+    args.push("1".into());
+    let fallback = gate_in(
+        dir.path(),
+        &strs(&args),
+        &[
+            ("VOCERA_API_KEY", ""),
+            ("CEKURA_API_KEY", KEY),
+            ("VOCERA_API", "VOCERA"),
+        ],
+    )
+    .await;
+    assert_eq!(fallback.code, 0, "{fallback:?}");
+    let sent = requests(&server).await;
+    assert_eq!(
+        sent[0]
+            .headers
+            .get("x-vocera-api-key")
+            .map(|v| v.as_bytes()),
+        Some(KEY.as_bytes())
+    );
     // An unwritable report path stops the gate after the API settings were
     // checked and before any request: only that error may show.
     let live = gate_in(
@@ -547,6 +573,14 @@ async fn a_key_given_where_run_ids_go_is_not_echoed() {
             out.stderr
         );
     }
+    // A token holding the key and more hides it too.
+    let out = gate_in(
+        dir.path(),
+        &["1", &format!("{KEY}x")],
+        &[("VOCERA_API_KEY", KEY)],
+    )
+    .await;
+    assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
     // Any other bad token is still named, whatever the key.
     let out = gate_in(dir.path(), &["--api-key", "k", "1,like"], &[]).await;
     assert!(
@@ -606,4 +640,18 @@ async fn a_replayed_run_listed_twice_differently_is_refused() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_in_the_ids_file_is_skipped() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ids.txt"), "\u{feff}181\r\n182\r\n").expect("write");
+    let out = gate_in(
+        dir.path(),
+        &["--from-file", EXAMPLE, "--run-ids-file", "ids.txt"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(junit_counts(&out.junit()).0, 2);
 }
