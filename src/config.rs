@@ -414,6 +414,18 @@ fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
             path.display()
         )));
     }
+    // PEM armour can wrap bytes that are no certificate; only setting up
+    // TLS finds out, and the flag to blame is this one.
+    reqwest::Client::builder()
+        .tls_certs_merge(certs.clone())
+        .build()
+        .map_err(|e| {
+            let cause = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+            usage(format!(
+                "--ca-cert {} holds a certificate TLS cannot use ({cause}); export the CA again as PEM",
+                path.display()
+            ))
+        })?;
     Ok(certs)
 }
 

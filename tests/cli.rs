@@ -655,3 +655,26 @@ async fn a_byte_order_mark_in_the_ids_file_is_skipped() {
     assert_eq!(out.code, 1, "{out:?}");
     assert_eq!(junit_counts(&out.junit()).0, 2);
 }
+
+#[tokio::test]
+async fn a_ca_cert_that_is_no_certificate_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("bad.pem"),
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    let out = gate_in(
+        dir.path(),
+        &["--ca-cert", "bad.pem", "--api-key", "k", "1"],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("--ca-cert bad.pem holds a certificate TLS cannot use"),
+        "{}",
+        out.stderr
+    );
+}
