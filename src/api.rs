@@ -206,11 +206,15 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         if status.is_redirection() {
-            let target = response
+            let Some(target) = response
                 .headers()
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("(no Location header)");
+            else {
+                return Err(FetchError::Fatal(format!(
+                    "the API answered HTTP {status} without a Location to go to; check --base-url"
+                )));
+            };
             // The redirect policy follows up to 5 redirects within the origin.
             let same_origin = response
                 .url()

@@ -150,6 +150,11 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
                 "expected a JSON array of runs, found a JSON object".into(),
             ));
         }
+        Some(b'n') if trimmed.trim_end() == "null" => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found null".into(),
+            ));
+        }
         Some(_) => {
             return Err(ParseError(
                 "expected a JSON array of runs, found something that is not JSON".into(),
@@ -665,6 +670,7 @@ mod tests {
     fn undocumented_answers_are_errors() {
         for (body, says) in [
             (r#"{"detail": "x"}"#, "JSON object"),
+            ("null", "found null"),
             ("<html>502</html>", "not JSON"),
             ("", "empty"),
             ("[{\"id\": 1}", "invalid JSON"),

@@ -549,3 +549,18 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_without_a_location_says_so() {
+    let server = serve(|_, _| ResponseTemplate::new(301)).await;
+    let mut args = live_args(&server);
+    args.push("1".into());
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("HTTP 301 Moved Permanently without a Location"),
+        "{}",
+        out.stderr
+    );
+}
