@@ -141,9 +141,9 @@ pub async fn wait_for_runs(
                         if !asked.contains(&id) {
                             if !unexpected_warned {
                                 let whose = if requested.contains(&id) {
-                                    "asked for in another request"
+                                    "not asked for in this request"
                                 } else {
-                                    "not requested"
+                                    "never requested"
                                 };
                                 log(Event::Warning(format!(
                                     "the API returned run {id}, {whose}; ignored"

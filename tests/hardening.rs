@@ -221,7 +221,7 @@ async fn runs_nobody_asked_for_are_ignored_with_a_warning() {
     assert_eq!(out.code, 0, "run 77 does not count: {out:?}");
     assert!(
         out.stderr
-            .contains("returned run 77, not requested; ignored"),
+            .contains("returned run 77, never requested; ignored"),
         "{}",
         out.stderr
     );
