@@ -165,3 +165,48 @@ fn the_flag_scanner_finds_what_it_should() {
         .collect();
     assert_eq!(found, want);
 }
+
+#[test]
+fn the_ci_workflow_expects_what_the_bundled_example_gives() {
+    // .github/workflows/ci.yml runs the action on examples/runs.json and
+    // checks its outputs; those figures must follow the example.
+    let workflow = read(".github/workflows/ci.yml");
+    let expected = |var: &str| -> u64 {
+        let pattern = format!("test \"${var}\" = ");
+        let line = workflow
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(&pattern))
+            .unwrap_or_else(|| panic!("ci.yml checks no {var}"));
+        line.parse()
+            .unwrap_or_else(|e| panic!("ci.yml {var} = {line:?}: {e}"))
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let status = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args([
+            "--from-file",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json"),
+        ])
+        .args(["--json", "gate.json", "--report-only", "-q"])
+        .status()
+        .expect("the binary runs");
+    assert!(status.success());
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("gate.json")).expect("json"))
+            .expect("valid JSON");
+    for (var, field) in [
+        ("SCORE", "score"),
+        ("RUNS", "runs"),
+        ("FAILED_RUNS", "failed_runs"),
+        ("ERRORED_RUNS", "errored_runs"),
+    ] {
+        assert_eq!(
+            json[field].as_u64(),
+            Some(expected(var)),
+            "ci.yml's {var} differs from the example's {field}"
+        );
+    }
+}
