@@ -205,6 +205,14 @@ impl Config {
     /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
     /// `cekura_key` is the CEKURA_API_KEY fallback for the key.
     pub fn from_args(args: Args, stdin: &mut dyn Read, env: Env) -> Result<Config, Error> {
+        // --api-key takes values that start with '-' (keys may), so with an
+        // empty key variable (`--api-key $KEY --report-only`) it would take
+        // the next flag as the key and drop that flag.
+        if let Some(flag) = args.api_key.as_deref().filter(|k| names_a_flag(k)) {
+            return Err(usage(format!(
+                "--api-key was followed by the flag {flag} instead of a key; is the key variable empty? Set VOCERA_API_KEY or pass --api-key KEY"
+            )));
+        }
         // A key pasted where run IDs go would be echoed as the bad token.
         let keys: Vec<&str> = [args.api_key.as_deref(), env.cekura_key.as_deref()]
             .into_iter()
@@ -437,6 +445,25 @@ impl Config {
             transcript: self.include_transcript,
         }
     }
+}
+
+/// Whether `value` is one of our flags (`--max-score`, `--junit=r.xml`,
+/// `-q`, `-qv`) or the end-of-options marker `--`.
+fn names_a_flag(value: &str) -> bool {
+    use clap::CommandFactory;
+    let mut cmd = Args::command();
+    cmd.build();
+    if value == "--" {
+        return true;
+    }
+    if let Some(long) = value.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        return cmd.get_arguments().any(|a| a.get_long() == Some(name));
+    }
+    let shorts: Vec<char> = cmd.get_arguments().filter_map(|a| a.get_short()).collect();
+    value
+        .strip_prefix('-')
+        .is_some_and(|s| (1..=3).contains(&s.len()) && s.chars().all(|c| shorts.contains(&c)))
 }
 
 /// Appends the IDs in `text` (separated by commas and/or whitespace).

@@ -66,6 +66,15 @@ async fn usage_errors_exit_2_with_a_one_line_message() {
             &["--api-key", "k", "--timeout", "0s", "1"],
             "--timeout must be more than 0",
         ),
+        (
+            // An empty key variable: the next flag must not become the key.
+            &["--api-key", "--max-score", "5", "181"],
+            "--api-key was followed by the flag --max-score",
+        ),
+        (
+            &["--from-file", "x.json", "--api-key", "--report-only"],
+            "followed by the flag --report-only",
+        ),
         (&["--api-key", "k", "--weight", "high", "1"], "PRIORITY=N"),
         (
             &["--api-key", "k", "--junit", "no/such/dir/r.xml", "1"],
