@@ -4,7 +4,7 @@
 
 use crate::cli::{Args, ColorWhen, Profile};
 use crate::error::{Error, usage};
-use crate::files::{folder_of, is_special};
+use crate::files::{Target, folder_of, target};
 use crate::model::Keep;
 use crate::policy::{Policy, Weights};
 use std::fmt;
@@ -538,7 +538,8 @@ pub fn parse_weight(spec: &str) -> Result<(String, u32), Error> {
 
 /// Fails now, not after a 30-minute wait, when a report could not be written:
 /// the folder must exist and take a new file, and an existing file there must
-/// be ours to replace. A device or pipe (`/dev/null`) must open for writing.
+/// be ours to replace. A device or pipe is left unopened: opening a pipe
+/// waits for a reader, and closing it would end that reader's input.
 fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
     let shown = path.display();
     if path.as_os_str().is_empty() {
@@ -550,19 +551,19 @@ fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
         .chars()
         .last()
         .is_some_and(std::path::is_separator);
-    if path.is_dir() || ends_in_separator {
+    if ends_in_separator {
         return Err(usage(format!(
             "{flag} {shown} is a folder; give a file path"
         )));
     }
-    if is_special(path) {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map(drop)
-            .map_err(|e| usage(format!("{flag} {shown}: cannot write to it ({e})")));
-    }
-    let dir = folder_of(path);
+    let file = match target(path) {
+        Target::File(file) => file,
+        Target::Stream => return Ok(()),
+        Target::Unusable(what) => {
+            return Err(usage(format!("{flag} {shown} is {what}; give a file path")));
+        }
+    };
+    let dir = folder_of(&file);
     let probe = tempfile::Builder::new()
         .prefix(".vocera-gate-check")
         .tempfile_in(dir)
@@ -577,7 +578,7 @@ fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
         // In a sticky folder (/tmp) only a file's owner may replace it.
         use std::os::unix::fs::MetadataExt;
         let me = probe.as_file().metadata().map(|m| m.uid()).ok();
-        let (folder, existing) = (std::fs::metadata(dir).ok(), std::fs::metadata(path).ok());
+        let (folder, existing) = (std::fs::metadata(dir).ok(), std::fs::metadata(&file).ok());
         if let (Some(me), Some(folder), Some(existing)) = (me, folder, existing) {
             if me != 0 && folder.mode() & 0o1000 != 0 && existing.uid() != me && folder.uid() != me
             {

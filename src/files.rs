@@ -3,12 +3,53 @@
 //! artifact upload after a kill) never sees half a report.
 
 use crate::error::{Error, usage};
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` atomically; the error names the path. A path
-/// that names a device or a pipe (`/dev/null`, `/dev/stdout`) is written
-/// into, never replaced: a rename would swap a regular file in for the device.
+/// What an output path leads to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A regular file, or none yet: replaced atomically. A symbolic link is
+    /// followed, so the link stays and the file it names is replaced.
+    File(Cow<'a, Path>),
+    /// A character device or a pipe (`/dev/null`, `>(cat)`): written into,
+    /// never replaced (a rename would put a regular file in its place).
+    Stream,
+    /// A folder, a block device, a socket: no place for a report.
+    Unusable(&'static str),
+}
+
+/// Classifies an output path by what it leads to.
+pub fn target(path: &Path) -> Target<'_> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Target::File(Cow::Borrowed(path));
+    };
+    if meta.is_dir() {
+        return Target::Unusable("a folder");
+    }
+    if meta.is_file() {
+        let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        return match std::fs::canonicalize(path) {
+            Ok(real) if is_link => Target::File(Cow::Owned(real)),
+            _ => Target::File(Cow::Borrowed(path)),
+        };
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let kind = meta.file_type();
+        if kind.is_block_device() {
+            return Target::Unusable("a block device");
+        }
+        if kind.is_socket() {
+            return Target::Unusable("a socket");
+        }
+    }
+    Target::Stream
+}
+
+/// Writes `bytes` to `path` atomically; the error names the path.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let fail = |e: std::io::Error| {
         usage(format!(
@@ -16,18 +57,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             path.display()
         ))
     };
-    if is_special(path) {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(fail);
-    }
-    let dir = folder_of(path);
+    let file = match target(path) {
+        Target::File(file) => file,
+        Target::Unusable(what) => {
+            return Err(usage(format!(
+                "cannot write {}: it is {what}; give a file path",
+                path.display()
+            )));
+        }
+        // Opening a pipe waits for its reader, as with any program.
+        Target::Stream => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(fail);
+        }
+    };
     let mut tmp = tempfile::Builder::new()
         .prefix(".vocera-gate-")
         .suffix(".tmp")
-        .tempfile_in(dir)
+        .tempfile_in(folder_of(&file))
         .map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
@@ -38,7 +88,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
             .map_err(fail)?;
     }
-    tmp.persist(path).map_err(|e| fail(e.error))?;
+    tmp.persist(&file).map_err(|e| fail(e.error))?;
     Ok(())
 }
 
@@ -48,10 +98,4 @@ pub fn folder_of(path: &Path) -> &Path {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     }
-}
-
-/// An existing path that is neither a regular file nor a folder: a device,
-/// a pipe, a socket.
-pub fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }

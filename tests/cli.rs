@@ -675,3 +675,46 @@ async fn a_ca_cert_that_is_no_certificate_is_a_usage_error() {
         out.stderr
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_pipe_as_output_gets_the_report_and_a_link_stays_a_link() {
+    let dir = tempfile::tempdir().expect("dir");
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    // The reader is there from the start, as with `--junit >(cat)`; the
+    // check at start must not open the pipe (its close would end the input).
+    let reader = std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"));
+    std::os::unix::fs::symlink("real.xml", dir.path().join("link.xml")).expect("symlink");
+    std::fs::write(dir.path().join("real.xml"), "old").expect("write");
+    let out = gate_in(
+        dir.path(),
+        &[
+            "--from-file",
+            EXAMPLE,
+            "--junit",
+            "fifo",
+            "--json",
+            "link.xml",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.code, 1, "{out:?}");
+    let piped = reader.join().expect("reader");
+    assert_eq!(
+        junit_counts(&piped),
+        (8, 4, 2),
+        "the whole report came through"
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("link.xml")).expect("link");
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    assert!(
+        out.file("real.xml")
+            .is_some_and(|t| t.contains("\"score\": 35"))
+    );
+}
