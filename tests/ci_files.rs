@@ -182,7 +182,7 @@ fn the_ci_workflow_expects_what_the_bundled_example_gives() {
             .unwrap_or_else(|e| panic!("ci.yml {var} = {line:?}: {e}"))
     };
     let dir = tempfile::tempdir().expect("dir");
-    let status = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
+    let out = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
         .current_dir(dir.path())
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
@@ -191,9 +191,9 @@ fn the_ci_workflow_expects_what_the_bundled_example_gives() {
             concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json"),
         ])
         .args(["--json", "gate.json", "--report-only", "-q"])
-        .status()
+        .output()
         .expect("the binary runs");
-    assert!(status.success());
+    assert!(out.status.success(), "{out:?}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("gate.json")).expect("json"))
             .expect("valid JSON");
