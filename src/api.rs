@@ -5,7 +5,7 @@
 //! URL (redirects to another origin are refused, not followed), never logged,
 //! and no URL we print or put in an error carries it (it travels in a header).
 
-use crate::config::Endpoint;
+use crate::config::{ApiKey, Endpoint};
 use crate::model::{Keep, RawRun, parse_runs_keeping};
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, LOCATION, RETRY_AFTER};
@@ -173,25 +173,18 @@ impl Client {
     /// An answer that quotes the key back (an echoing proxy, an error page,
     /// a JSON type error naming the value) must not carry it into messages.
     fn redact(&self, e: FetchError) -> FetchError {
-        let key = self.endpoint.key.expose();
-        let hide = |m: String| {
-            if m.contains(key) {
-                m.replace(key, "[the API key]")
-            } else {
-                m
-            }
-        };
+        let key = &self.endpoint.key;
         match e {
             FetchError::Transient {
                 message,
                 retry_after,
                 rate_limited,
             } => FetchError::Transient {
-                message: hide(message),
+                message: key.hide_in(&message),
                 retry_after,
                 rate_limited,
             },
-            FetchError::Fatal(message) => FetchError::Fatal(hide(message)),
+            FetchError::Fatal(message) => FetchError::Fatal(key.hide_in(&message)),
         }
     }
 
@@ -275,7 +268,7 @@ impl Client {
                 Err(e) => return Err(self.send_error(e)),
             }
         }
-        let key = self.endpoint.key.expose();
+        let key = &self.endpoint.key;
         let text = match String::from_utf8(body) {
             Ok(t) => t,
             Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
@@ -322,13 +315,14 @@ fn too_large() -> FetchError {
     ))
 }
 
-/// The error for an answer we cannot read, quoting its first 120 bytes. The
-/// key is hidden before cutting, so no part of it survives at the cut.
-fn undocumented(why: &str, body: &[u8], key: &str) -> FetchError {
+/// The error for an answer we cannot read, quoting its first 120 characters.
+/// The key is hidden before cutting, so no part of it survives at the cut:
+/// the window holds 120 characters of up to 4 bytes, and the key after them.
+fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
     const SHOWN: usize = 120;
-    let window = String::from_utf8_lossy(&body[..body.len().min(SHOWN + key.len())]);
-    let head: String = window
-        .replace(key, "[the API key]")
+    let window = &body[..body.len().min(4 * SHOWN + key.expose().len())];
+    let head: String = key
+        .hide_in(&String::from_utf8_lossy(window))
         .chars()
         .take(SHOWN)
         .map(|c| if c.is_control() { ' ' } else { c })

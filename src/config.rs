@@ -22,6 +22,22 @@ impl ApiKey {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with the key replaced by `[the API key]` wherever it occurs.
+    pub fn hide_in(&self, text: &str) -> String {
+        if shows_key(text, &self.0) {
+            text.replace(&self.0, "[the API key]")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// Whether `text` holds `key`. A key shorter than 4 characters is not looked
+/// for: hiding every `a` of a message for a test key `a` would garble it,
+/// and real keys are long.
+pub fn shows_key(text: &str, key: &str) -> bool {
+    key.len() >= 4 && text.contains(key)
 }
 
 impl fmt::Debug for ApiKey {
@@ -221,12 +237,12 @@ impl Config {
             .filter(|k| !k.is_empty())
             .collect();
         let hide_key = |e: Error| match e {
-            // The token is quoted in the message; a long key is looked for
-            // anywhere in it (a token may hold the key and more).
+            // The token is quoted in the message; the key is looked for
+            // anywhere in it too (a token may hold the key and more).
             Error::Usage(m)
                 if keys
                     .iter()
-                    .any(|k| m.contains(&format!("{k:?}")) || (k.len() >= 8 && m.contains(k))) =>
+                    .any(|k| m.contains(&format!("{k:?}")) || shows_key(&m, k)) =>
             {
                 usage(
                     "a run ID argument holds the API key; pass the key with --api-key or VOCERA_API_KEY, never among the run IDs",

@@ -513,6 +513,8 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
         format!("{{\"detail\": \"{KEY} is not valid\"}}"),
         // The key straddles the 120 bytes quoted from the answer.
         long,
+        // Multi-byte text before it: 120 characters are more than 120 bytes.
+        format!("{{\"detail\": \"{}x{KEY}\"}}", "é".repeat(54)),
         // serde names the value in a type error.
         format!("[{{\"id\": 1, \"status\": \"completed\", \"success\": \"{KEY}\"}}]"),
     ] {
@@ -560,6 +562,21 @@ async fn a_redirect_without_a_location_says_so() {
     assert!(
         out.stderr
             .contains("HTTP 301 Moved Permanently without a Location"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_short_test_key_does_not_garble_messages() {
+    let server = serve(|_, _| ResponseTemplate::new(200).set_body_string("{\"detail\": 1}")).await;
+    let mut args = live_args(&server);
+    args.extend(["--api-key", "a", "--timeout", "300ms", "1"].map(String::from));
+    let (out, _dir) = gate(&strs(&args)).await;
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the API's answer is not the documented JSON"),
         "{}",
         out.stderr
     );
