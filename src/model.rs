@@ -141,7 +141,6 @@ pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
 /// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
 /// the text, or two when raw bytes are kept.
 pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
-    let body = visible_lone_surrogates(body);
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {}
@@ -168,16 +167,18 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
     }
     let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
     let runs = if keep.raw {
+        // The raw bytes stay as sent (RawValue takes lone surrogates); each
+        // run is read from its text with them made visible.
         let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
         items
             .into_iter()
             .enumerate()
             .map(|(index, raw)| {
+                let text = visible_lone_surrogates(raw.get());
                 let run = if keep.transcript {
-                    serde_json::from_str::<WireRun<KeptTranscript>>(raw.get())
-                        .map(WireRun::into_run)
+                    serde_json::from_str::<WireRun<KeptTranscript>>(&text).map(WireRun::into_run)
                 } else {
-                    serde_json::from_str::<WireRun<IgnoredAny>>(raw.get()).map(WireRun::into_run)
+                    serde_json::from_str::<WireRun<IgnoredAny>>(&text).map(WireRun::into_run)
                 };
                 let run = run.map_err(|e| {
                     ParseError(format!("run #{} (counting from 1): {e}", index + 1))
@@ -189,11 +190,11 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             })
             .collect::<Result<Vec<_>, ParseError>>()?
     } else if keep.transcript {
-        serde_json::from_str::<Runs<KeptTranscript>>(trimmed)
+        serde_json::from_str::<Runs<KeptTranscript>>(&visible_lone_surrogates(trimmed))
             .map_err(invalid)?
             .0
     } else {
-        serde_json::from_str::<Runs<IgnoredAny>>(trimmed)
+        serde_json::from_str::<Runs<IgnoredAny>>(&visible_lone_surrogates(trimmed))
             .map_err(invalid)?
             .0
     };
@@ -774,7 +775,7 @@ mod tests {
         );
         assert_eq!(runs[0].run.transcript.as_deref(), Some("\\u{dfff}😀"));
         let raw = runs[0].raw.as_ref().expect("raw kept").get();
-        assert!(raw.contains(r#"\\u{d800}"#), "saved as read: {raw}");
+        assert!(raw.contains(r#"Caf\u00e9 \ud800!"#), "saved as sent: {raw}");
     }
 
     #[test]

@@ -499,3 +499,29 @@ async fn an_unknown_status_is_final_and_an_error_naming_it() {
         out.junit()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lone_surrogate_is_saved_as_sent_and_replays_to_the_same_report() {
+    let body = r#"[{"id": 1, "scenario": 10, "scenario_name": "Caf\u00e9 \ud800 order", "status": "completed", "success": true}]"#;
+    let server = serve(move |_, _| ResponseTemplate::new(200).set_body_string(body)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut args = live_args(&server);
+    args.extend(["--save-response", "saved.json", "--junit", "live.xml", "1"].map(String::from));
+    let live = gate_in(dir.path(), &strs(&args), &[]).await;
+    assert_eq!(live.code, 0, "{live:?}");
+    let saved = live.file("saved.json").expect("saved");
+    assert!(
+        saved.contains(r"Caf\u00e9 \ud800 order"),
+        "as the API sent it: {saved}"
+    );
+    let replay = gate_in(
+        dir.path(),
+        &["--from-file", "saved.json", "--junit", "replay.xml", "1"],
+        &[],
+    )
+    .await;
+    assert_eq!(replay.code, 0, "{replay:?}");
+    let report = live.file("live.xml").expect("live report");
+    assert!(report.contains(r"Café \u{d800} order"), "{report}");
+    assert_eq!(Some(report), replay.file("replay.xml"), "byte-identical");
+}
