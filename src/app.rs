@@ -250,7 +250,7 @@ fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), E
         ))
     })?;
     let ids: Vec<u64> = if ids.is_empty() {
-        crate::config::dedup(runs.iter().map(|r| r.run.id).collect())
+        runs.iter().map(|r| r.run.id).collect()
     } else {
         ids.to_vec()
     };

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::marker::PhantomData;
 
@@ -204,35 +204,28 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
 /// Each run once. An exact repeat is dropped; two different copies of one
 /// run contradict each other, and believing either would be a guess (the
 /// gate could pass on the copy that happens to come last).
-fn one_per_id(mut runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
-    let mut first: HashMap<u64, usize> = HashMap::with_capacity(runs.len());
-    let mut repeats = HashSet::new();
-    for (at, raw) in runs.iter().enumerate() {
-        let id = raw.run.id;
-        match first.get(&id) {
+fn one_per_id(runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
+    let mut kept: Vec<RawRun> = Vec::with_capacity(runs.len());
+    // Each ID's place in `kept`, and its position in the answer.
+    let mut seen: HashMap<u64, (usize, usize)> = HashMap::with_capacity(runs.len());
+    for (at, raw) in runs.into_iter().enumerate() {
+        match seen.get(&raw.run.id) {
             None => {
-                first.insert(id, at);
+                seen.insert(raw.run.id, (kept.len(), at));
+                kept.push(raw);
             }
-            Some(&earlier) if runs[earlier].run == raw.run => {
-                repeats.insert(at);
-            }
-            Some(&earlier) => {
+            Some(&(place, _)) if kept[place].run == raw.run => {}
+            Some(&(_, earlier)) => {
                 return Err(ParseError(format!(
-                    "run {id} appears twice with different contents (runs #{} and #{}, counting from 1)",
+                    "run {} appears twice with different contents (runs #{} and #{}, counting from 1)",
+                    raw.run.id,
                     earlier + 1,
                     at + 1
                 )));
             }
         }
     }
-    if !repeats.is_empty() {
-        let mut at = 0;
-        runs.retain(|_| {
-            at += 1;
-            !repeats.contains(&(at - 1))
-        });
-    }
-    Ok(runs)
+    Ok(kept)
 }
 
 /// Rewrites each lone UTF-16 surrogate escape (`"\ud800"` with no partner)
