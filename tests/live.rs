@@ -165,13 +165,14 @@ async fn server_errors_then_success_recovers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_failed_poll_at_the_deadline_is_a_blip_but_an_outage_is_exit_4() {
-    // Polls come every 300 ms (no jitter above the cap) and the last one a
-    // tenth of the 1.65 s timeout before it: at 0, 0.3, ... 1.2 and 1.485 s.
-    // The server fails every poll from `fails_after` on: from 1.35 s only
-    // the last poll fails; from 0.75 s the last three do.
+    // Polls come every 500 ms (no jitter above the cap) and the last one a
+    // tenth of the 2.75 s timeout before it: at 0, 0.5, ... 2.0 and 2.475 s.
+    // The server fails every poll from `fails_after` on: from 2.25 s only
+    // the last poll fails; from 1.25 s the last three do. Margins of about
+    // 200 ms either way leave room for slow CI machines.
     for (fails_after, code, says) in [
-        (1350, 3, "the last poll before the deadline failed"),
-        (750, 4, "kept failing until the --timeout deadline passed"),
+        (2250, 3, "the last poll before the deadline failed"),
+        (1250, 4, "kept failing until the --timeout deadline passed"),
     ] {
         let first = std::sync::OnceLock::new();
         let server = serve(move |_, request| {
@@ -190,8 +191,8 @@ async fn one_failed_poll_at_the_deadline_is_a_blip_but_an_outage_is_exit_4() {
         })
         .await;
         let mut args = live_args(&server);
-        args.extend(["--poll-interval", "300ms", "--max-poll-interval", "300ms"].map(String::from));
-        args.extend(["--timeout", "1650ms", "1,2"].map(String::from));
+        args.extend(["--poll-interval", "500ms", "--max-poll-interval", "500ms"].map(String::from));
+        args.extend(["--timeout", "2750ms", "1,2"].map(String::from));
         let (out, _dir) = gate(&strs(&args)).await;
         assert_eq!(out.code, code, "failing from {fails_after} ms: {out:?}");
         assert!(out.stderr.contains(says), "{}", out.stderr);
