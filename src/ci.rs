@@ -6,7 +6,7 @@
 
 use crate::junit::case_names;
 use crate::policy::{Evaluation, Outcome, RunResult, Verdict};
-use crate::report::{one_line, problem};
+use crate::report::{self, one_line, problem};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -226,21 +226,8 @@ pub fn summary(eval: &Evaluation<'_>, word: Word, error: Option<&str>) -> String
         "Score **{}** (max {}) · {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished\n",
         eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
     );
-    if !eval.by_priority.is_empty() {
-        let parts: Vec<String> = eval
-            .by_priority
-            .iter()
-            .map(|t| {
-                format!(
-                    "{} {} × {} = {}",
-                    md(&t.priority),
-                    t.categories,
-                    t.weight,
-                    t.points
-                )
-            })
-            .collect();
-        let _ = writeln!(s, "Score by priority: {}\n", parts.join(", "));
+    if let Some(parts) = report::breakdown(eval, "×", md) {
+        let _ = writeln!(s, "Score by priority: {parts}\n");
     }
     if !eval.broken.is_empty() {
         s.push_str("The gate failed because:\n\n");

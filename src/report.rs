@@ -70,23 +70,10 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
 pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
     let mut s = headline(eval, color);
     s.push('\n');
-    if !eval.by_priority.is_empty() {
-        let parts: Vec<String> = eval
-            .by_priority
-            .iter()
-            .map(|t| {
-                // The priority is the API's text: one line, or it could
-                // forge a line of its own (`::error::` in a CI log).
-                format!(
-                    "{} {} x {} = {}",
-                    one_line(&t.priority, 40),
-                    t.categories,
-                    t.weight,
-                    t.points
-                )
-            })
-            .collect();
-        let _ = writeln!(s, "  score by priority: {}", parts.join(", "));
+    // The priority is the API's text: one line, or it could forge a line of
+    // its own (`::error::` in a CI log).
+    if let Some(parts) = breakdown(eval, "x", |p| one_line(p, 40)) {
+        let _ = writeln!(s, "  score by priority: {parts}");
     }
     if !eval.broken.is_empty() {
         s.push_str("  the gate failed because:\n");
@@ -125,6 +112,32 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         );
     }
     s
+}
+
+/// The score by priority, heaviest first (`high 2 x 10 = 20, low 1 x 1 = 1`),
+/// each priority shown through `show`; `None` when nothing scored.
+pub fn breakdown(
+    eval: &Evaluation<'_>,
+    times: &str,
+    show: impl Fn(&str) -> String,
+) -> Option<String> {
+    if eval.by_priority.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = eval
+        .by_priority
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {} {times} {} = {}",
+                show(&t.priority),
+                t.categories,
+                t.weight,
+                t.points
+            )
+        })
+        .collect();
+    Some(parts.join(", "))
 }
 
 /// What went wrong with a run that did not pass, in a few words:
