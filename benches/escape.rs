@@ -57,7 +57,7 @@ fn main() {
     });
     measure("vocera-gate xml::push_text", &text, |t| {
         let mut out = String::with_capacity(t.len() + t.len() / 16);
-        vocera_gate::xml::push_text(&mut out, t);
+        vocera_gate::render::xml::push_text(&mut out, t);
         out.len()
     });
 }

@@ -2,86 +2,99 @@
 //! API or a saved response), judge them, write the reports, print the verdict.
 
 use crate::api::Client;
-use crate::config::{Config, Source, Verbosity};
+use crate::config::{Config, Source};
+use crate::console::Verbosity;
+use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
-use crate::files::write_atomic;
-use crate::junit;
 use crate::model::{Keep, RawRun, parse_runs_keeping};
-use crate::policy::{Ending, Slot, Verdict, evaluate};
-use crate::poll::{Event, Fetched, Signal, Signals, Stop, wait_for_runs};
-use crate::{ci, exit, report};
+use crate::policy::{Evaluation, Slot, evaluate};
+use crate::poll::{Event, Fetched, Signals, wait_for_runs};
+use crate::render::{github, json, junit, markdown, text};
+use crate::{exit, files};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// How the gate ended: its exit code, and the runs it read, which the caller
+/// may free or leave to the OS.
+pub struct Finished {
+    pub code: u8,
+    _runs: Option<Fetched>,
+}
+
 /// Runs the gate; errors are printed here, once.
-pub async fn run(config: Config) -> u8 {
-    match gate(&config).await {
-        Ok(code) => code,
-        Err(e) => {
-            crate::errln!("vocera-gate: error: {e}");
-            e.exit_code()
+pub async fn run(config: Config) -> Finished {
+    match obtain(&config).await {
+        Ok((ids, fetched)) => {
+            let code = publish(&config, &ids, &fetched).unwrap_or_else(|e| fail(&e));
+            Finished {
+                code,
+                _runs: Some(fetched),
+            }
         }
+        Err(e) => Finished {
+            code: fail(&e),
+            _runs: None,
+        },
     }
 }
 
-async fn gate(config: &Config) -> Result<u8, Error> {
-    let (ids, fetched) = obtain(config).await?;
-    let code = publish(config, &ids, &fetched);
-    // The process exits next: freeing every run string one by one would cost
-    // a seventh of a 20,000-run replay for nothing (the OS takes it all back).
-    std::mem::forget(fetched);
-    code
+fn fail(e: &Error) -> u8 {
+    crate::errln!("vocera-gate: error: {e}");
+    e.exit_code()
 }
 
 /// The runs: from the saved response, or by polling the API.
 async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
+    let (endpoint, ca_certs) = match &config.source {
+        Source::File(path) => return replay(path, &config.ids, config.keep()),
+        Source::Api { endpoint, ca_certs } => (endpoint, ca_certs),
+    };
+    let client = Client::new(
+        endpoint.clone(),
+        ca_certs.clone(),
+        config.keep(),
+        config.verbosity,
+    )
+    .map_err(|e| Error::Api(e.to_string()))?;
+    let mut signals =
+        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let bar = config.progress_bar.then(|| progress_bar(config.ids.len()));
     let quiet = config.verbosity == Verbosity::Quiet;
-    Ok(match &config.source {
-        Source::File(path) => replay(path, &config.ids, config.keep())?,
-        Source::Api { endpoint, ca_certs } => {
-            let client = Client::new(
-                endpoint.clone(),
-                ca_certs.clone(),
-                config.keep(),
-                config.verbosity == Verbosity::Verbose,
-            )
-            .map_err(Error::Api)?;
-            let mut signals = Signals::new()
-                .map_err(|e| Error::Api(format!("cannot listen for signals: {e}")))?;
-            let bar = config.progress_bar.then(|| progress_bar(config.ids.len()));
-            let mut log = |event: Event| match (event, &bar) {
-                (Event::Progress { finished, line, .. }, Some(bar)) => {
-                    bar.set_position(finished as u64);
-                    bar.set_message(line);
-                }
-                (Event::Progress { line, .. }, None) if !quiet => {
-                    crate::errln!("vocera-gate: {line}")
-                }
-                (Event::Warning(w), Some(bar)) => {
-                    bar.suspend(|| crate::errln!("vocera-gate: warning: {w}"));
-                }
-                (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
-                _ => {}
-            };
-            let fetched =
-                wait_for_runs(&client, &config.ids, config.waiting, &mut signals, &mut log).await;
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
-            (config.ids.clone(), fetched)
+    let mut log = |event: Event| match (event, &bar) {
+        (Event::Progress(p), Some(bar)) => {
+            bar.set_position(p.finished as u64);
+            bar.set_message(progress_line(&p));
         }
-    })
+        (Event::Progress(p), None) if !quiet => {
+            crate::errln!("vocera-gate: {}", progress_line(&p))
+        }
+        (Event::Warning(w), Some(bar)) => {
+            bar.suspend(|| crate::errln!("vocera-gate: warning: {w}"));
+        }
+        (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
+        _ => {}
+    };
+    let fetched = wait_for_runs(&client, &config.ids, config.waiting, &mut signals, &mut log).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok((config.ids.clone(), fetched))
+}
+
+fn progress_line(p: &crate::poll::Progress) -> String {
+    text::progress_line(
+        p.finished,
+        p.total,
+        &p.waiting,
+        p.next,
+        p.trouble.as_deref(),
+    )
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
 fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error> {
     let quiet = config.verbosity == Verbosity::Quiet;
-    let ending = match fetched.stop {
-        Stop::Done | Stop::Deadline => Ending::Deadline,
-        Stop::Cancelled(_) => Ending::Cancelled,
-        Stop::ApiFailed(_) => Ending::ApiFailed,
-    };
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
         .map(|id| {
@@ -93,40 +106,72 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
             (*id, slot)
         })
         .collect();
-    let eval = evaluate(&config.policy, &slots, ending);
+    let eval = evaluate(&config.policy, &slots, fetched.stop.clone());
     if !quiet {
-        for warning in &eval.warnings {
-            crate::errln!("vocera-gate: warning: {warning}");
-        }
-        // A saved response holds only the runs the API returned: a live run
-        // that failed on a missing ID replays as passing without its IDs.
-        if let (Source::File(path), true) = (&config.source, config.ids.is_empty())
-            && eval.verdict != Verdict::Failed
-        {
-            crate::errln!(
-                "vocera-gate: note: no run IDs given, so only the {} run(s) in {} were judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
-                ids.len(),
-                path.display()
-            );
-        }
+        warn(config, &eval, ids.len());
     }
-
-    let learned_anything = !fetched.runs.is_empty() || !fetched.missing.is_empty();
-    let api_error = match &fetched.stop {
-        Stop::ApiFailed(message) => Some(message.as_str()),
-        _ => None,
-    };
-    let code = exit::code(&fetched.stop, eval.verdict, config.report_only);
-    let word = ci::Word::of(
-        eval.verdict,
-        matches!(fetched.stop, Stop::Done | Stop::Deadline),
-    );
     // With nothing learned from a failing API, a report of N unknown runs
     // would only mislead; the JSON and summary still say what happened.
-    let write_junit = api_error.is_none() || learned_anything;
-    // Every report is attempted even when one cannot be written (the disk
-    // filled up, a path changed since the check at start): CI keeps what
-    // could be written, and the first failure decides the exit code (2).
+    let learned_anything = !fetched.runs.is_empty() || !fetched.missing.is_empty();
+    let write_junit = eval.stop.api_error().is_none() || learned_anything;
+    let (junit_written, failures) = write_reports(config, &eval, ids, fetched, write_junit);
+    if write_junit {
+        print_verdict(config, &eval, junit_written);
+    }
+    if config.annotations {
+        for line in github::annotations(&eval) {
+            crate::outln!("{line}");
+        }
+    }
+    match &eval.stop {
+        Stop::ApiFailed(message) => crate::errln!("vocera-gate: error: {message}"),
+        Stop::Cancelled(signal) => crate::errln!(
+            "vocera-gate: cancelled by {}; the reports hold what was known",
+            signal.name()
+        ),
+        Stop::AllFinal | Stop::Deadline => {}
+    }
+    // The first report that could not be written decides the exit code (2).
+    let mut failures = failures.into_iter();
+    match failures.next() {
+        None => Ok(exit::code(&eval)),
+        Some(first) => {
+            for later in failures {
+                crate::errln!("vocera-gate: error: {later}");
+            }
+            Err(first)
+        }
+    }
+}
+
+/// The policy's warnings, and the replay note where it can matter.
+fn warn(config: &Config, eval: &Evaluation<'_>, judged: usize) {
+    for warning in &eval.warnings {
+        crate::errln!("vocera-gate: warning: {warning}");
+    }
+    // A saved response holds only the runs the API returned: a live run
+    // that failed on a missing ID replays as passing without its IDs.
+    if let (Source::File(path), true) = (&config.source, config.ids.is_empty())
+        && eval.verdict != Verdict::Failed
+    {
+        crate::errln!(
+            "vocera-gate: note: no run IDs given, so only the {judged} run(s) in {} were judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
+            path.display()
+        );
+    }
+}
+
+/// Writes every report asked for. Each is attempted even when another could
+/// not be written (the disk filled up, a path changed since the check at
+/// start): CI keeps what could be written. Returns whether the JUnit report
+/// was written, and the failures.
+fn write_reports(
+    config: &Config,
+    eval: &Evaluation<'_>,
+    ids: &[u64],
+    fetched: &Fetched,
+    write_junit: bool,
+) -> (bool, Vec<Error>) {
     let mut failures: Vec<Error> = Vec::new();
     let mut wrote = |result: Result<(), Error>| match result {
         Ok(()) => true,
@@ -136,19 +181,16 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
         }
     };
     let junit_written = write_junit && {
-        let xml = junit::render(
-            &eval,
-            junit::Options {
-                include_transcript: config.include_transcript,
-            },
-        );
-        wrote(write_atomic(&config.junit, xml.as_bytes()))
+        let options = junit::Options {
+            include_transcript: config.include_transcript,
+        };
+        wrote(write(
+            &config.junit,
+            junit::render(eval, options).as_bytes(),
+        ))
     };
     if let Some(path) = config.save_response.as_ref().filter(|_| write_junit) {
-        wrote(write_atomic(
-            path,
-            saved_response(ids, &fetched.runs).as_bytes(),
-        ));
+        wrote(write(path, saved_response(ids, &fetched.runs).as_bytes()));
     }
     if let Some(path) = &config.json {
         let junit_path = if junit_written {
@@ -156,57 +198,46 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
         } else {
             "".into()
         };
-        wrote(write_atomic(
-            path,
-            ci::json(&eval, word, code, &junit_path).as_bytes(),
-        ));
+        wrote(write(path, json::render(eval, &junit_path).as_bytes()));
     }
     if let Some(target) = &config.summary {
-        let text = ci::summary(&eval, word, api_error);
+        let summary = markdown::render(eval);
         wrote(if target.append {
-            append(&target.path, &text)
+            files::append(&target.path, &summary).map_err(|e| {
+                usage(format!(
+                    "cannot append the summary to {}: {e}",
+                    target.path.display()
+                ))
+            })
         } else {
-            write_atomic(&target.path, text.as_bytes())
+            write(&target.path, summary.as_bytes())
         });
     }
-    if write_junit {
-        if quiet {
-            crate::outln!("{}", report::headline(&eval, config.color));
-        } else if junit_written {
-            crate::outln!(
-                "{}  JUnit report: {}",
-                report::verdict(&eval, config.color),
-                config.junit.display()
-            );
-        } else {
-            crate::outln!("{}", report::verdict(&eval, config.color).trim_end());
-        }
-    }
-    if config.annotations {
-        for line in ci::annotations(&eval, api_error) {
-            crate::outln!("{line}");
-        }
-    }
-    match &fetched.stop {
-        Stop::ApiFailed(message) => crate::errln!("vocera-gate: error: {message}"),
-        Stop::Cancelled(signal) => {
-            let name = match signal {
-                Signal::Interrupt => "SIGINT",
-                Signal::Terminate => "SIGTERM",
-            };
-            crate::errln!("vocera-gate: cancelled by {name}; the reports hold what was known")
-        }
-        Stop::Done | Stop::Deadline => {}
-    }
-    let mut failures = failures.into_iter();
-    match failures.next() {
-        None => Ok(code),
-        Some(first) => {
-            for later in failures {
-                crate::errln!("vocera-gate: error: {later}");
-            }
-            Err(first)
-        }
+    (junit_written, failures)
+}
+
+/// Writes a report atomically; the error names the path.
+fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    files::write_atomic(path, bytes).map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::InvalidInput => "",
+            _ => "; check the folder exists and is writable",
+        };
+        usage(format!("cannot write {}: {e}{hint}", path.display()))
+    })
+}
+
+fn print_verdict(config: &Config, eval: &Evaluation<'_>, junit_written: bool) {
+    if config.verbosity == Verbosity::Quiet {
+        crate::outln!("{}", text::headline(eval, config.color));
+    } else if junit_written {
+        crate::outln!(
+            "{}  JUnit report: {}",
+            text::verdict(eval, config.color),
+            config.junit.display()
+        );
+    } else {
+        crate::outln!("{}", text::verdict(eval, config.color).trim_end());
     }
 }
 
@@ -220,22 +251,6 @@ fn progress_bar(total: usize) -> ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
-}
-
-/// Adds to a file others write too (GitHub's step summary), in one write.
-fn append(path: &Path, text: &str) -> Result<(), Error> {
-    use std::io::Write;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .map_err(|e| {
-            usage(format!(
-                "cannot append the summary to {}: {e}",
-                path.display()
-            ))
-        })
 }
 
 /// Reads a saved response. With no IDs given, the file's own IDs are used in
@@ -271,7 +286,7 @@ fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), E
         Fetched {
             runs,
             missing,
-            stop: Stop::Done,
+            stop: Stop::AllFinal,
         },
     ))
 }

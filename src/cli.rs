@@ -1,8 +1,17 @@
 //! The command line, as clap parses it. Names here are a contract: scripts
-//! and the GitHub Action depend on them. Checking values is `config`'s job.
+//! and the GitHub Action depend on them. Values that stand alone (durations,
+//! weights, the profile) are typed here by clap value parsers, so a bad one
+//! is an error naming its flag; checks that relate flags, the disk or the
+//! key are `config`'s job.
+//!
+//! Run IDs stay text until `config`: a bad ID token may be an API key pasted
+//! in the wrong place, and only `config`, which knows the key, can refuse it
+//! without echoing it.
 
+use crate::api::Profile;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -85,36 +94,44 @@ pub struct Args {
     )]
     pub ca_cert: Option<PathBuf>,
 
-    /// Deadline for waiting on unfinished runs (200ms, 5s, 10m, 1h).
+    /// Deadline for waiting on unfinished runs (200ms, 5s, 10m, 1h30m).
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "30m",
+        value_parser = duration,
         help_heading = "Waiting"
     )]
-    pub timeout: String,
+    pub timeout: Duration,
 
     /// First wait between polls; waits grow with backoff and jitter.
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "2s",
+        value_parser = duration,
         help_heading = "Waiting"
     )]
-    pub poll_interval: String,
+    pub poll_interval: Duration,
 
     /// Longest wait between polls.
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "15s",
+        value_parser = duration,
         help_heading = "Waiting"
     )]
-    pub max_poll_interval: String,
+    pub max_poll_interval: Duration,
 
     /// Weight of a priority, e.g. high=10 (repeatable; case-insensitive).
-    #[arg(long = "weight", value_name = "PRIORITY=N", help_heading = "Policy")]
-    pub weights: Vec<String>,
+    #[arg(
+        long = "weight",
+        value_name = "PRIORITY=N",
+        value_parser = weight,
+        help_heading = "Policy"
+    )]
+    pub weights: Vec<Weight>,
 
     /// Fail when the total weighted score of critical categories is above N.
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
@@ -186,15 +203,6 @@ pub enum ColorWhen {
     Never,
 }
 
-/// Which API generation to call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Profile {
-    /// https://new-prod.vocera.ai, /test_framework/v1/runs-external/bulk/, X-VOCERA-API-KEY
-    Vocera,
-    /// https://api.cekura.ai, /test_framework/v2/runs/bulk/, X-CEKURA-API-KEY
-    Cekura,
-}
-
 /// Reads `--api` / `VOCERA_API` like a value enum (case-insensitive), but
 /// takes an empty value as the default: CI templates set "" for "not set".
 #[derive(Debug, Clone, Copy)]
@@ -226,6 +234,81 @@ impl clap::builder::TypedValueParser for ProfileParser {
     }
 }
 
+/// A priority's weight, from `--weight PRIORITY=N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Weight {
+    pub priority: String,
+    pub weight: u32,
+}
+
+/// The longest duration any flag takes: past a week a deadline is a typo,
+/// and `Instant` arithmetic must not overflow.
+const LONGEST: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// A duration flag: `200ms`, `5s`, `10m`, `1h30m` (humantime's syntax),
+/// more than 0 and at most a week.
+fn duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("not a duration ({e}); use e.g. 200ms, 5s, 10m, 1h30m"))?;
+    if d.is_zero() {
+        return Err("must be more than 0; use e.g. 2s or 30m".to_owned());
+    }
+    if d > LONGEST {
+        return Err("is longer than a week; use e.g. 30m".to_owned());
+    }
+    Ok(d)
+}
+
+/// `PRIORITY=N` with N a whole number that fits a weight.
+fn weight(spec: &str) -> Result<Weight, String> {
+    let example = "e.g. --weight medium=5";
+    let (priority, n) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("not PRIORITY=N; {example}"))?;
+    let priority = priority.trim();
+    if priority.is_empty() {
+        return Err(format!("the priority before '=' is empty; {example}"));
+    }
+    let n = n.trim();
+    let weight = match n.parse::<u32>() {
+        Ok(w) => w,
+        Err(_) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(format!(
+                "{n} is larger than the largest weight, {}",
+                u32::MAX
+            ));
+        }
+        Err(_) => return Err(format!("N must be a whole number; {example}")),
+    };
+    Ok(Weight {
+        priority: priority.to_owned(),
+        weight,
+    })
+}
+
+/// Prints what clap says when it stops the program (help, version, a bad
+/// flag or value); returns the exit code. Errors are written as
+/// `vocera-gate: error: ...`, like every other, without clap's closing
+/// pointer to `--help`.
+pub fn report_clap_error(e: &clap::Error) -> u8 {
+    if !e.use_stderr() {
+        // --help and --version: clap's own text on stdout.
+        let _ = e.print();
+        return crate::exit::PASSED;
+    }
+    let text = e.render().to_string();
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))
+    {
+        match line.strip_prefix("error: ") {
+            Some(rest) => crate::errln!("vocera-gate: error: {rest}"),
+            None => crate::errln!("{line}"),
+        }
+    }
+    crate::exit::USAGE
+}
+
 /// Runs a helper subcommand; returns the exit code.
 pub fn print_helper(command: Command) -> u8 {
     use clap::CommandFactory;
@@ -249,6 +332,63 @@ pub fn print_helper(command: Command) -> u8 {
         Err(e) => {
             crate::errln!("vocera-gate: error: cannot write to standard output: {e}");
             crate::exit::USAGE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units_and_stay_within_a_week() {
+        let ms = Duration::from_millis;
+        for (text, want) in [
+            ("200ms", ms(200)),
+            ("5s", ms(5_000)),
+            ("10m", ms(600_000)),
+            ("1h", ms(3_600_000)),
+            ("1h30m", ms(5_400_000)),
+            (" 7d ", ms(7 * 24 * 3_600_000)),
+        ] {
+            assert_eq!(duration(text), Ok(want), "{text:?}");
+        }
+        for (bad, says) in [
+            ("5", "not a duration"),
+            ("s", "not a duration"),
+            ("-1s", "not a duration"),
+            ("", "not a duration"),
+            ("0s", "more than 0"),
+            ("8d", "longer than a week"),
+            ("9999h", "longer than a week"),
+        ] {
+            let err = duration(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn weights_parse() {
+        assert_eq!(
+            weight(" High = 7"),
+            Ok(Weight {
+                priority: "High".into(),
+                weight: 7
+            })
+        );
+        for (bad, says) in [
+            ("high", "not PRIORITY=N"),
+            ("=3", "priority before '=' is empty"),
+            ("high=-1", "whole number"),
+            ("high=x", "whole number"),
+            ("high=1.5", "whole number"),
+            (
+                "high=4294967296",
+                "larger than the largest weight, 4294967295",
+            ),
+        ] {
+            let err = weight(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
         }
     }
 }

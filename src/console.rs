@@ -22,3 +22,13 @@ macro_rules! errln {
         let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
     }};
 }
+
+/// How much to print on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Only the verdict line and errors.
+    Quiet,
+    Normal,
+    /// Also each request (never the key).
+    Verbose,
+}

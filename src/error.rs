@@ -10,6 +10,9 @@ pub enum Error {
     /// The API could not be used (exit 4).
     #[error("{0}")]
     Api(String),
+    /// The machine refused what the gate needs to run (exit 5).
+    #[error("{0}")]
+    System(String),
 }
 
 impl Error {
@@ -17,6 +20,7 @@ impl Error {
         match self {
             Error::Usage(_) => exit::USAGE,
             Error::Api(_) => exit::API,
+            Error::System(_) => exit::SYSTEM,
         }
     }
 }

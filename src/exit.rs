@@ -17,6 +17,9 @@ pub const API: u8 = 4;
 pub const SIGINT: u8 = 130;
 /// Cancelled by SIGTERM (128 + 15).
 pub const SIGTERM: u8 = 143;
+/// The machine refused what the gate needs to run at all (its async
+/// runtime, its signal handlers): no request was sent, no verdict exists.
+pub const SYSTEM: u8 = 5;
 
 /// The table as printed at the end of `--help`.
 pub const HELP: &str = "\
@@ -26,61 +29,90 @@ Exit codes:
   2    usage or input error (bad flag or ID, invalid --from-file, unwritable output, missing key)
   3    the deadline passed with runs unfinished (and the finished runs do not fail the gate)
   4    the API could not be used (key refused, service kept failing, undocumented answers)
+  5    the system refused what the gate needs to run (async runtime, signal handlers)
   130  cancelled by SIGINT; 143 cancelled by SIGTERM
 With --report-only, 1 and 3 become 0.";
 
-use crate::policy::Verdict;
-use crate::poll::{Signal, Stop};
+use crate::ending::{Signal, Stop, Verdict};
+use crate::policy::{Enforcement, Evaluation};
 
 /// The exit code for how waiting stopped and what the gate concluded.
-pub fn code(stop: &Stop, verdict: Verdict, report_only: bool) -> u8 {
+pub fn code(eval: &Evaluation<'_>) -> u8 {
+    code_of(&eval.stop, eval.verdict, eval.enforcement)
+}
+
+fn code_of(stop: &Stop, verdict: Verdict, enforcement: Enforcement) -> u8 {
     let judged = match (stop, verdict) {
         (Stop::Cancelled(Signal::Interrupt), _) => return SIGINT,
         (Stop::Cancelled(Signal::Terminate), _) => return SIGTERM,
         (Stop::ApiFailed(_), _) => return API,
-        (Stop::Done | Stop::Deadline, Verdict::Passed) => PASSED,
-        (Stop::Done | Stop::Deadline, Verdict::Failed) => FAILED,
-        (Stop::Done | Stop::Deadline, Verdict::Unfinished) => UNFINISHED,
+        (Stop::AllFinal | Stop::Deadline, Verdict::Passed) => PASSED,
+        (Stop::AllFinal | Stop::Deadline, Verdict::Failed) => FAILED,
+        (Stop::AllFinal | Stop::Deadline, Verdict::Unfinished) => UNFINISHED,
     };
-    if report_only { PASSED } else { judged }
+    match enforcement {
+        Enforcement::Gate => judged,
+        Enforcement::ReportOnly => PASSED,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Enforcement::{Gate, ReportOnly};
 
     #[test]
     fn each_outcome_has_its_code() {
-        assert_eq!(code(&Stop::Done, Verdict::Passed, false), 0);
-        assert_eq!(code(&Stop::Done, Verdict::Failed, false), 1);
-        assert_eq!(code(&Stop::Deadline, Verdict::Unfinished, false), 3);
-        assert_eq!(
-            code(&Stop::Deadline, Verdict::Failed, false),
-            1,
-            "finished runs already fail the gate"
-        );
-        assert_eq!(
-            code(&Stop::ApiFailed("x".into()), Verdict::Passed, false),
-            4
-        );
-        assert_eq!(
-            code(&Stop::ApiFailed("x".into()), Verdict::Failed, true),
-            4,
-            "report-only does not hide a broken API"
-        );
-        assert_eq!(
-            code(&Stop::Cancelled(Signal::Interrupt), Verdict::Failed, false),
-            130
-        );
-        assert_eq!(
-            code(&Stop::Cancelled(Signal::Terminate), Verdict::Passed, true),
-            143
-        );
-        assert_eq!(code(&Stop::Done, Verdict::Failed, true), 0, "report-only");
-        assert_eq!(
-            code(&Stop::Deadline, Verdict::Unfinished, true),
-            0,
-            "report-only"
-        );
+        let cases = [
+            (Stop::AllFinal, Verdict::Passed, Gate, 0, "passed"),
+            (Stop::AllFinal, Verdict::Failed, Gate, 1, "failed"),
+            (Stop::Deadline, Verdict::Unfinished, Gate, 3, "unfinished"),
+            (
+                Stop::Deadline,
+                Verdict::Failed,
+                Gate,
+                1,
+                "finished runs already fail the gate",
+            ),
+            (Stop::ApiFailed("x".into()), Verdict::Passed, Gate, 4, "API"),
+            (
+                Stop::ApiFailed("x".into()),
+                Verdict::Failed,
+                ReportOnly,
+                4,
+                "report-only does not hide a broken API",
+            ),
+            (
+                Stop::Cancelled(Signal::Interrupt),
+                Verdict::Failed,
+                Gate,
+                130,
+                "SIGINT",
+            ),
+            (
+                Stop::Cancelled(Signal::Terminate),
+                Verdict::Passed,
+                ReportOnly,
+                143,
+                "SIGTERM",
+            ),
+            (
+                Stop::AllFinal,
+                Verdict::Failed,
+                ReportOnly,
+                0,
+                "report-only",
+            ),
+            (
+                Stop::Deadline,
+                Verdict::Unfinished,
+                ReportOnly,
+                0,
+                "report-only",
+            ),
+        ];
+        for (stop, verdict, enforcement, want, why) in cases {
+            assert_eq!(code_of(&stop, verdict, enforcement), want, "{why}");
+        }
     }
 }

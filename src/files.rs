@@ -1,10 +1,10 @@
 //! Writing reports: whole or not at all. Each file is written to a temporary
 //! file in the same folder and renamed over the target, so a reader (or a CI
-//! artifact upload after a kill) never sees half a report.
+//! artifact upload after a kill) never sees half a report. Errors are plain
+//! `io::Error`s; the caller names the path and the flag.
 
-use crate::error::{Error, usage};
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
 /// What an output path leads to.
@@ -49,47 +49,48 @@ pub fn target(path: &Path) -> Target<'_> {
     Target::Stream
 }
 
-/// Writes `bytes` to `path` atomically; the error names the path.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let fail = |e: std::io::Error| {
-        usage(format!(
-            "cannot write {}: {e}; check the folder exists and is writable",
-            path.display()
-        ))
-    };
+/// Writes `bytes` to `path` atomically. A path that leads to no place for a
+/// file is an `InvalidInput` error.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let file = match target(path) {
         Target::File(file) => file,
         Target::Unusable(what) => {
-            return Err(usage(format!(
-                "cannot write {}: it is {what}; give a file path",
-                path.display()
-            )));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("it is {what}; give a file path"),
+            ));
         }
         // Opening a pipe waits for its reader, as with any program.
         Target::Stream => {
             return std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(bytes))
-                .map_err(fail);
+                .and_then(|mut f| f.write_all(bytes));
         }
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".vocera-gate-")
         .suffix(".tmp")
-        .tempfile_in(folder_of(&file))
-        .map_err(fail)?;
-    tmp.write_all(bytes).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
+        .tempfile_in(folder_of(&file))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         // tempfile creates 0600; reports are meant to be read by CI tooling.
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .map_err(fail)?;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist(&file).map_err(|e| fail(e.error))?;
+    tmp.persist(&file).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Adds to a file others write too (GitHub's step summary), in one write.
+pub fn append(path: &Path, text: &str) -> io::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
 }
 
 /// The folder a file path is in (`.` for a bare name).

@@ -1,22 +1,34 @@
 //! `vocera-gate`: wait for Vocera (Cekura) voice-agent test runs, turn them
 //! into a JUnit report, and give CI a verdict with an exit code.
 //!
-//! The pure core (`model`, `policy`, `junit`, `xml`, `report`, `exit`) does
-//! no I/O; the shell (`config`, `api`, `poll`, `files`, `console`, `app`) talks to the
-//! command line, the network, the clock and the disk.
+//! Layers, bottom up; each module imports only from the layers below it:
+//!
+//! ```text
+//! main ─ app ─ cli, config ─ api, poll, files ─ render ─ exit ─ policy, ending ─ model
+//! ```
+//!
+//! The core (`model`, `ending`, `policy`, `exit`, `render`) does no I/O: no
+//! tokio, no reqwest, no file system, no clock. The shell around it (`api`,
+//! `poll`, `files`, `console`, `cli`, `config`, `app`) talks to the command
+//! line, the network, the clock and the disk.
+//!
+//! Where a change goes: a new rule of the verdict in `policy`; a new output
+//! format as one file in `render/`; a new API call in `api/`; a new flag in
+//! `cli` (typed there when it stands alone) and checked in `config`.
 
-pub mod api;
+// The core.
+pub mod ending;
+pub mod exit;
+pub mod model;
+pub mod policy;
+pub mod render;
+
+// The shell.
+pub(crate) mod api;
 pub mod app;
-pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod error;
-pub mod exit;
-pub mod files;
-pub mod junit;
-pub mod model;
-pub mod policy;
-pub mod poll;
-pub mod report;
-pub mod xml;
+pub(crate) mod files;
+pub(crate) mod poll;

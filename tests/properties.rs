@@ -1,7 +1,7 @@
 //! Property-based tests of the pure core: arbitrary run data (every field
 //! missing, null or full of control characters, markup, non-characters and
 //! occasionally 100 KB of it) goes through `model::parse_runs`,
-//! `policy::evaluate` and `junit::render`, and the report must be well-formed
+//! `policy::evaluate` and `render::junit::render`, and the report must be well-formed
 //! XML 1.0 with exact counts, a body for every failure and error, a time for
 //! every case, identical bytes on every rendering, and no lost text.
 //!
@@ -14,9 +14,10 @@ use proptest::sample::{Index, select};
 use proptest::test_runner::{RngAlgorithm, TestCaseError};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
-use vocera_gate::junit::{Options, render};
+use vocera_gate::ending::{Signal, Stop};
 use vocera_gate::model::{Run, parse_runs};
-use vocera_gate::policy::{Ending, Evaluation, Outcome, Policy, Slot, evaluate};
+use vocera_gate::policy::{Evaluation, Outcome, Policy, Slot, evaluate};
+use vocera_gate::render::junit::{Options, render};
 
 // ---- configuration --------------------------------------------------------
 
@@ -400,8 +401,13 @@ fn policy() -> BoxedStrategy<Policy> {
         .boxed()
 }
 
-fn ending() -> impl Strategy<Value = Ending> {
-    select(vec![Ending::Deadline, Ending::Cancelled, Ending::ApiFailed])
+fn ending() -> impl Strategy<Value = Stop> {
+    select(vec![
+        Stop::AllFinal,
+        Stop::Deadline,
+        Stop::Cancelled(Signal::Terminate),
+        Stop::ApiFailed("the API answered HTTP 503".to_owned()),
+    ])
 }
 
 /// A requested ID the answer did not cover: `Missing` or `Unseen`.
@@ -419,7 +425,7 @@ struct Case {
     runs: Vec<Value>,
     extras: Vec<Extra>,
     policy: Policy,
-    ending: Ending,
+    ending: Stop,
     include_transcript: bool,
 }
 
@@ -496,7 +502,7 @@ fn with_report<T>(
     );
     let runs: Vec<Run> = parsed.into_iter().map(|r| r.run).collect();
     let slots = slots(&runs, &case.extras);
-    let eval = evaluate(&case.policy, &slots, case.ending);
+    let eval = evaluate(&case.policy, &slots, case.ending.clone());
     let xml = render(&eval, case.options());
     check(&eval, &xml)
 }
@@ -687,15 +693,15 @@ fn check_text_survives(
                 id
             );
         }
-        if matches!(result.outcome, Outcome::Errored) {
-            if let Some(e) = &run.error_message {
-                prop_assert!(
-                    body.contains(&visible(e)),
-                    "run {}: error_message {:?} is in the error body",
-                    id,
-                    e
-                );
-            }
+        if matches!(result.outcome, Outcome::Errored)
+            && let Some(e) = &run.error_message
+        {
+            prop_assert!(
+                body.contains(&visible(e)),
+                "run {}: error_message {:?} is in the error body",
+                id,
+                e
+            );
         }
         if let Some(name) = run
             .scenario_name
@@ -741,14 +747,12 @@ fn check_text_survives(
                 prop_assert!(found, "run {}: property {:?} = {:?}", id, key, value);
             }
         }
-        if include_transcript {
-            if let Some(t) = run.transcript.as_deref().filter(|t| !t.is_empty()) {
-                prop_assert!(
-                    system_out.contains(&visible(t)),
-                    "run {}: the transcript is in system-out when asked for",
-                    id
-                );
-            }
+        if include_transcript && let Some(t) = run.transcript.as_deref().filter(|t| !t.is_empty()) {
+            prop_assert!(
+                system_out.contains(&visible(t)),
+                "run {}: the transcript is in system-out when asked for",
+                id
+            );
         }
     }
     Ok(())
@@ -1009,7 +1013,7 @@ proptest! {
             runs,
             extras: Vec::new(),
             policy: Policy::default(),
-            ending: Ending::Deadline,
+            ending: Stop::Deadline,
             include_transcript: false,
         };
         with_report(&case, |_, xml| {
@@ -1039,7 +1043,7 @@ fn one_category_run(name: &str) -> Case {
         })],
         extras: Vec::new(),
         policy: Policy::default(),
-        ending: Ending::Deadline,
+        ending: Stop::Deadline,
         include_transcript: false,
     }
 }
@@ -1117,7 +1121,7 @@ proptest! {
             runs,
             extras: Vec::new(),
             policy: Policy::default(),
-            ending: Ending::Deadline,
+            ending: Stop::Deadline,
             include_transcript: false,
         };
         let seconds = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
@@ -1194,7 +1198,7 @@ proptest! {
             runs: runs_with_text_in(field, &big),
             extras: Vec::new(),
             policy: Policy::default(),
-            ending: Ending::Deadline,
+            ending: Stop::Deadline,
             include_transcript: true,
         };
         with_report(&case, |eval, xml| {
@@ -1221,7 +1225,7 @@ fn judge_anything(body: &str) -> Result<(), TestCaseError> {
     };
     let runs: Vec<Run> = parsed.into_iter().map(|r| r.run).collect();
     let slots = slots(&runs, &[]);
-    let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
+    let eval = evaluate(&Policy::default(), &slots, Stop::Deadline);
     for include_transcript in [false, true] {
         check_xml_1_0(&render(&eval, Options { include_transcript }))?;
     }

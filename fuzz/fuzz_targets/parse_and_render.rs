@@ -5,9 +5,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vocera_gate::junit::{Options, render};
+use vocera_gate::ending::{Signal, Stop};
+use vocera_gate::render::junit::{Options, render};
 use vocera_gate::model::{Run, parse_runs};
-use vocera_gate::policy::{Ending, Policy, Slot, evaluate};
+use vocera_gate::policy::{Policy, Slot, evaluate};
 
 /// XML 1.0's `Char` production.
 fn is_xml_char(c: char) -> bool {
@@ -70,8 +71,13 @@ fuzz_target!(|data: &[u8]| {
     let mut slots: Vec<(u64, Slot<'_>)> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
     slots.push((u64::MAX, Slot::Missing));
     slots.push((u64::MAX - 1, Slot::Unseen));
-    let ending = [Ending::Deadline, Ending::Cancelled, Ending::ApiFailed][data.len() % 3];
-    let eval = evaluate(&Policy::default(), &slots, ending);
+    let stop = [
+        Stop::Deadline,
+        Stop::Cancelled(Signal::Interrupt),
+        Stop::ApiFailed("the API failed".to_owned()),
+    ][data.len() % 3]
+        .clone();
+    let eval = evaluate(&Policy::default(), &slots, stop);
     for include_transcript in [false, true] {
         let xml = render(&eval, Options { include_transcript });
         check(&xml, slots.len());

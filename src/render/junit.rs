@@ -1,17 +1,16 @@
 //! Runs to JUnit XML: one `<testcase>` per requested run ID, in the order the
 //! IDs were given, in a single `<testsuite>` (one suite keeps that order,
-//! which suites per scenario would scatter).
+//! which suites per scenario would scatter). Each case is named by the
+//! policy ([`CaseName`](crate::policy::CaseName)) and counted from the
+//! policy's counts.
 //!
-//! A test's identity (`classname` + `name`) comes from its scenario, never
-//! from the run ID, so CI tools track a scenario's history across pipelines;
-//! a scenario seen twice in one report gets a stable ordinal (`#2`).
 //! The document is a pure function of the evaluation: no clock, no host name,
 //! so the same runs give byte-identical files.
 
-use crate::model::{Run, Status, duration_millis};
-use crate::policy::{Ending, Evaluation, Outcome, RunResult, Scored};
-use crate::xml::{push_attr, push_text};
-use std::collections::{HashMap, HashSet};
+use super::xml::{push_attr, push_text};
+use crate::ending::Stop;
+use crate::model::{Run, Status};
+use crate::policy::{Evaluation, Outcome, RunResult, Scored};
 use std::fmt::Write as _;
 
 /// What goes into the report beyond the defaults.
@@ -21,79 +20,17 @@ pub struct Options {
     pub include_transcript: bool,
 }
 
-/// The stable identity of each result's test case, in order. A repeat gets
-/// the first ordinal (`#2`, `#3`, ...) that no other case in the report
-/// uses, so a scenario really named `Demo #2` cannot collide with it.
-pub fn case_names(results: &[RunResult<'_>]) -> Vec<(String, String)> {
-    let bases: Vec<(String, String)> = results.iter().map(base_name).collect();
-    let mut taken: HashSet<(String, String)> = bases.iter().cloned().collect();
-    let mut first_seen: HashSet<&(String, String)> = HashSet::with_capacity(bases.len());
-    let mut next_ordinal: HashMap<&(String, String), usize> = HashMap::new();
-    bases
-        .iter()
-        .map(|base| {
-            if first_seen.insert(base) {
-                return base.clone();
-            }
-            let n = next_ordinal.entry(base).or_insert(2);
-            loop {
-                let candidate = (base.0.clone(), format!("{} #{n}", base.1));
-                *n += 1;
-                if taken.insert(candidate.clone()) {
-                    return candidate;
-                }
-            }
-        })
-        .collect()
-}
-
-fn base_name(result: &RunResult<'_>) -> (String, String) {
-    let Some(run) = result.run else {
-        return ("vocera.missing".to_owned(), format!("run {}", result.id));
-    };
-    let name = run
-        .scenario_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    match (run.scenario_id, name) {
-        (Some(sid), Some(name)) => (format!("vocera.scenario_{sid}"), name.to_owned()),
-        (Some(sid), None) => (format!("vocera.scenario_{sid}"), format!("scenario {sid}")),
-        (None, Some(name)) => ("vocera.scenario".to_owned(), name.to_owned()),
-        (None, None) => ("vocera.run".to_owned(), format!("run {}", run.id)),
-    }
-}
-
 /// Renders the whole report.
 pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
-    let names = case_names(&eval.results);
-    let millis: Vec<u64> = eval
+    let millis = |r: &RunResult<'_>| r.run.and_then(|run| run.duration_ms).unwrap_or(0);
+    let total_millis = eval
         .results
         .iter()
-        .map(|r| {
-            r.run
-                .and_then(|run| run.duration.as_deref())
-                .and_then(duration_millis)
-                .unwrap_or(0)
-        })
-        .collect();
-    let total_millis = millis.iter().fold(0u64, |a, m| a.saturating_add(*m));
-    let failures = eval
-        .results
-        .iter()
-        .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
-        .count();
-    let errors = eval
-        .results
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.outcome,
-                Outcome::Errored | Outcome::Unfinished | Outcome::Missing
-            )
-        })
-        .count();
-    let tests = eval.results.len();
+        .fold(0u64, |a, r| a.saturating_add(millis(r)));
+    let c = &eval.counts;
+    let failures = c.failed;
+    let errors = c.errored + c.unfinished + c.missing;
+    let tests = c.runs;
     let time = seconds(total_millis);
 
     // Size it once: growing a 50 MB report by doubling costs page faults.
@@ -120,8 +57,8 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     property(&mut out, 6, "score", &eval.score.to_string());
     property(&mut out, 6, "max_score", &eval.max_score.to_string());
     out.push_str("    </properties>\n");
-    for ((result, (classname, name)), ms) in eval.results.iter().zip(&names).zip(&millis) {
-        case(&mut out, eval.ending, result, classname, name, *ms, options);
+    for result in &eval.results {
+        case(&mut out, &eval.stop, result, millis(result), options);
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -140,19 +77,11 @@ fn property(out: &mut String, indent: usize, name: &str, value: &str) {
     out.push_str("\"/>\n");
 }
 
-fn case(
-    out: &mut String,
-    ending: Ending,
-    result: &RunResult<'_>,
-    classname: &str,
-    name: &str,
-    millis: u64,
-    options: Options,
-) {
+fn case(out: &mut String, stop: &Stop, result: &RunResult<'_>, millis: u64, options: Options) {
     out.push_str("    <testcase name=\"");
-    push_attr(out, name);
+    push_attr(out, &result.case.name);
     out.push_str("\" classname=\"");
-    push_attr(out, classname);
+    push_attr(out, &result.case.classname);
     let _ = writeln!(out, "\" time=\"{}\">", seconds(millis));
 
     out.push_str("      <properties>\n");
@@ -182,7 +111,7 @@ fn case(
     }
     out.push_str("      </properties>\n");
 
-    if let Some((tag, ty, message, body)) = problem(ending, result) {
+    if let Some((tag, ty, message, body)) = problem(stop, result) {
         let _ = write!(out, "      <{tag} message=\"");
         push_attr(out, &message);
         out.push_str("\" type=\"");
@@ -205,15 +134,8 @@ fn case(
 }
 
 /// The `<failure>` or `<error>` of a result: tag, type, message, body.
-fn problem(
-    ending: Ending,
-    result: &RunResult<'_>,
-) -> Option<(&'static str, String, String, String)> {
-    let when = match ending {
-        Ending::Deadline => "when the deadline passed",
-        Ending::Cancelled => "when the gate was cancelled",
-        Ending::ApiFailed => "when the API stopped answering",
-    };
+fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String, String, String)> {
+    let when = stop.when();
     match (&result.outcome, result.run) {
         (Outcome::Passed, _) => None,
         (Outcome::Unfinished, None) => Some((
@@ -335,20 +257,19 @@ fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
 fn system_out(result: &RunResult<'_>, options: Options) -> String {
     let mut s = String::new();
     list_categories(&mut s, result, false);
-    if options.include_transcript {
-        if let Some(t) = result
+    if options.include_transcript
+        && let Some(t) = result
             .run
             .and_then(|r| r.transcript.as_deref())
             .filter(|t| !t.is_empty())
-        {
-            if !s.is_empty() {
-                s.push('\n');
-            }
-            s.push_str("Transcript:\n");
-            s.push_str(t);
-            if !t.ends_with('\n') {
-                s.push('\n');
-            }
+    {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        s.push_str("Transcript:\n");
+        s.push_str(t);
+        if !t.ends_with('\n') {
+            s.push('\n');
         }
     }
     s
@@ -368,7 +289,7 @@ mod tests {
         let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
         slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
         render(
-            &evaluate(&Policy::default(), &slots, Ending::Deadline),
+            &evaluate(&Policy::default(), &slots, Stop::Deadline),
             options,
         )
     }
@@ -464,51 +385,18 @@ mod tests {
     }
 
     #[test]
-    fn names_come_from_the_scenario_with_ordinals_for_repeats() {
-        let mut a = run(1, "completed", Some(true), &[]);
-        let mut b = run(2, "completed", Some(true), &[]);
-        let c = run(3, "completed", Some(true), &[]);
-        a.scenario_id = Some(67);
-        b.scenario_id = Some(67);
-        a.scenario_name = Some("Demo".into());
-        b.scenario_name = Some("Demo".into());
-        let runs = [a, b, c];
+    fn cases_carry_the_policy_names_and_run_time() {
+        let runs = [run(1, "completed", Some(true), &[])];
         let xml = render_runs(&runs, &[], Options::default());
         assert!(
             xml.contains(
-                "<testcase name=\"Demo\" classname=\"vocera.scenario_67\" time=\"62.000\">"
+                "<testcase name=\"Scenario 1\" classname=\"vocera.scenario_10\" time=\"62.000\">"
             ),
-            "{xml}"
-        );
-        assert!(
-            xml.contains("<testcase name=\"Demo #2\" classname=\"vocera.scenario_67\""),
             "{xml}"
         );
         assert!(
             !xml.contains("name=\"run 1\""),
             "never named after the run ID"
-        );
-    }
-
-    #[test]
-    fn ordinals_never_collide_with_real_names() {
-        let mut runs: Vec<Run> = (1..=4)
-            .map(|i| run(i, "completed", Some(true), &[]))
-            .collect();
-        for (r, name) in runs.iter_mut().zip(["Demo", "Demo #2", "Demo", "Demo"]) {
-            r.scenario_id = Some(67);
-            r.scenario_name = Some(name.into());
-        }
-        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
-        let names: Vec<String> = case_names(&eval.results)
-            .into_iter()
-            .map(|(_, n)| n)
-            .collect();
-        assert_eq!(
-            names,
-            ["Demo", "Demo #2", "Demo #3", "Demo #4"],
-            "unique and stable"
         );
     }
 
@@ -528,18 +416,6 @@ mod tests {
         assert!(
             xml.contains("Transcript:\nAgent: hi\tthere\\x1b[2J\n"),
             "{xml}"
-        );
-    }
-
-    #[test]
-    fn same_input_same_bytes() {
-        let runs = [
-            run(1, "completed", Some(false), &["high"]),
-            run(2, "timeout", None, &[]),
-        ];
-        assert_eq!(
-            render_runs(&runs, &[3], Options::default()),
-            render_runs(&runs, &[3], Options::default())
         );
     }
 }

@@ -5,7 +5,11 @@
 //! URL (redirects to another origin are refused, not followed), never logged,
 //! and no URL we print or put in an error carries it (it travels in a header).
 
-use crate::config::{ApiKey, Endpoint};
+mod endpoint;
+
+pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
+
+use crate::console::Verbosity;
 use crate::model::{Keep, RawRun, parse_runs_keeping};
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, LOCATION, RETRY_AFTER};
@@ -23,10 +27,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Why a request for some runs did not give them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FetchError {
     /// Worth another try later: connection trouble, 408, 429, 5xx, an answer
     /// that is not the documented JSON.
+    #[error("{message}")]
     Transient {
         message: String,
         retry_after: Option<Duration>,
@@ -34,7 +39,17 @@ pub enum FetchError {
     },
     /// Trying again will not help: key refused, other 4xx, a redirect to
     /// another host, an untrusted certificate.
+    #[error("{0}")]
     Fatal(String),
+}
+
+/// Why the HTTP client could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the API key holds characters a header cannot carry; copy it again from the dashboard")]
+    KeyNotAHeader,
+    #[error("cannot set up the HTTP client: {0}")]
+    Http(String),
 }
 
 /// A client for one endpoint.
@@ -43,7 +58,7 @@ pub struct Client {
     endpoint: Endpoint,
     key: HeaderValue,
     keep: Keep,
-    verbose: bool,
+    verbosity: Verbosity,
 }
 
 impl Client {
@@ -53,10 +68,10 @@ impl Client {
         endpoint: Endpoint,
         ca_certs: Vec<reqwest::Certificate>,
         keep: Keep,
-        verbose: bool,
-    ) -> Result<Client, String> {
-        let mut key = HeaderValue::from_str(endpoint.key.expose())
-            .map_err(|_| "the API key holds characters a header cannot carry; copy it again from the dashboard".to_owned())?;
+        verbosity: Verbosity,
+    ) -> Result<Client, ClientError> {
+        let mut key =
+            HeaderValue::from_str(endpoint.key.expose()).map_err(|_| ClientError::KeyNotAHeader)?;
         key.set_sensitive(true);
         let origin = endpoint.url.origin();
         let policy = redirect::Policy::custom(move |attempt| {
@@ -72,13 +87,13 @@ impl Client {
             .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
             .tls_certs_merge(ca_certs)
             .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {}", chain(&e)))?;
+            .map_err(|e| ClientError::Http(chain(&e)))?;
         Ok(Client {
             http,
             endpoint,
             key,
             keep,
-            verbose,
+            verbosity,
         })
     }
 
@@ -150,7 +165,7 @@ impl Client {
             Err(e) => return Ok(Err(self.send_error(e))),
         };
         let status = response.status();
-        if self.verbose {
+        if self.verbosity == Verbosity::Verbose {
             crate::errln!(
                 "vocera-gate: GET {} ({} IDs) -> {} in {} ms",
                 self.endpoint.url,
@@ -199,30 +214,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
         if status.is_redirection() {
-            let Some(target) = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-            else {
-                return Err(FetchError::Fatal(format!(
-                    "the API answered HTTP {status} without a Location to go to; check --base-url"
-                )));
-            };
-            // The redirect policy follows up to 5 redirects within the origin.
-            let same_origin = response
-                .url()
-                .join(target)
-                .is_ok_and(|url| url.origin() == self.endpoint.url.origin());
-            return Err(FetchError::Fatal(if same_origin {
-                format!(
-                    "the API kept redirecting (HTTP {status}, more than 5 times, last to {target}); check --base-url"
-                )
-            } else {
-                format!(
-                    "the API answered HTTP {status} redirecting to {target}, another origin than {}; the key is only sent to the configured host, so the redirect was not followed. Check --base-url",
-                    origin_text(&self.endpoint.url)
-                )
-            }));
+            return Err(self.redirect_error(&response, status));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(FetchError::Fatal(format!(
@@ -250,10 +242,10 @@ impl Client {
                 self.endpoint.url
             )));
         }
-        if let Some(length) = response.content_length() {
-            if length > MAX_BODY_BYTES as u64 {
-                return Err(too_large());
-            }
+        if let Some(length) = response.content_length()
+            && length > MAX_BODY_BYTES as u64
+        {
+            return Err(too_large());
         }
         let mut body: Vec<u8> = Vec::new();
         loop {
@@ -274,6 +266,35 @@ impl Client {
             Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
         };
         parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes(), key))
+    }
+
+    /// A redirect the client did not follow: to another origin (the key is
+    /// only sent to the configured one), a loop, or one without a Location.
+    fn redirect_error(&self, response: &reqwest::Response, status: StatusCode) -> FetchError {
+        let Some(target) = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return FetchError::Fatal(format!(
+                "the API answered HTTP {status} without a Location to go to; check --base-url"
+            ));
+        };
+        // The redirect policy follows up to 5 redirects within the origin.
+        let same_origin = response
+            .url()
+            .join(target)
+            .is_ok_and(|url| url.origin() == self.endpoint.url.origin());
+        FetchError::Fatal(if same_origin {
+            format!(
+                "the API kept redirecting (HTTP {status}, more than 5 times, last to {target}); check --base-url"
+            )
+        } else {
+            format!(
+                "the API answered HTTP {status} redirecting to {target}, another origin than {}; the key is only sent to the configured host, so the redirect was not followed. Check --base-url",
+                origin_text(&self.endpoint.url)
+            )
+        })
     }
 
     fn send_error(&self, e: reqwest::Error) -> FetchError {

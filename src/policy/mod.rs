@@ -1,49 +1,21 @@
 //! The threshold policy: how much each critical category weighs, which runs
 //! fail, and whether the gate as a whole passes. Plain functions from runs to
-//! an [`Evaluation`]; the JUnit file, the verdict text and the exit code are
-//! all read off that one value, so they cannot disagree.
+//! an [`Evaluation`]; the JUnit file, the verdict text, the JSON and the exit
+//! code are all read off that one value (its counts and case names
+//! included), so they cannot disagree.
 
-use crate::model::{Category, Run, Status};
+mod names;
+mod run;
+mod weights;
+
+pub use names::CaseName;
+pub use run::{Outcome, RunResult, Scored};
+pub use weights::{FALLBACK_PRIORITY, Weights};
+
+use crate::ending::{Conclusion, Stop, Verdict};
+use crate::model::Run;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-
-/// Priority weights, keyed by lowercase priority.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Weights(BTreeMap<String, u32>);
-
-/// The weight a priority unknown to [`Weights`] gets: that of `high`, because
-/// an unknown priority counting for nothing would let a gate pass by accident.
-pub const FALLBACK_PRIORITY: &str = "high";
-
-impl Default for Weights {
-    fn default() -> Self {
-        let pairs = [
-            ("critical", 10),
-            ("high", 10),
-            ("medium", 3),
-            ("low", 1),
-            ("non-critical", 1),
-            ("not_a_bug", 0),
-        ];
-        Weights(pairs.into_iter().map(|(p, w)| (p.to_owned(), w)).collect())
-    }
-}
-
-impl Weights {
-    /// Sets (or adds) a priority's weight; priorities match case-insensitively.
-    pub fn set(&mut self, priority: &str, weight: u32) {
-        self.0.insert(priority.trim().to_lowercase(), weight);
-    }
-
-    /// The weight of a priority, and whether the priority is known.
-    pub fn weigh(&self, priority: Option<&str>) -> (u32, bool) {
-        let known = priority.and_then(|p| self.0.get(&p.trim().to_lowercase()));
-        match known {
-            Some(w) => (*w, true),
-            None => (self.0.get(FALLBACK_PRIORITY).copied().unwrap_or(10), false),
-        }
-    }
-}
 
 /// The thresholds and weights the gate applies.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -53,6 +25,18 @@ pub struct Policy {
     pub max_score: u64,
     /// The gate fails when more runs than this have `success` false.
     pub max_failed_runs: u64,
+    /// Whether a failed or unfinished verdict fails the CI step.
+    pub enforcement: Enforcement,
+}
+
+/// Whether the verdict decides the exit code (`--report-only` says no).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Enforcement {
+    /// Exit nonzero when the gate fails or runs are unfinished.
+    #[default]
+    Gate,
+    /// Write every report, but exit 0 where the gate failed or timed out.
+    ReportOnly,
 }
 
 /// What is known about one requested run ID.
@@ -63,87 +47,6 @@ pub enum Slot<'a> {
     Missing,
     /// No answer covered this ID before waiting stopped.
     Unseen,
-}
-
-/// Why waiting stopped while runs were unfinished; it words their errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// The deadline passed (also what a replayed response shows).
-    Deadline,
-    /// The CI system cancelled the gate.
-    Cancelled,
-    /// The API failed for good.
-    ApiFailed,
-}
-
-/// A critical category with its weight under the policy.
-#[derive(Debug, Clone)]
-pub struct Scored<'a> {
-    pub category: &'a Category,
-    pub weight: u32,
-    /// Counts toward the score: weight > 0, not marked wrong, run finished.
-    pub counts: bool,
-}
-
-impl Scored<'_> {
-    /// The priority as sent, lowercased; `unknown` when missing.
-    pub fn priority(&self) -> String {
-        self.category
-            .priority
-            .as_deref()
-            .map(|p| p.trim().to_lowercase())
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| "unknown".to_owned())
-    }
-}
-
-/// How one run comes out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Passed,
-    /// Completed, but `success` is not true or a category weighs > 0.
-    Failed {
-        /// `success` was false or missing.
-        unsuccessful: bool,
-    },
-    /// Ended `failed`, `timeout`, `cancelled`, with an unknown status or none.
-    Errored,
-    /// Still waiting when waiting stopped.
-    Unfinished,
-    /// Requested, not returned by the API.
-    Missing,
-}
-
-/// One requested run, judged.
-#[derive(Debug, Clone)]
-pub struct RunResult<'a> {
-    pub id: u64,
-    pub run: Option<&'a Run>,
-    pub outcome: Outcome,
-    /// Every category of the run, in the order the API sent them.
-    pub categories: Vec<Scored<'a>>,
-}
-
-impl<'a> RunResult<'a> {
-    /// The category that counts most (first of equals), if any counts.
-    pub fn top_category(&self) -> Option<&Scored<'a>> {
-        self.categories
-            .iter()
-            .filter(|s| s.counts)
-            .fold(None, |best: Option<&Scored<'a>>, s| match best {
-                Some(b) if b.weight >= s.weight => Some(b),
-                _ => Some(s),
-            })
-    }
-
-    /// Weighted score of this run's counted categories.
-    pub fn score(&self) -> u64 {
-        self.categories
-            .iter()
-            .filter(|s| s.counts)
-            .map(|s| u64::from(s.weight))
-            .sum()
-    }
 }
 
 /// Run counts for the verdict and the CI outputs.
@@ -192,16 +95,6 @@ impl fmt::Display for Rule {
     }
 }
 
-/// The gate's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    Passed,
-    /// At least one rule broke (even if runs were also unfinished).
-    Failed,
-    /// Runs were unfinished and the finished ones broke no rule.
-    Unfinished,
-}
-
 /// Points per priority, for the verdict's breakdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PriorityTotal {
@@ -215,7 +108,9 @@ pub struct PriorityTotal {
 #[derive(Debug, Clone)]
 pub struct Evaluation<'a> {
     pub results: Vec<RunResult<'a>>,
-    pub ending: Ending,
+    /// Why waiting stopped; it words the errors of unfinished runs.
+    pub stop: Stop,
+    pub enforcement: Enforcement,
     pub score: u64,
     pub max_score: u64,
     /// Heaviest priority first.
@@ -227,81 +122,55 @@ pub struct Evaluation<'a> {
     pub warnings: Vec<String>,
 }
 
+impl Evaluation<'_> {
+    /// The verdict as CI reads it.
+    pub fn conclusion(&self) -> Conclusion {
+        Conclusion::of(&self.stop, self.verdict)
+    }
+}
+
 /// Judges the requested runs (in the order requested) under a policy.
-pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], ending: Ending) -> Evaluation<'a> {
+pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> Evaluation<'a> {
     let mut warnings = BTreeSet::new();
+    let mut results: Vec<RunResult<'a>> = slots
+        .iter()
+        .map(|&(id, slot)| run::judge(policy, id, slot, &mut warnings))
+        .collect();
+    names::assign(&mut results);
+    let counts = count(&results);
+    let by_priority = by_priority(&results);
+    let score = by_priority
+        .iter()
+        .fold(0u64, |acc, t| acc.saturating_add(t.points));
+    let broken = broken_rules(policy, score, &counts);
+    let verdict = if !broken.is_empty() {
+        Verdict::Failed
+    } else if counts.unfinished > 0 {
+        Verdict::Unfinished
+    } else {
+        Verdict::Passed
+    };
+    Evaluation {
+        results,
+        stop,
+        enforcement: policy.enforcement,
+        score,
+        max_score: policy.max_score,
+        by_priority,
+        counts,
+        broken,
+        verdict,
+        warnings: warnings.into_iter().collect(),
+    }
+}
+
+fn count(results: &[RunResult<'_>]) -> Counts {
     let mut counts = Counts {
-        runs: slots.len(),
+        runs: results.len(),
         ..Counts::default()
     };
-    let mut totals: BTreeMap<String, PriorityTotal> = BTreeMap::new();
-    let mut results = Vec::with_capacity(slots.len());
-
-    for &(id, slot) in slots {
-        let run = match slot {
-            Slot::Found(run) => run,
-            Slot::Missing => {
-                counts.missing += 1;
-                results.push(RunResult {
-                    id,
-                    run: None,
-                    outcome: Outcome::Missing,
-                    categories: Vec::new(),
-                });
-                continue;
-            }
-            Slot::Unseen => {
-                counts.unfinished += 1;
-                results.push(RunResult {
-                    id,
-                    run: None,
-                    outcome: Outcome::Unfinished,
-                    categories: Vec::new(),
-                });
-                continue;
-            }
-        };
-        let finished = !run.status.is_waiting();
-        let categories: Vec<Scored<'a>> = run
-            .categories
-            .iter()
-            .map(|category| {
-                let (weight, known) = policy.weights.weigh(category.priority.as_deref());
-                if !known && !category.wrongly_marked {
-                    let shown = category.priority.as_deref().unwrap_or("(missing)");
-                    warnings.insert(format!(
-                        "unknown priority {shown:?} weighed like {FALLBACK_PRIORITY} ({weight}); set it with --weight PRIORITY=N"
-                    ));
-                }
-                Scored { category, weight, counts: finished && weight > 0 && !category.wrongly_marked }
-            })
-            .collect();
-        for scored in categories.iter().filter(|s| s.counts) {
-            let priority = scored.priority();
-            let entry = totals
-                .entry(priority.clone())
-                .or_insert_with(|| PriorityTotal {
-                    priority,
-                    weight: scored.weight,
-                    categories: 0,
-                    points: 0,
-                });
-            entry.categories += 1;
-            entry.points = entry.points.saturating_add(u64::from(scored.weight));
-        }
-        let outcome = match &run.status {
-            Status::Waiting(_) => Outcome::Unfinished,
-            Status::Ended(_) | Status::Unknown(_) | Status::Absent => Outcome::Errored,
-            Status::Completed => {
-                let unsuccessful = run.success != Some(true);
-                if unsuccessful || categories.iter().any(|s| s.counts) {
-                    Outcome::Failed { unsuccessful }
-                } else {
-                    Outcome::Passed
-                }
-            }
-        };
-        match outcome {
+    for result in results {
+        match result.outcome {
             Outcome::Passed => counts.passed += 1,
             Outcome::Failed { unsuccessful } => {
                 counts.failed += 1;
@@ -311,17 +180,40 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], ending: Ending) 
             Outcome::Unfinished => counts.unfinished += 1,
             Outcome::Missing => counts.missing += 1,
         }
-        results.push(RunResult {
-            id,
-            run: Some(run),
-            outcome,
-            categories,
-        });
     }
+    counts
+}
 
-    let score = totals
-        .values()
-        .fold(0u64, |acc, t| acc.saturating_add(t.points));
+/// Points per priority over every counted category, heaviest first.
+fn by_priority(results: &[RunResult<'_>]) -> Vec<PriorityTotal> {
+    let mut totals: BTreeMap<String, PriorityTotal> = BTreeMap::new();
+    for scored in results
+        .iter()
+        .flat_map(|r| &r.categories)
+        .filter(|s| s.counts)
+    {
+        let priority = scored.priority();
+        let entry = totals
+            .entry(priority.clone())
+            .or_insert_with(|| PriorityTotal {
+                priority,
+                weight: scored.weight,
+                categories: 0,
+                points: 0,
+            });
+        entry.categories += 1;
+        entry.points = entry.points.saturating_add(u64::from(scored.weight));
+    }
+    let mut list: Vec<PriorityTotal> = totals.into_values().collect();
+    list.sort_by(|a, b| {
+        b.weight
+            .cmp(&a.weight)
+            .then_with(|| a.priority.cmp(&b.priority))
+    });
+    list
+}
+
+fn broken_rules(policy: &Policy, score: u64, counts: &Counts) -> Vec<Rule> {
     let mut broken = Vec::new();
     if score > policy.max_score {
         broken.push(Rule::Score {
@@ -345,31 +237,7 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], ending: Ending) 
             count: counts.missing,
         });
     }
-    let verdict = if !broken.is_empty() {
-        Verdict::Failed
-    } else if counts.unfinished > 0 {
-        Verdict::Unfinished
-    } else {
-        Verdict::Passed
-    };
-    let mut by_priority: Vec<PriorityTotal> = totals.into_values().collect();
-    by_priority.sort_by(|a, b| {
-        b.weight
-            .cmp(&a.weight)
-            .then_with(|| a.priority.cmp(&b.priority))
-    });
-
-    Evaluation {
-        results,
-        ending,
-        score,
-        max_score: policy.max_score,
-        by_priority,
-        counts,
-        broken,
-        verdict,
-        warnings: warnings.into_iter().collect(),
-    }
+    broken
 }
 
 #[cfg(test)]
@@ -395,7 +263,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             transcript: None,
-            duration: Some("01:02".into()),
+            duration_ms: Some(62_000),
             recording_url: None,
             timestamp: None,
             error_message: None,
@@ -404,7 +272,7 @@ pub(crate) mod tests {
 
     fn judge<'a>(policy: &Policy, runs: &'a [Run]) -> Evaluation<'a> {
         let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        evaluate(policy, &slots, Ending::Deadline)
+        evaluate(policy, &slots, Stop::AllFinal)
     }
 
     #[test]
@@ -561,7 +429,7 @@ pub(crate) mod tests {
                 ..Policy::default()
             },
             &slots,
-            Ending::Deadline,
+            Stop::Deadline,
         );
         assert_eq!(
             eval.counts.errored, 3,

@@ -1,8 +1,8 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
-use crate::junit::case_names;
-use crate::policy::{Ending, Evaluation, Outcome, RunResult, Verdict};
+use crate::ending::{Stop, Verdict};
+use crate::policy::{Evaluation, Outcome, RunResult};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 pub fn progress_line(
     finished: usize,
     total: usize,
-    waiting: &BTreeMap<&str, usize>,
+    waiting: &BTreeMap<String, usize>,
     next: Duration,
     trouble: Option<&str>,
 ) -> String {
@@ -32,7 +32,7 @@ pub fn human(d: Duration) -> String {
     if ms < 1000 {
         format!("{ms}ms")
     } else if ms < 60_000 {
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{:.1}s", ms as f64 / 1000.0)
@@ -50,7 +50,9 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     let (word, hue) = match eval.verdict {
         Verdict::Passed => ("PASSED", AnsiColor::Green),
         Verdict::Failed => ("FAILED", AnsiColor::Red),
-        Verdict::Unfinished if eval.ending == Ending::Cancelled => ("CANCELLED", AnsiColor::Yellow),
+        Verdict::Unfinished if matches!(eval.stop, Stop::Cancelled(_)) => {
+            ("CANCELLED", AnsiColor::Yellow)
+        }
         Verdict::Unfinished => ("UNFINISHED", AnsiColor::Yellow),
     };
     let style = if color {
@@ -82,10 +84,10 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         }
     }
     if eval.counts.unfinished > 0 {
-        let why = match eval.ending {
-            Ending::Deadline => "by the deadline; raise --timeout",
-            Ending::Cancelled => "when the gate was cancelled",
-            Ending::ApiFailed => "when the API stopped answering",
+        let why = match eval.stop {
+            Stop::AllFinal | Stop::Deadline => "by the deadline; raise --timeout",
+            Stop::Cancelled(_) => "when the gate was cancelled",
+            Stop::ApiFailed(_) => "when the API stopped answering",
         };
         let _ = writeln!(
             s,
@@ -93,9 +95,8 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             eval.counts.unfinished
         );
     }
-    let names = case_names(&eval.results);
     let mut first = true;
-    for (result, (_, name)) in eval.results.iter().zip(&names) {
+    for result in &eval.results {
         if result.outcome == Outcome::Passed {
             continue;
         }
@@ -107,7 +108,7 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         let _ = writeln!(
             s,
             "    - {} (run {}): {detail}",
-            one_line(name, 80),
+            one_line(&result.case.name, 80),
             result.id
         );
     }
@@ -189,14 +190,15 @@ pub fn one_line(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ending::Signal;
     use crate::policy::tests::run;
     use crate::policy::{Policy, Slot, evaluate};
 
     #[test]
     fn progress_line_reads_well() {
         let mut waiting = BTreeMap::new();
-        waiting.insert("in_progress", 5);
-        waiting.insert("pending", 2);
+        waiting.insert("in_progress".to_owned(), 5);
+        waiting.insert("pending".to_owned(), 2);
         assert_eq!(
             progress_line(3, 10, &waiting, Duration::from_secs(8), None),
             "3/10 finished, 5 in_progress, 2 pending; next check in 8s"
@@ -215,7 +217,7 @@ mod tests {
         ];
         let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
         slots.push((4, Slot::Missing));
-        let eval = evaluate(&Policy::default(), &slots, Ending::Deadline);
+        let eval = evaluate(&Policy::default(), &slots, Stop::Deadline);
         let text = verdict(&eval, false);
         assert!(
             verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m"),
@@ -253,10 +255,7 @@ mod tests {
         r.categories[0].name = format!("category{forged}");
         let runs = [r];
         let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        let text = verdict(
-            &evaluate(&Policy::default(), &slots, Ending::Deadline),
-            false,
-        );
+        let text = verdict(&evaluate(&Policy::default(), &slots, Stop::Deadline), false);
         for line in text.lines() {
             assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
         }
@@ -267,24 +266,24 @@ mod tests {
     fn unfinished_runs_say_why_waiting_stopped() {
         let runs = [run(1, "pending", None, &[])];
         let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        for (ending, word, why) in [
+        for (stop, word, why) in [
             (
-                Ending::Deadline,
+                Stop::Deadline,
                 "UNFINISHED",
                 "by the deadline; raise --timeout",
             ),
             (
-                Ending::Cancelled,
+                Stop::Cancelled(Signal::Interrupt),
                 "CANCELLED",
                 "when the gate was cancelled",
             ),
             (
-                Ending::ApiFailed,
+                Stop::ApiFailed("x".into()),
                 "UNFINISHED",
                 "when the API stopped answering",
             ),
         ] {
-            let text = verdict(&evaluate(&Policy::default(), &slots, ending), false);
+            let text = verdict(&evaluate(&Policy::default(), &slots, stop), false);
             assert!(text.starts_with(&format!("vocera-gate: {word}:")), "{text}");
             assert!(
                 text.contains(&format!("1 run(s) had not finished {why}\n")),

@@ -1,0 +1,227 @@
+//! Where and how to call the API: the profiles (base URL, path, header), the
+//! base-URL rules that keep the key off plain HTTP, the key itself (never
+//! shown), and the extra CA certificates a corporate proxy needs.
+
+use crate::error::{Error, usage};
+use clap::ValueEnum;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::Path;
+use url::{Host, Url};
+
+/// Which API generation to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// https://new-prod.vocera.ai, /test_framework/v1/runs-external/bulk/, X-VOCERA-API-KEY
+    Vocera,
+    /// https://api.cekura.ai, /test_framework/v2/runs/bulk/, X-CEKURA-API-KEY
+    Cekura,
+}
+
+/// The API key. Its `Debug` hides the value, and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl From<String> for ApiKey {
+    fn from(key: String) -> ApiKey {
+        ApiKey(key)
+    }
+}
+
+impl ApiKey {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `text` with the key replaced by `[the API key]` wherever it occurs.
+    pub fn hide_in(&self, text: &str) -> String {
+        if shows_key(text, &self.0) {
+            text.replace(&self.0, "[the API key]")
+        } else {
+            text.to_owned()
+        }
+    }
+}
+
+/// Whether `text` holds `key`. A key shorter than 4 characters is not looked
+/// for: hiding every `a` of a message for a test key `a` would garble it,
+/// and real keys are long.
+pub fn shows_key(text: &str, key: &str) -> bool {
+    key.len() >= 4 && text.contains(key)
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<hidden>)")
+    }
+}
+
+/// Where and how to call the API.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The bulk-runs URL without a query.
+    pub url: Url,
+    pub header: &'static str,
+    pub key: ApiKey,
+}
+
+impl Endpoint {
+    pub fn for_profile(
+        profile: Profile,
+        base_url: Option<&str>,
+        key: ApiKey,
+    ) -> Result<Endpoint, Error> {
+        let (default_base, path, header) = match profile {
+            Profile::Vocera => (
+                "https://new-prod.vocera.ai",
+                "/test_framework/v1/runs-external/bulk/",
+                "X-VOCERA-API-KEY",
+            ),
+            Profile::Cekura => (
+                "https://api.cekura.ai",
+                "/test_framework/v2/runs/bulk/",
+                "X-CEKURA-API-KEY",
+            ),
+        };
+        let base = base_url.unwrap_or(default_base).trim();
+        let mut url = Url::parse(base).map_err(|e| {
+            usage(format!(
+                "--base-url {base:?} is not a URL ({e}); use e.g. https://api.example.com"
+            ))
+        })?;
+        if url.cannot_be_a_base() || url.host_str().is_none() {
+            return Err(usage(format!(
+                "--base-url {base:?} has no host; use e.g. https://api.example.com"
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(usage(
+                "--base-url must not carry a user name or password; the key goes in --api-key",
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(usage(format!(
+                "--base-url {base:?} must not have a query or fragment"
+            )));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(usage(format!(
+                    "--base-url {base:?} uses plain http to a non-loopback host, which would send the API key unencrypted; use https://"
+                )));
+            }
+            other => {
+                return Err(usage(format!(
+                    "--base-url scheme {other:?} is not supported; use https://"
+                )));
+            }
+        }
+        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
+        url.set_path(&joined);
+        Ok(Endpoint { url, header, key })
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
+    let pem = std::fs::read(path)
+        .map_err(|e| usage(format!("cannot read --ca-cert {}: {e}", path.display())))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+        usage(format!(
+            "--ca-cert {} is not a PEM certificate bundle: {e}",
+            path.display()
+        ))
+    })?;
+    if certs.is_empty() {
+        return Err(usage(format!(
+            "--ca-cert {} holds no PEM certificate",
+            path.display()
+        )));
+    }
+    // PEM armour can wrap bytes that are no certificate; only setting up
+    // TLS finds out, and the flag to blame is this one.
+    reqwest::Client::builder()
+        .tls_certs_merge(certs.clone())
+        .build()
+        .map_err(|e| {
+            let cause = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+            usage(format!(
+                "--ca-cert {} holds a certificate TLS cannot use ({cause}); export the CA again as PEM",
+                path.display()
+            ))
+        })?;
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> ApiKey {
+        ApiKey("secret".into())
+    }
+
+    #[test]
+    fn profiles_give_their_endpoints() {
+        let v = Endpoint::for_profile(Profile::Vocera, None, key()).expect("default");
+        assert_eq!(
+            v.url.as_str(),
+            "https://new-prod.vocera.ai/test_framework/v1/runs-external/bulk/"
+        );
+        assert_eq!(v.header, "X-VOCERA-API-KEY");
+        let c = Endpoint::for_profile(
+            Profile::Cekura,
+            Some("https://proxy.example/cekura/"),
+            key(),
+        )
+        .expect("override");
+        assert_eq!(
+            c.url.as_str(),
+            "https://proxy.example/cekura/test_framework/v2/runs/bulk/"
+        );
+        assert_eq!(c.header, "X-CEKURA-API-KEY");
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+            "http://127.9.9.9",
+        ] {
+            assert!(
+                Endpoint::for_profile(Profile::Vocera, Some(ok), key()).is_ok(),
+                "{ok} allowed"
+            );
+        }
+        for bad in [
+            "http://example.com",
+            "http://10.0.0.1",
+            "ftp://x",
+            "not a url",
+            "https://u:p@x.example",
+            "https://x.example/?a=1",
+        ] {
+            assert!(
+                Endpoint::for_profile(Profile::Vocera, Some(bad), key()).is_err(),
+                "{bad} refused"
+            );
+        }
+    }
+
+    #[test]
+    fn key_debug_hides_the_value() {
+        assert!(!format!("{:?}", key()).contains("secret"));
+    }
+}

@@ -1,0 +1,38 @@
+//! The environment variables the gate reads besides clap's, read once so the
+//! rest of `config` is a function of values (and testable without setting
+//! process variables).
+
+use std::path::PathBuf;
+
+/// The environment variables the gate reads besides clap's.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    /// `CEKURA_API_KEY`, the fallback for the key.
+    pub cekura_key: Option<String>,
+    /// `GITHUB_STEP_SUMMARY`, the default summary file.
+    pub github_step_summary: Option<PathBuf>,
+    /// `GITHUB_ACTIONS=true`: print annotations.
+    pub github_actions: bool,
+    /// `NO_COLOR` is set to something (no-color.org).
+    pub no_color: bool,
+    /// Standard output / error are terminals (and `TERM` is not `dumb`).
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        use std::io::IsTerminal;
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Env {
+            cekura_key: std::env::var("CEKURA_API_KEY").ok(),
+            github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            stdout_tty: std::io::stdout().is_terminal() && !dumb,
+            stderr_tty: std::io::stderr().is_terminal() && !dumb,
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! Raw flags become a checked [`Config`] before any network call or wait:
+//! a short assembler of small, separately tested pieces (IDs, the key, the
+//! endpoint, the output paths), so a typo costs a second, not a 30-minute
+//! deadline.
+
+mod env;
+mod ids;
+mod key;
+mod outputs;
+
+pub use env::Env;
+pub use outputs::SummaryTarget;
+
+use crate::api::{Endpoint, read_ca_certs};
+use crate::cli::{Args, ColorWhen};
+use crate::console::Verbosity;
+use crate::error::{Error, usage};
+use crate::model::Keep;
+use crate::policy::{Enforcement, Policy, Weights};
+use crate::poll::Waiting;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where the runs come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Api {
+        endpoint: Endpoint,
+        /// Trusted on top of the system's certificate store.
+        ca_certs: Vec<reqwest::Certificate>,
+    },
+    /// A saved response, replayed without network.
+    File(PathBuf),
+}
+
+/// Everything a run of the gate needs, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Requested run IDs, deduplicated, in the order given. May be empty only
+    /// with a `File` source (the file's IDs are then used).
+    pub ids: Vec<u64>,
+    pub source: Source,
+    pub waiting: Waiting,
+    pub policy: Policy,
+    pub junit: PathBuf,
+    pub save_response: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub summary: Option<SummaryTarget>,
+    /// Print GitHub `::error` annotations.
+    pub annotations: bool,
+    /// Colour the verdict on stdout.
+    pub color: bool,
+    /// Show a live progress bar on stderr instead of one line per poll.
+    pub progress_bar: bool,
+    pub include_transcript: bool,
+    pub verbosity: Verbosity,
+}
+
+impl Config {
+    /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
+    /// `env` holds the variables read besides clap's.
+    pub fn from_args(args: Args, stdin: &mut dyn Read, env: Env) -> Result<Config, Error> {
+        key::refuse_swallowed_flag(args.api_key.as_deref())?;
+        let keys = key::candidates(args.api_key.as_deref(), env.cekura_key.as_deref());
+        let ids = ids::collect(&args.run_ids, args.run_ids_file.as_deref(), stdin, &keys)?;
+        let source = source(&args, &env, &ids)?;
+        let waiting = Waiting {
+            timeout: args.timeout,
+            poll_interval: args.poll_interval,
+            max_poll_interval: args.max_poll_interval,
+        };
+        if waiting.max_poll_interval < waiting.poll_interval {
+            return Err(usage(format!(
+                "--max-poll-interval {} is shorter than --poll-interval {}; raise it or lower --poll-interval",
+                humantime::format_duration(waiting.max_poll_interval),
+                humantime::format_duration(waiting.poll_interval)
+            )));
+        }
+        let mut weights = Weights::default();
+        for w in &args.weights {
+            weights.set(&w.priority, w.weight);
+        }
+        let summary = match (&args.summary, env.github_step_summary) {
+            (Some(path), _) => Some(SummaryTarget {
+                path: path.clone(),
+                append: false,
+            }),
+            (None, Some(path)) => Some(SummaryTarget { path, append: true }),
+            (None, None) => None,
+        };
+        let mut replaced: Vec<(&str, &Path)> = vec![("--junit", &args.junit)];
+        replaced.extend(
+            args.save_response
+                .as_deref()
+                .map(|p| ("--save-response", p)),
+        );
+        replaced.extend(args.json.as_deref().map(|p| ("--json", p)));
+        replaced.extend(
+            summary
+                .as_ref()
+                .filter(|s| !s.append)
+                .map(|s| ("--summary", s.path.as_path())),
+        );
+        outputs::check(&replaced, args.from_file.as_deref())?;
+
+        Ok(Config {
+            ids,
+            source,
+            waiting,
+            policy: Policy {
+                weights,
+                max_score: args.max_score,
+                max_failed_runs: args.max_failed_runs,
+                enforcement: if args.report_only {
+                    Enforcement::ReportOnly
+                } else {
+                    Enforcement::Gate
+                },
+            },
+            junit: args.junit,
+            save_response: args.save_response,
+            json: args.json,
+            summary,
+            annotations: env.github_actions,
+            color: match args.color {
+                ColorWhen::Always => true,
+                ColorWhen::Never => false,
+                ColorWhen::Auto => env.stdout_tty && !env.no_color,
+            },
+            progress_bar: env.stderr_tty && !args.quiet,
+            include_transcript: args.include_transcript,
+            verbosity: if args.quiet {
+                Verbosity::Quiet
+            } else if args.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+        })
+    }
+
+    /// What parsing must keep of each run for the reports asked for.
+    pub fn keep(&self) -> Keep {
+        Keep {
+            raw: self.save_response.is_some(),
+            transcript: self.include_transcript,
+        }
+    }
+}
+
+/// A saved response to replay, or the API with a key and an endpoint.
+fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
+    if let Some(path) = &args.from_file {
+        return Ok(Source::File(path.clone()));
+    }
+    if ids.is_empty() {
+        return Err(usage(
+            "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
+        ));
+    }
+    let key = key::choose(args.api_key.as_deref(), env.cekura_key.as_deref())?;
+    let endpoint = Endpoint::for_profile(args.api, set(args.base_url.as_deref()), key)?;
+    // CI templates often set variables to "" for "not set".
+    let ca_certs = match args
+        .ca_cert
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        Some(path) => read_ca_certs(path)?,
+        None => Vec::new(),
+    };
+    Ok(Source::Api { endpoint, ca_certs })
+}
+
+/// An optional value, with an empty or blank one meaning unset.
+fn set(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.trim().is_empty())
+}

@@ -1,0 +1,155 @@
+//! The output paths, checked before any request: each must be writable, no
+//! two may name one file, and none may overwrite the `--from-file` input.
+
+use crate::error::{Error, usage};
+use crate::files::{Target, folder_of, target};
+use std::path::{Path, PathBuf};
+
+/// Where the Markdown summary goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SummaryTarget {
+    pub path: PathBuf,
+    /// Append (GitHub's step summary file, shared by the step) instead of
+    /// replacing the file atomically.
+    pub append: bool,
+}
+
+/// Checks every replaced output (`flag`, path) in turn against the disk,
+/// the outputs before it and the `--from-file` input.
+pub fn check(outputs: &[(&str, &Path)], input: Option<&Path>) -> Result<(), Error> {
+    for (i, (flag, path)) in outputs.iter().enumerate() {
+        check_writable(flag, path)?;
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| same_file(p, path)) {
+            return Err(usage(format!(
+                "{other} and {flag} name the same file; give them different paths"
+            )));
+        }
+        if let Some(input) = input.filter(|input| same_file(input, path)) {
+            return Err(usage(format!(
+                "{flag} {} would overwrite the --from-file input; give another path",
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Fails now, not after a 30-minute wait, when a report could not be written:
+/// the folder must exist and take a new file, and an existing file there must
+/// be ours to replace. A device or pipe is left unopened: opening a pipe
+/// waits for a reader, and closing it would end that reader's input.
+fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
+    let shown = path.display();
+    if path.as_os_str().is_empty() {
+        return Err(usage(format!("{flag} is empty; give a file path")));
+    }
+    let ends_in_separator = path
+        .as_os_str()
+        .to_string_lossy()
+        .chars()
+        .last()
+        .is_some_and(std::path::is_separator);
+    if ends_in_separator {
+        return Err(usage(format!(
+            "{flag} {shown} is a folder; give a file path"
+        )));
+    }
+    let file = match target(path) {
+        Target::File(file) => file,
+        Target::Stream => return Ok(()),
+        Target::Unusable(what) => {
+            return Err(usage(format!("{flag} {shown} is {what}; give a file path")));
+        }
+    };
+    let dir = folder_of(&file);
+    let probe = tempfile::Builder::new()
+        .prefix(".vocera-gate-check")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            usage(format!(
+                "{flag} {shown}: cannot write in {} ({e}); create the folder or pick another path",
+                dir.display()
+            ))
+        })?;
+    #[cfg(unix)]
+    {
+        // In a sticky folder (/tmp) only a file's owner may replace it.
+        use std::os::unix::fs::MetadataExt;
+        let me = probe.as_file().metadata().map(|m| m.uid()).ok();
+        let (folder, existing) = (std::fs::metadata(dir).ok(), std::fs::metadata(&file).ok());
+        if let (Some(me), Some(folder), Some(existing)) = (me, folder, existing)
+            && me != 0
+            && folder.mode() & 0o1000 != 0
+            && existing.uid() != me
+            && folder.uid() != me
+        {
+            return Err(usage(format!(
+                "{flag} {shown} belongs to another user in a sticky folder ({}), so it cannot be replaced; pick another path",
+                dir.display()
+            )));
+        }
+    }
+    drop(probe);
+    Ok(())
+}
+
+/// Whether two paths name one file: compared after resolving `..`, `.`
+/// and symbolic links in the folder (the file itself may not exist yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolve = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let dir =
+                std::fs::canonicalize(folder_of(p)).unwrap_or_else(|_| folder_of(p).to_path_buf());
+            match p.file_name() {
+                Some(name) => dir.join(name),
+                None => dir,
+            }
+        })
+    };
+    resolve(a) == resolve(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_that_meet_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let a = dir.path().join("r.xml");
+        let b = dir.path().join("sub/../r.xml");
+        std::fs::create_dir(dir.path().join("sub")).expect("sub");
+        let err = check(&[("--junit", &a), ("--json", &b)], None).expect_err("same file");
+        assert!(
+            err.to_string()
+                .contains("--junit and --json name the same file"),
+            "{err}"
+        );
+        let err = check(&[("--junit", &a)], Some(&b)).expect_err("over the input");
+        assert!(
+            err.to_string()
+                .contains("would overwrite the --from-file input"),
+            "{err}"
+        );
+        assert!(
+            check(
+                &[("--junit", &a), ("--json", &dir.path().join("r.json"))],
+                None
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn folders_and_missing_folders_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        for (path, says) in [
+            (dir.path().to_path_buf(), "is a folder"),
+            (dir.path().join("nodir/r.xml"), "cannot write in"),
+            (PathBuf::new(), "is empty"),
+        ] {
+            let err = check(&[("--junit", &path)], None).expect_err(says);
+            assert!(err.to_string().contains(says), "{path:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Reading a bulk-runs answer, the way the API README asks: every field may
+//! be missing or null, both API generations' shapes are accepted, unknown
+//! fields are ignored. What we cannot read as documented (an `id` that is not
+//! a positive integer, a field of the wrong type, an answer that is not an
+//! array) is an error, never a guess.
+
+use super::Run;
+use super::surrogates::visible_lone_surrogates;
+use super::wire::{KeptTranscript, Transcript, WireRun};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny};
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// saved response holds what the API sent, not our reading of it.
+#[derive(Debug)]
+pub struct RawRun {
+    pub run: Run,
+    pub raw: Option<Box<RawValue>>,
+}
+
+/// Why an answer could not be read as the documented JSON.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// What to keep while parsing; what is not kept is skipped, not copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Keep {
+    /// Each run's exact bytes (for `--save-response`).
+    pub raw: bool,
+    /// Transcripts (for `--include-transcript`), the bulk of an answer.
+    pub transcript: bool,
+}
+
+impl Keep {
+    pub const ALL: Keep = Keep {
+        raw: true,
+        transcript: true,
+    };
+}
+
+/// Parses a bulk-runs answer, keeping everything.
+pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
+    parse_runs_keeping(body, Keep::ALL)
+}
+
+/// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
+/// the text, or two when raw bytes are kept.
+pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
+    let trimmed = body.trim_start_matches('\u{feff}').trim_start();
+    match trimmed.as_bytes().first() {
+        Some(b'[') => {}
+        Some(b'{') => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found a JSON object".into(),
+            ));
+        }
+        Some(b'n') if trimmed.trim_end() == "null" => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found null".into(),
+            ));
+        }
+        Some(_) => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found something that is not JSON".into(),
+            ));
+        }
+        None => {
+            return Err(ParseError(
+                "expected a JSON array of runs, found an empty answer".into(),
+            ));
+        }
+    }
+    let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
+    let runs = if keep.raw {
+        // The raw bytes stay as sent (RawValue takes lone surrogates); each
+        // run is read from its text with them made visible.
+        let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, raw)| {
+                let text = visible_lone_surrogates(raw.get());
+                let run = if keep.transcript {
+                    serde_json::from_str::<WireRun<KeptTranscript>>(&text).map(WireRun::into_run)
+                } else {
+                    serde_json::from_str::<WireRun<IgnoredAny>>(&text).map(WireRun::into_run)
+                };
+                let run = run.map_err(|e| {
+                    ParseError(format!("run #{} (counting from 1): {e}", index + 1))
+                })?;
+                Ok(RawRun {
+                    run,
+                    raw: Some(raw),
+                })
+            })
+            .collect::<Result<Vec<_>, ParseError>>()?
+    } else if keep.transcript {
+        serde_json::from_str::<Runs<KeptTranscript>>(&visible_lone_surrogates(trimmed))
+            .map_err(invalid)?
+            .0
+    } else {
+        serde_json::from_str::<Runs<IgnoredAny>>(&visible_lone_surrogates(trimmed))
+            .map_err(invalid)?
+            .0
+    };
+    one_per_id(runs)
+}
+
+/// Each run once. An exact repeat is dropped; two different copies of one
+/// run contradict each other, and believing either would be a guess (the
+/// gate could pass on the copy that happens to come last).
+fn one_per_id(runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
+    let mut kept: Vec<RawRun> = Vec::with_capacity(runs.len());
+    // Each ID's place in `kept`, and its position in the answer.
+    let mut seen: HashMap<u64, (usize, usize)> = HashMap::with_capacity(runs.len());
+    for (at, raw) in runs.into_iter().enumerate() {
+        match seen.get(&raw.run.id) {
+            None => {
+                seen.insert(raw.run.id, (kept.len(), at));
+                kept.push(raw);
+            }
+            Some(&(place, _)) if kept[place].run == raw.run => {}
+            Some(&(_, earlier)) => {
+                return Err(ParseError(format!(
+                    "run {} appears twice with different contents (runs #{} and #{}, counting from 1)",
+                    raw.run.id,
+                    earlier + 1,
+                    at + 1
+                )));
+            }
+        }
+    }
+    Ok(kept)
+}
+
+/// A whole answer read in one pass; errors name the run's position.
+struct Runs<T>(Vec<RawRun>, PhantomData<T>);
+
+impl<'de, T: Transcript> Deserialize<'de> for Runs<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<T>(PhantomData<T>);
+        impl<'de, T: Transcript> de::Visitor<'de> for Visit<T> {
+            type Value = Runs<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON array of runs")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Runs<T>, A::Error> {
+                let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                loop {
+                    let next = seq.next_element::<WireRun<T>>().map_err(|e| {
+                        de::Error::custom(format!("run #{} (counting from 1): {e}", runs.len() + 1))
+                    })?;
+                    match next {
+                        Some(wire) => runs.push(RawRun {
+                            run: wire.into_run(),
+                            raw: None,
+                        }),
+                        None => return Ok(Runs(runs, PhantomData)),
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(Visit(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    const EXAMPLE: &str = include_str!("../../examples/api-example.json");
+
+    #[test]
+    fn documented_example_parses() {
+        let runs = parse_runs(EXAMPLE).expect("the documented example parses");
+        assert_eq!(runs.len(), 1, "one run in the example");
+        let run = &runs[0].run;
+        assert_eq!(run.id, 181);
+        assert_eq!(run.scenario_id, Some(67));
+        assert_eq!(run.scenario_name.as_deref(), Some("Demo scenario"));
+        assert_eq!(run.success, Some(true));
+        assert_eq!(run.status, Status::Completed);
+        assert_eq!(run.categories.len(), 2, "two categories");
+        assert_eq!(run.categories[0].priority.as_deref(), Some("high"));
+        assert_eq!(
+            run.metrics[0].value.as_deref(),
+            Some("3024.03"),
+            "score kept as sent"
+        );
+        assert!(
+            runs[0]
+                .raw
+                .as_ref()
+                .is_some_and(|r| r.get().starts_with('{')),
+            "raw bytes kept"
+        );
+    }
+
+    #[test]
+    fn every_way_of_parsing_reads_the_same_runs() {
+        let lean = Keep {
+            raw: false,
+            transcript: false,
+        };
+        let full = parse_runs(EXAMPLE).expect("full");
+        for keep in [
+            lean,
+            Keep {
+                raw: false,
+                transcript: true,
+            },
+            Keep {
+                raw: true,
+                transcript: false,
+            },
+        ] {
+            let runs = parse_runs_keeping(EXAMPLE, keep).expect("parses");
+            let mut expected = full[0].run.clone();
+            if !keep.transcript {
+                expected.transcript = None;
+            }
+            assert_eq!(runs[0].run, expected, "{keep:?}");
+            assert_eq!(runs[0].raw.is_some(), keep.raw, "{keep:?}");
+        }
+        let err = parse_runs_keeping(r#"[{"id": 1}, {"id": "2"}]"#, lean).expect_err("bad id");
+        assert!(
+            err.0.contains("run #2") && err.0.contains("positive integer"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn every_field_but_id_may_be_missing_or_null() {
+        let runs = parse_runs(
+            r#"[{"id": 5}, {"id": 6, "scenario": null, "evaluation": null, "critical_categories": null,
+                "status": null, "success": null, "duration": null, "error_message": null}]"#,
+        )
+        .expect("nulls are accepted");
+        assert_eq!(
+            runs[0].run.status,
+            Status::Absent,
+            "absent status is its own state"
+        );
+        assert_eq!(
+            runs[1].run.status,
+            Status::Absent,
+            "null status reads as absent"
+        );
+        assert_eq!(runs[1].run.success, None);
+        assert_eq!(runs[1].run.duration_ms, None);
+        assert!(runs[1].run.categories.is_empty());
+    }
+
+    #[test]
+    fn second_generation_shapes_parse() {
+        let runs = parse_runs(
+            r#"[{"id": 7, "scenario": {"id": 13, "name": "Refund", "extra": 1}, "status": "timeout",
+                "evaluation": {"metrics": [{"name": "Goal", "eval_type": "binary", "passed": false,
+                "explanation": ["a", "b"]}]}, "error_message": "no answer",
+                "critical_categories": [{"category": "c", "priority": "critical", "wrongly_marked": true}]}]"#,
+        )
+        .expect("v2 shapes parse");
+        let run = &runs[0].run;
+        assert_eq!(run.scenario_id, Some(13));
+        assert_eq!(run.scenario_name.as_deref(), Some("Refund"));
+        assert_eq!(run.status, Status::Ended("timeout".into()));
+        assert_eq!(run.metrics[0].value.as_deref(), Some("false"));
+        assert_eq!(run.error_message.as_deref(), Some("no answer"));
+        assert!(run.categories[0].wrongly_marked);
+    }
+
+    #[test]
+    fn undocumented_answers_are_errors() {
+        for (body, says) in [
+            (r#"{"detail": "x"}"#, "JSON object"),
+            ("null", "found null"),
+            ("<html>502</html>", "not JSON"),
+            ("", "empty"),
+            ("[{\"id\": 1}", "invalid JSON"),
+            (r#"[{"id": "181"}]"#, "positive integer"),
+            (r#"[{"id": 0}]"#, "positive"),
+            (r#"[{"id": 1, "success": "yes"}]"#, "run #1"),
+        ] {
+            let err = parse_runs(body).expect_err(body);
+            assert!(
+                err.0.contains(says),
+                "{body:?} gave {err:?}, expected it to mention {says:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lone_surrogate_does_not_reject_the_answer() {
+        let body = r#"[{"id": 5, "status": "completed", "scenario_name": "Caf\u00e9 \ud800!", "transcript": "\udfff\ud83d\ude00"}]"#;
+        let runs = parse_runs(body).expect("one bad character is no broken answer");
+        assert_eq!(
+            runs[0].run.scenario_name.as_deref(),
+            Some(r"Café \u{d800}!")
+        );
+        assert_eq!(runs[0].run.transcript.as_deref(), Some("\\u{dfff}😀"));
+        let raw = runs[0].raw.as_ref().expect("raw kept").get();
+        assert!(raw.contains(r#"Caf\u00e9 \ud800!"#), "saved as sent: {raw}");
+    }
+
+    #[test]
+    fn a_run_twice_is_kept_once_if_identical_and_refused_if_not() {
+        let same = r#"[{"id": 5, "status": "completed", "success": true}, {"id": 6}, {"id": 5, "status": "completed", "success": true}]"#;
+        let runs = parse_runs(same).expect("an exact repeat is harmless");
+        let ids: Vec<u64> = runs.iter().map(|r| r.run.id).collect();
+        assert_eq!(ids, [5, 6], "the first copy keeps its place");
+        for keep in [
+            Keep::ALL,
+            Keep {
+                raw: false,
+                transcript: false,
+            },
+        ] {
+            let differ = r#"[{"id": 5, "status": "failed", "error_message": "call dropped"}, {"id": 5, "status": "completed", "success": true}]"#;
+            let err = parse_runs_keeping(differ, keep).expect_err("contradiction");
+            assert!(
+                err.0
+                    .contains("run 5 appears twice with different contents"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeping_the_transcript_never_changes_what_parses() {
+        let body = r#"[{"id": 5, "status": "completed", "success": true, "transcript": [{"role": "Main Agent", "content": "hi"}]}]"#;
+        let skipped = parse_runs_keeping(
+            body,
+            Keep {
+                raw: false,
+                transcript: false,
+            },
+        )
+        .expect("skipped unread");
+        assert_eq!(skipped[0].run.transcript, None);
+        for keep in [
+            Keep::ALL,
+            Keep {
+                raw: false,
+                transcript: true,
+            },
+        ] {
+            let kept = parse_runs_keeping(body, keep).expect("kept, whatever its type");
+            assert_eq!(
+                kept[0].run.transcript.as_deref(),
+                Some(r#"[{"content":"hi","role":"Main Agent"}]"#),
+                "shown as its JSON text"
+            );
+        }
+    }
+}

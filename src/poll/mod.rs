@@ -1,0 +1,132 @@
+//! Waiting for runs to finish: the loop that polls, sleeps and listens for
+//! the CI system cancelling the job. Every decision (how long to wait, when
+//! to stop and why) is the pure [`Poll`] state's; this loop only fetches,
+//! sleeps and listens.
+
+mod delays;
+mod state;
+
+pub use state::Poll;
+
+use crate::api::{Client, FetchError};
+use crate::ending::{Signal, Stop};
+use crate::model::RawRun;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+/// How long to wait, and how often to look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Waiting {
+    pub timeout: Duration,
+    pub poll_interval: Duration,
+    pub max_poll_interval: Duration,
+}
+
+/// One chunk of requested IDs and what the API answered for it.
+pub type Answer = (Vec<u64>, Result<Vec<RawRun>, FetchError>);
+
+/// What to do after a poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Poll again after this long.
+    Wait(Duration),
+    Stop(Stop),
+}
+
+/// Where waiting stands after a poll, for the progress line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub finished: usize,
+    pub total: usize,
+    /// Unfinished runs by status (`not seen yet` for runs with no answer).
+    pub waiting: BTreeMap<String, usize>,
+    /// The wait before the next poll.
+    pub next: Duration,
+    /// Why the last poll failed, when it did.
+    pub trouble: Option<String>,
+}
+
+/// What the waiting loop reports as it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Progress(Progress),
+    Warning(String),
+}
+
+/// What polling learned.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The latest state of each returned run.
+    pub runs: HashMap<u64, RawRun>,
+    /// Requested IDs the API answered without.
+    pub missing: HashSet<u64>,
+    pub stop: Stop,
+}
+
+/// Polls until every run is final, the deadline passes, the API fails for
+/// good, or a signal arrives. `log` receives progress and warnings.
+pub async fn wait_for_runs(
+    client: &Client,
+    ids: &[u64],
+    waiting: Waiting,
+    signals: &mut Signals,
+    log: &mut dyn FnMut(Event),
+) -> Fetched {
+    let mut poll = Poll::new(ids, waiting, Instant::now(), None);
+    loop {
+        let answers = tokio::select! {
+            answers = client.fetch_all(poll.pending(), poll.deadline()) => answers,
+            s = signals.recv() => return poll.finish(Stop::Cancelled(s)),
+        };
+        let (next, events) = poll.absorb(answers, Instant::now());
+        events.into_iter().for_each(&mut *log);
+        let wait = match next {
+            Next::Wait(wait) => wait,
+            Next::Stop(stop) => return poll.finish(stop),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            s = signals.recv() => return poll.finish(Stop::Cancelled(s)),
+        }
+    }
+}
+
+/// SIGINT and SIGTERM (Ctrl-C elsewhere), listened for while waiting.
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn new() -> std::io::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    pub async fn recv(&mut self) -> Signal {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Signal::Interrupt,
+                _ = self.terminate.recv() => Signal::Terminate,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            Signal::Interrupt
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! The verdict as JSON, for scripts: the figures, the reasons, and each
+//! run's result.
+
+use crate::ending::Conclusion;
+use crate::policy::{Evaluation, Outcome};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct JsonVerdict<'a> {
+    verdict: Conclusion,
+    exit_code: u8,
+    score: u64,
+    max_score: u64,
+    runs: usize,
+    passed_runs: usize,
+    failed_runs: usize,
+    errored_runs: usize,
+    missing_runs: usize,
+    unfinished_runs: usize,
+    junit_path: &'a str,
+    reasons: Vec<String>,
+    results: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRun<'a> {
+    run_id: u64,
+    name: &'a str,
+    classname: &'a str,
+    scenario_id: Option<i64>,
+    status: Option<&'a str>,
+    outcome: &'static str,
+    success: Option<bool>,
+    score: u64,
+    top_category: Option<&'a str>,
+    top_priority: Option<String>,
+    recording_url: Option<&'a str>,
+}
+
+fn outcome_word(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed",
+        Outcome::Failed { .. } => "failed",
+        Outcome::Errored => "errored",
+        Outcome::Missing => "missing",
+        Outcome::Unfinished => "unfinished",
+    }
+}
+
+/// The verdict as pretty JSON with a trailing newline.
+/// The verdict as pretty JSON with a trailing newline; `junit_path` is empty
+/// when no JUnit report was written.
+pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
+    let results = eval
+        .results
+        .iter()
+        .map(|r| {
+            let top = r.top_category();
+            JsonRun {
+                run_id: r.id,
+                name: &r.case.name,
+                classname: &r.case.classname,
+                scenario_id: r.run.and_then(|run| run.scenario_id),
+                status: r.run.map(|run| run.status.label()),
+                outcome: outcome_word(&r.outcome),
+                success: r.run.and_then(|run| run.success),
+                score: r.score(),
+                top_category: top.map(|t| t.category.name.as_str()),
+                top_priority: top.map(|t| t.priority()),
+                recording_url: r.run.and_then(|run| run.recording_url.as_deref()),
+            }
+        })
+        .collect();
+    let c = &eval.counts;
+    let verdict = JsonVerdict {
+        verdict: eval.conclusion(),
+        exit_code: crate::exit::code(eval),
+        score: eval.score,
+        max_score: eval.max_score,
+        runs: c.runs,
+        passed_runs: c.passed,
+        failed_runs: c.failed,
+        errored_runs: c.errored,
+        missing_runs: c.missing,
+        unfinished_runs: c.unfinished,
+        junit_path,
+        reasons: eval.broken.iter().map(ToString::to_string).collect(),
+        results,
+    };
+    let mut text = serde_json::to_string_pretty(&verdict).unwrap_or_else(|_| "{}".to_owned()); // ok: plain data always serializes
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ending::Stop;
+    use crate::model::Run;
+    use crate::policy::tests::run;
+    use crate::policy::{Policy, Slot, evaluate};
+
+    fn eval_of<'a>(runs: &'a [Run], missing: &[u64]) -> Evaluation<'a> {
+        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
+        evaluate(&Policy::default(), &slots, Stop::AllFinal)
+    }
+
+    #[test]
+    fn json_carries_the_figures_and_results() {
+        let runs = [
+            run(1, "completed", Some(true), &[]),
+            run(2, "completed", Some(false), &["high"]),
+        ];
+        let eval = eval_of(&runs, &[3]);
+        let value: serde_json::Value =
+            serde_json::from_str(&render(&eval, "r.xml")).expect("valid JSON");
+        assert_eq!(value["verdict"], "failed");
+        assert_eq!(value["exit_code"], 1);
+        assert_eq!(value["score"], 10);
+        assert_eq!(value["runs"], 3);
+        assert_eq!(value["failed_runs"], 1);
+        assert_eq!(value["missing_runs"], 1);
+        assert_eq!(value["junit_path"], "r.xml");
+        assert_eq!(value["results"][1]["top_priority"], "high");
+        assert_eq!(value["results"][2]["outcome"], "missing");
+        assert_eq!(
+            value["reasons"].as_array().map(Vec::len),
+            Some(3),
+            "score, failed runs, missing"
+        );
+    }
+}

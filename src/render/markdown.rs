@@ -1,0 +1,152 @@
+//! The job summary in Markdown (GitHub's step summary). Run text is made
+//! inert: it cannot forge markup, HTML or links.
+
+use super::not_passed;
+use super::text::{breakdown, one_line, problem};
+use crate::ending::Conclusion;
+use crate::policy::{Evaluation, Outcome, RunResult};
+use std::fmt::Write as _;
+
+/// The job summary in Markdown.
+pub fn render(eval: &Evaluation<'_>) -> String {
+    let conclusion = eval.conclusion();
+    let icon = match conclusion {
+        Conclusion::Passed => "✅",
+        Conclusion::Failed => "❌",
+        Conclusion::TimedOut => "⏳",
+        Conclusion::Error => "⚠️",
+    };
+    let c = &eval.counts;
+    let mut s = format!("### {icon} vocera-gate: {}\n\n", conclusion.as_str());
+    if let Some(e) = eval.stop.api_error() {
+        let _ = writeln!(s, "**{}**\n", md(&one_line(e, 400)));
+    }
+    let _ = writeln!(
+        s,
+        "Score **{}** (max {}) · {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished\n",
+        eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
+    );
+    if let Some(parts) = breakdown(eval, "×", md) {
+        let _ = writeln!(s, "Score by priority: {parts}\n");
+    }
+    if !eval.broken.is_empty() {
+        s.push_str("The gate failed because:\n\n");
+        for rule in &eval.broken {
+            let _ = writeln!(s, "- {}", md(&rule.to_string()));
+        }
+        s.push('\n');
+    }
+    s.push_str("| Scenario | Run | Status | Result | Top category | Priority | Recording |\n");
+    s.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut order: Vec<&RunResult<'_>> = not_passed(eval);
+    order.extend(eval.results.iter().filter(|r| r.outcome == Outcome::Passed));
+    for r in order {
+        let top = r.top_category();
+        let result = match &r.outcome {
+            Outcome::Passed => "✅ passed".to_owned(),
+            Outcome::Failed { .. } => "❌ failed".to_owned(),
+            _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
+        };
+        let recording = r
+            .run
+            .and_then(|run| run.recording_url.as_deref())
+            .and_then(safe_link)
+            .map(|url| format!("[▶ listen]({url})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            md(&one_line(&r.case.name, 80)),
+            r.id,
+            md(r.run.map_or("—", |run| run.status.label())),
+            result,
+            top.map(|t| md(&one_line(&t.category.name, 120)))
+                .unwrap_or_default(),
+            top.map(|t| md(&t.priority())).unwrap_or_default(),
+            recording,
+        );
+    }
+    s
+}
+
+/// Run text made inert in Markdown (GitHub also renders inline HTML).
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            // Enough to stop emphasis, code, links, images and table breaks
+            // mid-line; line-start syntax (#, -, 1.) cannot occur in a cell.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A recording URL fit for a Markdown link: http(s) only, nothing that
+/// could end the link early.
+fn safe_link(url: &str) -> Option<String> {
+    let url = url.trim();
+    let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
+    let clean = url.chars().all(|c| {
+        c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '(' | ')' | '<' | '>' | '"' | '`' | '\\' | '[' | ']' | '|'
+            )
+    });
+    (ok_scheme && clean).then(|| url.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ending::Stop;
+    use crate::model::Run;
+    use crate::policy::tests::run;
+    use crate::policy::{Policy, Slot, evaluate};
+
+    fn eval_of<'a>(runs: &'a [Run], missing: &[u64]) -> Evaluation<'a> {
+        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
+        evaluate(&Policy::default(), &slots, Stop::AllFinal)
+    }
+
+    #[test]
+    fn summary_escapes_markdown_and_html_and_links_only_safe_urls() {
+        let mut r = run(1, "completed", Some(false), &["high"]);
+        r.categories[0].name = "<img src=x onerror=alert(1)> | [click](javascript:x)".into();
+        r.recording_url = Some("https://rec.example/a.mp3".into());
+        let mut bad = run(2, "completed", Some(true), &[]);
+        bad.recording_url = Some("javascript:alert(1)".into());
+        let runs = [r, bad];
+        let text = render(&eval_of(&runs, &[]));
+        assert!(text.starts_with("### ❌ vocera-gate: failed"), "{text}");
+        assert!(
+            text.contains("&lt;img src=x onerror=alert(1)&gt; \\| \\[click\\](javascript:x)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[▶ listen](https://rec.example/a.mp3)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("listen](javascript"),
+            "unsafe link dropped: {text}"
+        );
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("| ") && !l.starts_with("| ---"))
+                .count(),
+            3,
+            "header and two runs"
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! The outputs people and CI read, each a pure function of the
+//! [`Evaluation`](crate::policy::Evaluation): one file per format.
+//!
+//! - [`junit`]: the JUnit XML report (with [`xml`], our escaper);
+//! - [`text`]: the verdict and the progress line for the terminal;
+//! - [`json`]: the verdict for scripts;
+//! - [`markdown`]: the job summary;
+//! - [`github`]: workflow-command annotations.
+
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod text;
+pub mod xml;
+
+use crate::policy::{Evaluation, Outcome, RunResult};
+
+/// Severity order for listing: errors first, then failures by score.
+fn severity(r: &RunResult<'_>) -> (u8, std::cmp::Reverse<u64>) {
+    let rank = match r.outcome {
+        Outcome::Errored | Outcome::Missing => 0,
+        Outcome::Unfinished => 1,
+        Outcome::Failed { .. } => 2,
+        Outcome::Passed => 3,
+    };
+    (rank, std::cmp::Reverse(r.score()))
+}
+
+/// The results that did not pass, most severe first (stable among equals).
+pub(crate) fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<&'e RunResult<'a>> {
+    let mut list: Vec<&RunResult<'_>> = eval
+        .results
+        .iter()
+        .filter(|r| r.outcome != Outcome::Passed)
+        .collect();
+    // A stable sort: equals keep the order the IDs were given in.
+    list.sort_by_key(|r| severity(r));
+    list
+}
