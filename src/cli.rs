@@ -95,33 +95,15 @@ pub struct Args {
     pub ca_cert: Option<PathBuf>,
 
     /// Deadline for waiting on unfinished runs (200ms, 5s, 10m, 1h30m).
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "30m",
-        value_parser = duration,
-        help_heading = "Waiting"
-    )]
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = duration, help_heading = "Waiting")]
     pub timeout: Duration,
 
     /// First wait between polls; waits grow with backoff and jitter.
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "2s",
-        value_parser = duration,
-        help_heading = "Waiting"
-    )]
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration, help_heading = "Waiting")]
     pub poll_interval: Duration,
 
     /// Longest wait between polls.
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "15s",
-        value_parser = duration,
-        help_heading = "Waiting"
-    )]
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = duration, help_heading = "Waiting")]
     pub max_poll_interval: Duration,
 
     /// Weight of a priority, e.g. high=10 (repeatable; case-insensitive).

@@ -15,7 +15,7 @@ use proptest::test_runner::{RngAlgorithm, TestCaseError};
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use vocera_gate::ending::{Signal, Stop};
-use vocera_gate::model::{Run, parse_runs};
+use vocera_gate::model::{ENDED_STATUSES, Run, WAITING_STATUSES, parse_runs};
 use vocera_gate::policy::{Evaluation, Outcome, Policy, Slot, evaluate};
 use vocera_gate::render::junit::{Options, render};
 
@@ -156,25 +156,20 @@ fn object(pairs: Vec<(&str, Option<Value>)>) -> Value {
     Value::Object(map)
 }
 
-const STATUSES: &[&str] = &[
-    "running",
-    "in_progress",
-    "pending",
-    "evaluating",
-    "in_queue",
-    "scaling_up",
-    "completed",
-    "failed",
-    "timeout",
-    "cancelled",
-];
+/// Every documented status.
+fn statuses() -> Vec<&'static str> {
+    let mut all = WAITING_STATUSES.to_vec();
+    all.push("completed");
+    all.extend(ENDED_STATUSES);
+    all
+}
 
 /// Mostly `completed` (where failures come from), then the other
 /// documented statuses, then undocumented ones.
 fn status() -> BoxedStrategy<Value> {
     prop_oneof![
         8 => Just(Value::from("completed")),
-        8 => select(STATUSES).prop_map(Value::from),
+        8 => select(statuses()).prop_map(Value::from),
         1 => select(vec!["Completed", "COMPLETED", "done", "", "completed "]).prop_map(Value::from),
         1 => text_value(),
     ]

@@ -29,17 +29,27 @@ pub enum Status {
     Absent,
 }
 
+/// The documented statuses of a run that is not finished yet.
+pub const WAITING_STATUSES: [&str; 6] = [
+    "running",
+    "in_progress",
+    "pending",
+    "evaluating",
+    "in_queue",
+    "scaling_up",
+];
+
+/// The documented statuses of a run that finished without a result.
+pub const ENDED_STATUSES: [&str; 3] = ["failed", "timeout", "cancelled"];
+
 impl Status {
     /// Reads a `status` value; matching is exact, as the API sends lowercase.
     pub fn parse(raw: Option<&str>) -> Status {
         match raw {
             None => Status::Absent,
-            Some(
-                s @ ("running" | "in_progress" | "pending" | "evaluating" | "in_queue"
-                | "scaling_up"),
-            ) => Status::Waiting(s.to_owned()),
             Some("completed") => Status::Completed,
-            Some(s @ ("failed" | "timeout" | "cancelled")) => Status::Ended(s.to_owned()),
+            Some(s) if WAITING_STATUSES.contains(&s) => Status::Waiting(s.to_owned()),
+            Some(s) if ENDED_STATUSES.contains(&s) => Status::Ended(s.to_owned()),
             Some(other) => Status::Unknown(other.to_owned()),
         }
     }
@@ -98,36 +108,26 @@ pub struct Run {
     pub error_message: Option<String>,
 }
 
-/// A parsed run, with its exact bytes from the answer when asked for, so a
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn statuses_are_classified() {
-        for s in [
-            "running",
-            "in_progress",
-            "pending",
-            "evaluating",
-            "in_queue",
-            "scaling_up",
-        ] {
+        for s in WAITING_STATUSES {
             assert!(Status::parse(Some(s)).is_waiting(), "{s} waits");
         }
-        for s in [
-            "completed",
-            "failed",
-            "timeout",
-            "cancelled",
-            "exploded",
-            "RUNNING",
-        ] {
-            assert!(!Status::parse(Some(s)).is_waiting(), "{s} is final");
+        assert_eq!(Status::parse(Some("completed")), Status::Completed);
+        for s in ENDED_STATUSES {
+            assert_eq!(Status::parse(Some(s)), Status::Ended(s.to_owned()));
         }
-        assert_eq!(
-            Status::parse(Some("exploded")),
-            Status::Unknown("exploded".into())
-        );
+        for s in ["exploded", "RUNNING", ""] {
+            assert_eq!(
+                Status::parse(Some(s)),
+                Status::Unknown(s.to_owned()),
+                "{s:?} is undocumented, so final"
+            );
+        }
+        assert_eq!(Status::parse(None), Status::Absent);
     }
 }

@@ -241,38 +241,16 @@ fn broken_rules(policy: &Policy, score: u64, counts: &Counts) -> Vec<Rule> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use crate::model::{Category, Run, Status};
+pub(crate) mod fixtures;
 
-    pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&str]) -> Run {
-        Run {
-            id,
-            scenario_id: Some(id as i64 * 10),
-            scenario_name: Some(format!("Scenario {id}")),
-            success,
-            status: Status::parse(Some(status)),
-            metrics: Vec::new(),
-            categories: priorities
-                .iter()
-                .map(|p| Category {
-                    name: format!("{p} problem"),
-                    detail: format!("how the {p} problem showed"),
-                    priority: Some((*p).to_owned()),
-                    wrongly_marked: false,
-                })
-                .collect(),
-            transcript: None,
-            duration_ms: Some(62_000),
-            recording_url: None,
-            timestamp: None,
-            error_message: None,
-        }
-    }
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{eval_in, max_score, run};
+    use super::*;
+    use crate::model::Run;
 
     fn judge<'a>(policy: &Policy, runs: &'a [Run]) -> Evaluation<'a> {
-        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        evaluate(policy, &slots, Stop::AllFinal)
+        eval_in(policy, runs, &[], Stop::AllFinal)
     }
 
     #[test]
@@ -299,13 +277,7 @@ pub(crate) mod tests {
             Some(true),
             &["high", "medium", "LOW", "critical", "non-critical"],
         )];
-        let eval = judge(
-            &Policy {
-                max_score: 24,
-                ..Policy::default()
-            },
-            &runs,
-        );
+        let eval = judge(&max_score(24), &runs);
         assert_eq!(
             eval.score,
             10 + 3 + 1 + 10 + 1,
@@ -316,13 +288,7 @@ pub(crate) mod tests {
             vec![Rule::Score { score: 25, max: 24 }],
             "25 > 24 fails"
         );
-        let eval = judge(
-            &Policy {
-                max_score: 25,
-                ..Policy::default()
-            },
-            &runs,
-        );
+        let eval = judge(&max_score(25), &runs);
         assert_eq!(
             eval.verdict,
             Verdict::Passed,
@@ -341,21 +307,9 @@ pub(crate) mod tests {
     #[test]
     fn score_equal_to_max_passes() {
         let runs = [run(1, "completed", Some(true), &["medium"])];
-        let eval = judge(
-            &Policy {
-                max_score: 3,
-                ..Policy::default()
-            },
-            &runs,
-        );
+        let eval = judge(&max_score(3), &runs);
         assert_eq!(eval.verdict, Verdict::Passed, "3 is not above 3");
-        let eval = judge(
-            &Policy {
-                max_score: 2,
-                ..Policy::default()
-            },
-            &runs,
-        );
+        let eval = judge(&max_score(2), &runs);
         assert_eq!(eval.broken, vec![Rule::Score { score: 3, max: 2 }]);
     }
 
@@ -421,16 +375,7 @@ pub(crate) mod tests {
             run(3, "mystery", Some(true), &[]),
             run(4, "pending", None, &["high"]),
         ];
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.push((5, Slot::Missing));
-        let eval = evaluate(
-            &Policy {
-                max_score: 100,
-                ..Policy::default()
-            },
-            &slots,
-            Stop::Deadline,
-        );
+        let eval = eval_in(&max_score(100), &runs, &[5], Stop::Deadline);
         assert_eq!(
             eval.counts.errored, 3,
             "failed, timeout and unknown status are errors"
@@ -472,13 +417,7 @@ pub(crate) mod tests {
     #[test]
     fn breakdown_lists_heaviest_first() {
         let runs = [run(1, "completed", Some(true), &["low", "high", "low"])];
-        let eval = judge(
-            &Policy {
-                max_score: 100,
-                ..Policy::default()
-            },
-            &runs,
-        );
+        let eval = judge(&max_score(100), &runs);
         let rows: Vec<_> = eval
             .by_priority
             .iter()

@@ -64,15 +64,11 @@ fn base_name(result: &RunResult<'_>) -> CaseName {
 
 #[cfg(test)]
 mod tests {
-    use crate::ending::Stop;
     use crate::model::Run;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
+    use crate::policy::fixtures::{eval_of, run};
 
     fn names(runs: &[Run], missing: &[u64]) -> Vec<(String, String)> {
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
-        evaluate(&Policy::default(), &slots, Stop::AllFinal)
+        eval_of(runs, missing)
             .results
             .into_iter()
             .map(|r| (r.case.classname, r.case.name))

@@ -67,14 +67,8 @@ mod tests {
     use super::*;
     use crate::ending::Stop;
     use crate::model::Run;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
-
-    fn eval_of<'a>(runs: &'a [Run], missing: &[u64]) -> Evaluation<'a> {
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
-        evaluate(&Policy::default(), &slots, Stop::AllFinal)
-    }
+    use crate::policy::Policy;
+    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
 
     #[test]
     fn annotations_list_errors_first_and_count_past_ten() {
@@ -122,5 +116,17 @@ mod tests {
             lines[0]
         );
         assert!(lines[0].ends_with("passed%25"), "{}", lines[0]);
+    }
+
+    #[test]
+    fn annotations_snapshot() {
+        let runs = sample();
+        insta::assert_snapshot!(annotations(&eval_in(&Policy::default(), &runs, &[6], Stop::Deadline)).join("\n"), @r#"
+        ::error title=vocera-gate%3A Scenario 4 (run 4)::ended failed: agent hung up
+        ::error title=vocera-gate%3A run 6 (run 6)::not returned by the API
+        ::error title=vocera-gate%3A Scenario 5 (run 5)::still pending when waiting stopped
+        ::error title=vocera-gate%3A Refund <over> "$100" (run 2)::[high] high problem
+        ::error title=vocera-gate%3A Scenario 3 (run 3)::[medium] medium problem
+        "#);
     }
 }

@@ -96,15 +96,8 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
 mod tests {
     use super::*;
     use crate::ending::Stop;
-    use crate::model::Run;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
-
-    fn eval_of<'a>(runs: &'a [Run], missing: &[u64]) -> Evaluation<'a> {
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
-        evaluate(&Policy::default(), &slots, Stop::AllFinal)
-    }
+    use crate::policy::Policy;
+    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
 
     #[test]
     fn json_carries_the_figures_and_results() {
@@ -129,5 +122,14 @@ mod tests {
             Some(3),
             "score, failed runs, missing"
         );
+    }
+
+    #[test]
+    fn json_snapshot() {
+        let runs = sample();
+        insta::assert_snapshot!(render(
+            &eval_in(&Policy::default(), &runs, &[6], Stop::Deadline),
+            "vocera-junit.xml"
+        ));
     }
 }

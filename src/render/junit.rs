@@ -282,16 +282,12 @@ fn first_line(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
+    use crate::ending::Stop;
+    use crate::policy::Policy;
+    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
 
     fn render_runs(runs: &[Run], missing: &[u64], options: Options) -> String {
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
-        render(
-            &evaluate(&Policy::default(), &slots, Stop::Deadline),
-            options,
-        )
+        render(&eval_of(runs, missing), options)
     }
 
     #[test]
@@ -417,5 +413,14 @@ mod tests {
             xml.contains("Transcript:\nAgent: hi\tthere\\x1b[2J\n"),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn junit_snapshot() {
+        let runs = sample();
+        insta::assert_snapshot!(render(
+            &eval_in(&Policy::default(), &runs, &[6], Stop::Deadline),
+            Options::default()
+        ));
     }
 }

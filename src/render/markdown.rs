@@ -109,15 +109,8 @@ fn safe_link(url: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::ending::Stop;
-    use crate::model::Run;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
-
-    fn eval_of<'a>(runs: &'a [Run], missing: &[u64]) -> Evaluation<'a> {
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.extend(missing.iter().map(|id| (*id, Slot::Missing)));
-        evaluate(&Policy::default(), &slots, Stop::AllFinal)
-    }
+    use crate::policy::Policy;
+    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
 
     #[test]
     fn summary_escapes_markdown_and_html_and_links_only_safe_urls() {
@@ -148,5 +141,16 @@ mod tests {
             3,
             "header and two runs"
         );
+    }
+
+    #[test]
+    fn summary_snapshot() {
+        let runs = sample();
+        insta::assert_snapshot!(render(&eval_in(
+            &Policy::default(),
+            &runs,
+            &[6],
+            Stop::Deadline
+        )));
     }
 }

@@ -191,8 +191,8 @@ pub fn one_line(text: &str, max: usize) -> String {
 mod tests {
     use super::*;
     use crate::ending::Signal;
-    use crate::policy::tests::run;
-    use crate::policy::{Policy, Slot, evaluate};
+    use crate::policy::Policy;
+    use crate::policy::fixtures::{eval_in, run};
 
     #[test]
     fn progress_line_reads_well() {
@@ -215,9 +215,7 @@ mod tests {
             run(2, "completed", Some(true), &[]),
             run(3, "timeout", None, &[]),
         ];
-        let mut slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        slots.push((4, Slot::Missing));
-        let eval = evaluate(&Policy::default(), &slots, Stop::Deadline);
+        let eval = eval_in(&Policy::default(), &runs, &[4], Stop::Deadline);
         let text = verdict(&eval, false);
         assert!(
             verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m"),
@@ -254,8 +252,10 @@ mod tests {
         r.scenario_name = Some(format!("name{forged}"));
         r.categories[0].name = format!("category{forged}");
         let runs = [r];
-        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
-        let text = verdict(&evaluate(&Policy::default(), &slots, Stop::Deadline), false);
+        let text = verdict(
+            &eval_in(&Policy::default(), &runs, &[], Stop::Deadline),
+            false,
+        );
         for line in text.lines() {
             assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
         }
@@ -265,7 +265,6 @@ mod tests {
     #[test]
     fn unfinished_runs_say_why_waiting_stopped() {
         let runs = [run(1, "pending", None, &[])];
-        let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
         for (stop, word, why) in [
             (
                 Stop::Deadline,
@@ -283,7 +282,7 @@ mod tests {
                 "when the API stopped answering",
             ),
         ] {
-            let text = verdict(&evaluate(&Policy::default(), &slots, stop), false);
+            let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
             assert!(text.starts_with(&format!("vocera-gate: {word}:")), "{text}");
             assert!(
                 text.contains(&format!("1 run(s) had not finished {why}\n")),
@@ -296,5 +295,26 @@ mod tests {
     fn one_line_flattens_and_truncates() {
         assert_eq!(one_line("a\nb\r\n\tc\u{1b}d", 50), "a b c d");
         assert_eq!(one_line("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn verdict_snapshot() {
+        let runs = crate::policy::fixtures::sample();
+        insta::assert_snapshot!(verdict(&eval_in(&Policy::default(), &runs, &[6], Stop::Deadline), false), @r#"
+        vocera-gate: FAILED: score 13 (max 0), 6 runs: 1 passed, 2 failed, 1 errored, 1 missing, 1 unfinished
+          score by priority: high 1 x 10 = 10, medium 1 x 3 = 3
+          the gate failed because:
+            - weighted score 13 is above --max-score 0
+            - 1 unsuccessful run(s) is above --max-failed-runs 0
+            - 1 run(s) ended with an error (failed, timeout, cancelled or unknown status)
+            - 1 requested run(s) were not returned by the API
+          1 run(s) had not finished by the deadline; raise --timeout
+          runs that did not pass:
+            - Refund <over> "$100" (run 2): [high] high problem
+            - Scenario 3 (run 3): [medium] medium problem
+            - Scenario 4 (run 4): ended failed: agent hung up
+            - Scenario 5 (run 5): still pending when waiting stopped
+            - run 6 (run 6): not returned by the API
+        "#);
     }
 }
