@@ -13,10 +13,11 @@ async fn all_runs_passing_exits_0_and_sends_the_key_header() {
         run(180, "completed", true, &["not_a_bug"]),
     ])
     .await;
-    let mut args = live_args(&server);
-    args.push("181,180".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "passes: {out:?}");
+    let out = Gate::against(&server)
+        .args(["181,180"])
+        .run()
+        .await
+        .expect_code_because(0, "passes");
     assert!(
         out.stdout.starts_with("vocera-gate: PASSED"),
         "verdict on stdout: {}",
@@ -54,10 +55,11 @@ async fn runs_progressing_over_several_polls_are_waited_for_and_only_unfinished_
         answer(request, &[state(1), state(2), state(3)])
     })
     .await;
-    let mut args = live_args(&server);
-    args.push("1 2 3".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "all finish and pass: {out:?}");
+    let out = Gate::against(&server)
+        .args(["1 2 3"])
+        .run()
+        .await
+        .expect_code_because(0, "all finish and pass");
     let reqs = requests(&server).await;
     assert_eq!(reqs.len(), 3, "three polls");
     assert_eq!(requested_ids(&reqs[0]), vec![1, 2, 3]);
@@ -86,15 +88,15 @@ async fn deadline_with_a_run_that_never_finishes_exits_3_and_writes_the_report()
         run(2, "in_progress", false, &[]),
     ])
     .await;
-    let mut args = live_args(&server);
-    args.extend(["--timeout".into(), "600ms".into(), "1,2".into()]);
-    let started = Instant::now();
-    let (out, _dir) = gate(&strs(&args)).await;
-    let took = started.elapsed();
-    assert_eq!(out.code, 3, "unfinished at the deadline: {out:?}");
+    let out = Gate::against(&server)
+        .args(["--timeout", "600ms", "1,2"])
+        .run()
+        .await
+        .expect_code_because(3, "unfinished at the deadline");
     assert!(
-        took < Duration::from_secs(5),
-        "stops near the deadline, took {took:?}"
+        out.took < Duration::from_secs(5),
+        "stops near the deadline, took {:?}",
+        out.took
     );
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (2, 0, 1));
@@ -112,13 +114,11 @@ async fn unfinished_runs_with_finished_failures_exit_1() {
         run(2, "pending", false, &[]),
     ])
     .await;
-    let mut args = live_args(&server);
-    args.extend(["--timeout".into(), "300ms".into(), "1,2".into()]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(
-        out.code, 1,
-        "the finished run already fails the gate: {out:?}"
-    );
+    Gate::against(&server)
+        .args(["--timeout", "300ms", "1,2"])
+        .run()
+        .await
+        .expect_code_because(1, "the finished run already fails the gate");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,13 +131,13 @@ async fn rate_limit_with_retry_after_is_honoured() {
         }
     })
     .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let started = Instant::now();
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(0);
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
+        out.took >= Duration::from_secs(1),
         "waited the Retry-After second"
     );
     assert_eq!(requests(&server).await.len(), 2, "one retry");
@@ -156,10 +156,11 @@ async fn server_errors_then_success_recovers() {
         _ => answer(request, &[run(1, "completed", true, &[])]),
     })
     .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(0);
     assert_eq!(requests(&server).await.len(), 3);
 }
 
@@ -206,10 +207,11 @@ async fn refused_key_exits_4_after_exactly_one_request() {
         ResponseTemplate::new(401).set_body_string("{\"detail\":\"Invalid API key\"}")
     })
     .await;
-    let mut args = live_args(&server);
-    args.extend(["--json".into(), "v.json".into(), "1,2".into()]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--json", "v.json", "1,2"])
+        .run()
+        .await
+        .expect_code(4);
     assert_eq!(requests(&server).await.len(), 1, "no retry on 401");
     assert!(
         out.stderr.contains("refused the key") && out.stderr.contains("VOCERA_API_KEY"),
@@ -235,20 +237,22 @@ async fn refused_key_exits_4_after_exactly_one_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn other_client_errors_exit_4_with_the_status() {
     let server = serve(|_, _| ResponseTemplate::new(404)).await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(out.stderr.contains("404"), "{}", out.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_id_is_an_error_case_and_fails_the_gate() {
     let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
-    let mut args = live_args(&server);
-    args.push("1,99".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1,99"])
+        .run()
+        .await
+        .expect_code(1);
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (2, 0, 1));
     assert!(
@@ -286,30 +290,23 @@ async fn replaying_a_saved_response_gives_the_same_bytes_and_exit_code() {
         )
     })
     .await;
-    let dir = tempfile::tempdir().expect("dir");
-    let mut args = live_args(&server);
-    args.extend([
-        "--save-response".into(),
-        "saved.json".into(),
-        "--junit".into(),
-        "live.xml".into(),
-        "3,1,2,4".into(),
-    ]);
-    let live = gate_in(dir.path(), &strs(&args), &[]).await;
-    assert_eq!(live.code, 1, "{live:?}");
-    let replay = gate_in(
-        dir.path(),
-        &[
-            "--from-file",
+    let live = Gate::against(&server)
+        .args([
+            "--save-response",
             "saved.json",
             "--junit",
-            "replay.xml",
+            "live.xml",
             "3,1,2,4",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(replay.code, live.code, "same exit code: {replay:?}");
+        ])
+        .run()
+        .await
+        .expect_code(1);
+    let replay = Gate::replay("saved.json")
+        .args(["--junit", "replay.xml", "3,1,2,4"])
+        .in_dir(&live.dir)
+        .run()
+        .await
+        .expect_code_because(live.code, "same exit code");
     let (a, b) = (
         live.file("live.xml").expect("live report"),
         replay.file("replay.xml").expect("replay report"),
@@ -321,17 +318,16 @@ async fn replaying_a_saved_response_gives_the_same_bytes_and_exit_code() {
         "same verdict text"
     );
     // Without IDs the replay uses the file's runs, in request order (4 was missing, so not in the file).
-    let again = gate_in(
-        dir.path(),
-        &["--from-file", "saved.json", "--junit", "again.xml"],
-        &[],
-    )
-    .await;
+    let again = Gate::replay("saved.json")
+        .args(["--junit", "again.xml"])
+        .in_dir(&live.dir)
+        .run()
+        .await;
     assert_eq!(
         junit_counts(&again.file("again.xml").expect("report")),
         (3, 2, 1)
     );
-    assert_eq!(again.code, 1, "{again:?}");
+    again.expect_code(1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -348,17 +344,13 @@ async fn weighted_score_on_both_sides_of_max_score() {
         ("16", Some("Medium=5"), 0),
         ("15", Some("medium=5"), 1),
     ] {
-        let mut args = live_args(&server);
-        args.extend(["--max-score".into(), max.into(), "1,2".into()]);
-        if let Some(w) = weights {
-            args.extend(["--weight".into(), w.into()]);
-        }
-        let (out, _dir) = gate(&strs(&args)).await;
-        assert_eq!(
-            out.code, code,
-            "--max-score {max} {weights:?}: {}",
-            out.stdout
-        );
+        let weight = weights.map(|w| ["--weight", w]);
+        let out = Gate::against(&server)
+            .args(["--max-score", max, "1,2"])
+            .args(weight.into_iter().flatten())
+            .run()
+            .await
+            .expect_code_because(code, format!("--max-score {max} {weights:?}"));
         assert_eq!(
             junit_counts(&out.junit()).1,
             2,
@@ -370,10 +362,11 @@ async fn weighted_score_on_both_sides_of_max_score() {
 #[tokio::test(flavor = "multi_thread")]
 async fn report_only_exits_0_where_the_gate_failed() {
     let server = serve_runs(vec![run(1, "completed", false, &["high"])]).await;
-    let mut args = live_args(&server);
-    args.extend(["--report-only".into(), "1".into()]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--report-only", "1"])
+        .run()
+        .await
+        .expect_code(0);
     assert!(
         out.stdout.contains("FAILED"),
         "the verdict still says failed: {}",
@@ -391,10 +384,11 @@ async fn hostile_text_gives_valid_xml_that_keeps_the_text() {
     hostile["critical_categories"][0]["scenario"] = "line1\r\nline2\u{7}\u{9b}".into();
     hostile["transcript"] = "A: hi\u{0}\u{8}\u{b}\u{c}\u{1f} 😀 \u{10ffff}".into();
     let server = serve_runs(vec![hostile]).await;
-    let mut args = live_args(&server);
-    args.extend(["--include-transcript".into(), "1".into()]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--include-transcript", "1"])
+        .run()
+        .await
+        .expect_code(1);
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (1, 1, 0));
     let doc = roxmltree::Document::parse(&junit).expect("strict parse");
@@ -434,15 +428,11 @@ async fn the_key_appears_in_no_output_report_or_saved_file() {
         run(2, "failed", false, &[]),
     ])
     .await;
-    let mut args = live_args(&server);
-    args.extend([
-        "-v".into(),
-        "--save-response".into(),
-        "saved.json".into(),
-        "1,2,3".into(),
-    ]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["-v", "--save-response", "saved.json", "1,2,3"])
+        .run()
+        .await
+        .expect_code(1);
     for (what, text) in [
         ("stdout", out.stdout.clone()),
         ("stderr", out.stderr.clone()),
@@ -456,9 +446,12 @@ async fn the_key_appears_in_no_output_report_or_saved_file() {
         "verbose logs requests: {}",
         out.stderr
     );
-    let dir = tempfile::tempdir().expect("dir");
-    let help = gate_in(dir.path(), &["--help"], &[("VOCERA_API_KEY", KEY)]).await;
-    assert_eq!(help.code, 0);
+    let help = Gate::new()
+        .args(["--help"])
+        .env("VOCERA_API_KEY", KEY)
+        .run()
+        .await
+        .expect_code(0);
     assert!(
         help.stdout.contains("--api-key") && !help.stdout.contains(KEY),
         "help hides the env value"
@@ -475,23 +468,22 @@ async fn the_cekura_profile_uses_its_path_and_header() {
         })
         .mount(&server)
         .await;
-    let dir = tempfile::tempdir().expect("dir");
-    let out = gate_in(
-        dir.path(),
-        &["--api", "cekura", "--base-url", &server.uri(), "1"],
-        &[("CEKURA_API_KEY", KEY)],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{out:?}");
+    Gate::new()
+        .args(["--api", "cekura", "--base-url", &server.uri(), "1"])
+        .env("CEKURA_API_KEY", KEY)
+        .run()
+        .await
+        .expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unknown_status_is_final_and_an_error_naming_it() {
     let server = serve_runs(vec![run(1, "archived_by_robot", true, &[])]).await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 1, "an error fails the gate: {out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code_because(1, "an error fails the gate");
     assert_eq!(requests(&server).await.len(), 1, "never waited on");
     assert!(
         out.junit()
@@ -505,23 +497,22 @@ async fn an_unknown_status_is_final_and_an_error_naming_it() {
 async fn a_lone_surrogate_is_saved_as_sent_and_replays_to_the_same_report() {
     let body = r#"[{"id": 1, "scenario": 10, "scenario_name": "Caf\u00e9 \ud800 order", "status": "completed", "success": true}]"#;
     let server = serve(move |_, _| ResponseTemplate::new(200).set_body_string(body)).await;
-    let dir = tempfile::tempdir().expect("dir");
-    let mut args = live_args(&server);
-    args.extend(["--save-response", "saved.json", "--junit", "live.xml", "1"].map(String::from));
-    let live = gate_in(dir.path(), &strs(&args), &[]).await;
-    assert_eq!(live.code, 0, "{live:?}");
+    let live = Gate::against(&server)
+        .args(["--save-response", "saved.json", "--junit", "live.xml", "1"])
+        .run()
+        .await
+        .expect_code(0);
     let saved = live.file("saved.json").expect("saved");
     assert!(
         saved.contains(r"Caf\u00e9 \ud800 order"),
         "as the API sent it: {saved}"
     );
-    let replay = gate_in(
-        dir.path(),
-        &["--from-file", "saved.json", "--junit", "replay.xml", "1"],
-        &[],
-    )
-    .await;
-    assert_eq!(replay.code, 0, "{replay:?}");
+    let replay = Gate::replay("saved.json")
+        .args(["--junit", "replay.xml", "1"])
+        .in_dir(&live.dir)
+        .run()
+        .await
+        .expect_code(0);
     let report = live.file("live.xml").expect("live report");
     assert!(report.contains(r"Café \u{d800} order"), "{report}");
     assert_eq!(Some(report), replay.file("replay.xml"), "byte-identical");

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -85,27 +86,53 @@ pub async fn serve_runs(runs: Vec<Value>) -> MockServer {
     serve(move |_, request| answer(request, &runs)).await
 }
 
+/// The requests `server` received so far.
 pub async fn requests(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.unwrap_or_default()
 }
 
-/// What a finished gate process left behind.
+/// What a finished gate process left behind. It owns the temporary folder it
+/// ran in (if it made one), so the files stay readable while it lives.
 #[derive(Debug)]
 pub struct Finished {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
     pub dir: PathBuf,
+    /// How long the run took, from making its folder to collecting its output.
+    pub took: Duration,
+    _temp: Option<TempDir>,
 }
 
 impl Finished {
+    /// The JUnit report at the default path; panics with stderr if absent.
     pub fn junit(&self) -> String {
         self.file("vocera-junit.xml")
             .unwrap_or_else(|| panic!("no JUnit file; stderr: {}", self.stderr))
     }
 
+    /// A file the run left in its folder, if there is one.
     pub fn file(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.dir.join(name)).ok()
+    }
+
+    /// Asserts the exit code, showing stdout and stderr if it differs.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        self.expect_code_because(code, "")
+    }
+
+    /// Asserts the exit code, saying `why` with stdout and stderr if it differs.
+    #[track_caller]
+    pub fn expect_code_because(self, code: i32, why: impl std::fmt::Display) -> Self {
+        assert!(
+            self.code == code,
+            "exit code {} where {code} was expected: {why}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self
     }
 }
 
@@ -130,31 +157,97 @@ pub fn gate_command(dir: &Path) -> Command {
     cmd
 }
 
-/// Runs the gate in a fresh folder, off the async runtime's threads.
+/// One run of the binary, built up like its command line:
+/// `Gate::against(&server).args(["--timeout", "600ms", "1,2"]).run().await`.
+#[derive(Default)]
+pub struct Gate {
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    files: Vec<(String, String)>,
+    dir: Option<PathBuf>,
+}
+
+impl Gate {
+    /// No arguments and no server.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Pointed at `server` with the test key and fast polling (see [`live_args`]).
+    pub fn against(server: &MockServer) -> Self {
+        Self::new().args(live_args(server))
+    }
+
+    /// Replaying a saved response: `--from-file path`.
+    pub fn replay(path: &str) -> Self {
+        Self::new().args(["--from-file", path])
+    }
+
+    /// More arguments, after those given so far.
+    pub fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// An environment variable for the process.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A file written into the working folder before the run.
+    pub fn file(mut self, name: &str, contents: &str) -> Self {
+        self.files.push((name.to_owned(), contents.to_owned()));
+        self
+    }
+
+    /// Runs in `dir` (the caller keeps it) instead of a fresh temporary folder.
+    pub fn in_dir(mut self, dir: &Path) -> Self {
+        self.dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Runs the binary off the async runtime's threads and collects what it left.
+    pub async fn run(self) -> Finished {
+        let started = Instant::now();
+        let (dir, temp) = match self.dir {
+            Some(dir) => (dir, None),
+            None => {
+                let temp = tempfile::tempdir().expect("temp dir");
+                (temp.path().to_path_buf(), Some(temp))
+            }
+        };
+        for (name, contents) in &self.files {
+            std::fs::write(dir.join(name), contents).expect("write a file for the run");
+        }
+        let mut cmd = gate_command(&dir);
+        cmd.args(&self.args).envs(self.env);
+        let out = tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+            .await
+            .expect("join");
+        Finished {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            dir,
+            took: started.elapsed(),
+            _temp: temp,
+        }
+    }
+}
+
+/// Runs the gate in a fresh folder (old form of [`Gate::run`]).
 pub async fn gate(args: &[&str]) -> (Finished, TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let finished = gate_in(dir.path(), args, &[]).await;
     (finished, dir)
 }
 
+/// Runs the gate in `dir` (old form of [`Gate::run`]).
 pub async fn gate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
-    let mut cmd = gate_command(dir);
-    cmd.args(args);
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let dir = dir.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let out = cmd.output().expect("the binary runs");
-        Finished {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            dir,
-        }
-    })
-    .await
-    .expect("join")
+    let gate = Gate::new().args(args).in_dir(dir);
+    env.iter().fold(gate, |g, (k, v)| g.env(k, v)).run().await
 }
 
 /// Arguments that point the gate at `server` with the test key and fast polling.
