@@ -73,3 +73,8 @@ pub(crate) fn sample() -> Vec<Run> {
         run(5, "pending", None, &[]),
     ]
 }
+
+/// The [`sample`] runs with run 6 missing, judged when the deadline passed.
+pub(crate) fn sample_eval(runs: &[Run]) -> Evaluation<'_> {
+    eval_in(&Policy::default(), runs, &[6], Stop::Deadline)
+}

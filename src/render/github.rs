@@ -67,8 +67,7 @@ mod tests {
     use super::*;
     use crate::ending::Stop;
     use crate::model::Run;
-    use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
+    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     #[test]
     fn annotations_list_errors_first_and_count_past_ten() {
@@ -108,20 +107,13 @@ mod tests {
         r.categories[0].name = "x\n::set-output name=verdict::passed%".into();
         let runs = [r];
         let lines = annotations(&eval_of(&runs, &[]));
-        assert_eq!(lines.len(), 1);
-        assert!(!lines[0].contains('\n'), "one line");
-        assert!(
-            lines[0].starts_with("::error title=vocera-gate%3A a%3Ab%2Cc (run 1)::"),
-            "{}",
-            lines[0]
-        );
-        assert!(lines[0].ends_with("passed%25"), "{}", lines[0]);
+        insta::assert_snapshot!(lines.join("\n"), @"::error title=vocera-gate%3A a%3Ab%2Cc (run 1)::[high] x ::set-output name=verdict::passed%25");
     }
 
     #[test]
     fn annotations_snapshot() {
         let runs = sample();
-        insta::assert_snapshot!(annotations(&eval_in(&Policy::default(), &runs, &[6], Stop::Deadline)).join("\n"), @r#"
+        insta::assert_snapshot!(annotations(&sample_eval(&runs)).join("\n"), @r#"
         ::error title=vocera-gate%3A Scenario 4 (run 4)::ended failed: agent hung up
         ::error title=vocera-gate%3A run 6 (run 6)::not returned by the API
         ::error title=vocera-gate%3A Scenario 5 (run 5)::still pending when waiting stopped

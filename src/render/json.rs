@@ -95,9 +95,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ending::Stop;
-    use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
+    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     #[test]
     fn json_carries_the_figures_and_results() {
@@ -127,9 +125,6 @@ mod tests {
     #[test]
     fn json_snapshot() {
         let runs = sample();
-        insta::assert_snapshot!(render(
-            &eval_in(&Policy::default(), &runs, &[6], Stop::Deadline),
-            "vocera-junit.xml"
-        ));
+        insta::assert_snapshot!(render(&sample_eval(&runs), "vocera-junit.xml"));
     }
 }

@@ -282,9 +282,7 @@ fn first_line(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ending::Stop;
-    use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
+    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     fn render_runs(runs: &[Run], missing: &[u64], options: Options) -> String {
         render(&eval_of(runs, missing), options)
@@ -418,9 +416,6 @@ mod tests {
     #[test]
     fn junit_snapshot() {
         let runs = sample();
-        insta::assert_snapshot!(render(
-            &eval_in(&Policy::default(), &runs, &[6], Stop::Deadline),
-            Options::default()
-        ));
+        insta::assert_snapshot!(render(&sample_eval(&runs), Options::default()));
     }
 }

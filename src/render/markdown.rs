@@ -108,9 +108,7 @@ fn safe_link(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ending::Stop;
-    use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, eval_of, run, sample};
+    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     #[test]
     fn summary_escapes_markdown_and_html_and_links_only_safe_urls() {
@@ -146,11 +144,6 @@ mod tests {
     #[test]
     fn summary_snapshot() {
         let runs = sample();
-        insta::assert_snapshot!(render(&eval_in(
-            &Policy::default(),
-            &runs,
-            &[6],
-            Stop::Deadline
-        )));
+        insta::assert_snapshot!(render(&sample_eval(&runs)));
     }
 }

@@ -192,7 +192,7 @@ mod tests {
     use super::*;
     use crate::ending::Signal;
     use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, run};
+    use crate::policy::fixtures::{eval_in, run, sample_eval};
 
     #[test]
     fn progress_line_reads_well() {
@@ -209,39 +209,16 @@ mod tests {
     }
 
     #[test]
-    fn verdict_names_rules_and_failing_runs() {
-        let runs = [
-            run(1, "completed", Some(true), &["high", "medium"]),
-            run(2, "completed", Some(true), &[]),
-            run(3, "timeout", None, &[]),
-        ];
-        let eval = eval_in(&Policy::default(), &runs, &[4], Stop::Deadline);
-        let text = verdict(&eval, false);
+    fn the_verdict_word_is_coloured_only_when_asked() {
+        let runs = [run(1, "completed", Some(false), &[])];
+        let eval = eval_in(&Policy::default(), &runs, &[], Stop::Deadline);
         assert!(
-            verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m"),
+            verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m: "),
             "coloured"
         );
-        assert!(text.starts_with("vocera-gate: FAILED: score 13 (max 0), 4 runs: 1 passed, 1 failed, 1 errored, 1 missing"), "{text}");
         assert!(
-            text.contains("score by priority: high 1 x 10 = 10, medium 1 x 3 = 3"),
-            "{text}"
-        );
-        assert!(
-            text.contains("weighted score 13 is above --max-score 0"),
-            "{text}"
-        );
-        assert!(
-            text.contains("Scenario 1 (run 1): [high] high problem"),
-            "{text}"
-        );
-        assert!(text.contains("Scenario 3 (run 3): ended timeout"), "{text}");
-        assert!(
-            text.contains("run 4 (run 4): not returned by the API"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("run 2)"),
-            "passing runs are not listed: {text}"
+            verdict(&eval, false).starts_with("vocera-gate: FAILED: "),
+            "plain"
         );
     }
 
@@ -300,7 +277,7 @@ mod tests {
     #[test]
     fn verdict_snapshot() {
         let runs = crate::policy::fixtures::sample();
-        insta::assert_snapshot!(verdict(&eval_in(&Policy::default(), &runs, &[6], Stop::Deadline), false), @r#"
+        insta::assert_snapshot!(verdict(&sample_eval(&runs), false), @r#"
         vocera-gate: FAILED: score 13 (max 0), 6 runs: 1 passed, 2 failed, 1 errored, 1 missing, 1 unfinished
           score by priority: high 1 x 10 = 10, medium 1 x 3 = 3
           the gate failed because:
