@@ -30,10 +30,11 @@ async fn a_redirect_to_another_origin_is_not_followed_and_the_key_never_goes_the
     let server =
         serve(move |_, _| ResponseTemplate::new(302).insert_header("Location", location.as_str()))
             .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
         out.stderr.contains(&target),
         "names the redirect target: {}",
@@ -65,10 +66,11 @@ async fn a_redirect_within_the_origin_is_followed() {
         .respond_with(|r: &Request| answer(r, &[run(1, "completed", true, &[])]))
         .mount(&server)
         .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,13 +91,13 @@ async fn five_thousand_ids_are_split_under_an_8kb_url_limit_and_merged_in_order(
         answer(request, &runs)
     })
     .await;
-    let dir = tempfile::tempdir().expect("dir");
     let list: Vec<String> = ids.iter().map(u64::to_string).collect();
-    std::fs::write(dir.path().join("ids.txt"), list.join("\n")).expect("write ids");
-    let mut args = live_args(&server);
-    args.extend(["--run-ids-file".into(), "ids.txt".into(), "-q".into()]);
-    let out = gate_in(dir.path(), &strs(&args), &[]).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = Gate::against(&server)
+        .file("ids.txt", &list.join("\n"))
+        .args(["--run-ids-file", "ids.txt", "-q"])
+        .run()
+        .await
+        .expect_code(0);
     let reqs = requests(&server).await;
     assert!(reqs.len() > 1, "several requests");
     assert!(
@@ -130,15 +132,12 @@ async fn a_server_refusing_long_urls_gets_the_request_in_halves() {
         answer(request, &runs)
     })
     .await;
-    let mut args = live_args(&server);
-    args.push(
-        (1..=600)
-            .map(|i: u64| i.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-    );
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let out = Gate::against(&server)
+        .args([list.join(",")])
+        .run()
+        .await
+        .expect_code(0);
     assert_eq!(junit_counts(&out.junit()).0, 600);
 }
 
@@ -148,15 +147,15 @@ async fn endless_rate_limiting_ends_at_the_deadline_with_exit_4() {
         let server =
             serve(move |_, _| ResponseTemplate::new(429).insert_header("Retry-After", retry_after))
                 .await;
-        let mut args = live_args(&server);
-        args.extend(["--timeout".into(), "1500ms".into(), "1".into()]);
-        let started = Instant::now();
-        let (out, _dir) = gate(&strs(&args)).await;
-        let took = started.elapsed();
-        assert_eq!(out.code, 4, "Retry-After {retry_after}: {out:?}");
+        let out = Gate::against(&server)
+            .args(["--timeout", "1500ms", "1"])
+            .run()
+            .await
+            .expect_code_because(4, format!("Retry-After {retry_after}"));
         assert!(
-            took < Duration::from_secs(5),
-            "Retry-After {retry_after} is clipped to the deadline, took {took:?}"
+            out.took < Duration::from_secs(5),
+            "Retry-After {retry_after} is clipped to the deadline, took {:?}",
+            out.took
         );
         assert!(
             out.stderr.contains("rate-limiting") && out.stderr.contains("deadline"),
@@ -172,10 +171,11 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
         ResponseTemplate::new(200).set_body_string("<html><body>Proxy login required</body></html>")
     })
     .await;
-    let mut args = live_args(&server);
-    args.extend(["--timeout".into(), "600ms".into(), "1".into()]);
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--timeout", "600ms", "1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
         out.stderr.contains("<html><body>Proxy login required"),
         "quotes the answer: {}",
@@ -199,10 +199,11 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
             }
         })
         .await;
-        let mut args = live_args(&server);
-        args.push("1".into());
-        let (out, _dir) = gate(&strs(&args)).await;
-        assert_eq!(out.code, 0, "{broken} once, then a good answer: {out:?}");
+        Gate::against(&server)
+            .args(["1"])
+            .run()
+            .await
+            .expect_code_because(0, format!("{broken} once, then a good answer"));
     }
 }
 
@@ -215,10 +216,11 @@ async fn runs_nobody_asked_for_are_ignored_with_a_warning() {
         ])
     })
     .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 0, "run 77 does not count: {out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code_because(0, "run 77 does not count");
     assert!(
         out.stderr
             .contains("returned run 77, never requested; ignored"),
@@ -249,17 +251,11 @@ fn huge_answer_server() -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn answers_over_256_mib_are_refused() {
     let base = huge_answer_server();
-    let (out, _dir) = gate(&[
-        "--base-url",
-        &base,
-        "--api-key",
-        KEY,
-        "--timeout",
-        "5s",
-        "1",
-    ])
-    .await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::at(&base)
+        .args(["--timeout", "5s", "1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(out.stderr.contains("larger than 256 MiB"), "{}", out.stderr);
 }
 
@@ -393,50 +389,30 @@ fn tls_server(runs: Vec<serde_json::Value>) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_self_signed_server_is_refused_without_ca_cert_and_trusted_with_it() {
     let (base, pem) = tls_server(vec![run(1, "completed", true, &[])]);
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("ca.pem"), pem).expect("write pem");
-    let refused = gate_in(
-        dir.path(),
-        &[
-            "--base-url",
-            &base,
-            "--api-key",
-            KEY,
-            "--timeout",
-            "10s",
-            "1",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(refused.code, 4, "{refused:?}");
+    let refused = Gate::at(&base)
+        .file("ca.pem", &pem)
+        .args(["--timeout", "10s", "1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
         refused.stderr.contains("not trusted") && refused.stderr.contains("--ca-cert"),
         "{}",
         refused.stderr
     );
-    let trusted = gate_in(
-        dir.path(),
-        &[
-            "--base-url",
-            &base,
-            "--api-key",
-            KEY,
-            "--ca-cert",
-            "ca.pem",
-            "1",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(trusted.code, 0, "{trusted:?}");
-    let via_env = gate_in(
-        dir.path(),
-        &["--base-url", &base, "--api-key", KEY, "1"],
-        &[("VOCERA_CA_CERT", "ca.pem")],
-    )
-    .await;
-    assert_eq!(via_env.code, 0, "{via_env:?}");
+    Gate::at(&base)
+        .args(["--ca-cert", "ca.pem", "1"])
+        .in_dir(&refused.dir)
+        .run()
+        .await
+        .expect_code(0);
+    Gate::at(&base)
+        .args(["1"])
+        .env("VOCERA_CA_CERT", "ca.pem")
+        .in_dir(&refused.dir)
+        .run()
+        .await
+        .expect_code(0);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -444,23 +420,14 @@ async fn http_proxy_from_the_environment_is_used() {
     // The "proxy" is a plain HTTP server: a proxied request arrives in
     // absolute form and is answered like any other.
     let proxy = serve_runs(vec![run(1, "completed", true, &[])]).await;
-    let dir = tempfile::tempdir().expect("dir");
     // Nothing listens on port 9 of 127.0.0.2: only the proxy can answer.
-    let out = gate_in(
-        dir.path(),
-        &[
-            "--base-url",
-            "http://127.0.0.2:9",
-            "--api-key",
-            KEY,
-            "--timeout",
-            "5s",
-            "1",
-        ],
-        &[("HTTP_PROXY", &proxy.uri()), ("NO_PROXY", "")],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{out:?}");
+    Gate::at("http://127.0.0.2:9")
+        .args(["--timeout", "5s", "1"])
+        .env("HTTP_PROXY", &proxy.uri())
+        .env("NO_PROXY", "")
+        .run()
+        .await
+        .expect_code(0);
     assert_eq!(requests(&proxy).await.len(), 1, "went through the proxy");
 }
 
@@ -468,15 +435,15 @@ async fn http_proxy_from_the_environment_is_used() {
 async fn a_hung_server_cannot_hold_the_gate_past_its_timeout() {
     // The server accepts the request and never answers in time.
     let server = serve(|_, _| ResponseTemplate::new(200).set_delay(Duration::from_secs(30))).await;
-    let mut args = live_args(&server);
-    args.extend(["--timeout".into(), "300ms".into(), "1".into()]);
-    let started = Instant::now();
-    let (out, _dir) = gate(&strs(&args)).await;
-    let took = started.elapsed();
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--timeout", "300ms", "1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
-        took < Duration::from_millis(950),
-        "the request is bounded by the 300 ms deadline, took {took:?}"
+        out.took < Duration::from_millis(950),
+        "the request is bounded by the 300 ms deadline, took {:?}",
+        out.took
     );
     assert!(
         out.stderr.contains("timed out")
@@ -498,10 +465,11 @@ async fn a_redirect_loop_within_the_origin_ends_with_exit_4_saying_so() {
         })
         .mount(&server)
         .await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(out.stderr.contains("kept redirecting"), "{}", out.stderr);
     assert!(!out.stderr.contains("another origin"), "{}", out.stderr);
 }
@@ -520,22 +488,13 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
     ] {
         let server =
             serve(move |_, _| ResponseTemplate::new(200).set_body_string(body.clone())).await;
-        let dir = tempfile::tempdir().expect("dir");
-        let mut args = live_args(&server);
-        args.extend(
-            [
-                "--timeout",
-                "500ms",
-                "--summary",
-                "summary.md",
-                "--json",
-                "gate.json",
-                "1",
-            ]
-            .map(String::from),
-        );
-        let out = gate_in(dir.path(), &strs(&args), &[("GITHUB_ACTIONS", "true")]).await;
-        assert_eq!(out.code, 4, "{out:?}");
+        let out = Gate::against(&server)
+            .args(["--timeout", "500ms", "--summary", "summary.md"])
+            .args(["--json", "gate.json", "1"])
+            .env("GITHUB_ACTIONS", "true")
+            .run()
+            .await
+            .expect_code(4);
         assert!(out.stderr.contains("[the "), "{}", out.stderr);
         let files: String = ["summary.md", "gate.json"]
             .iter()
@@ -555,10 +514,11 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_without_a_location_says_so() {
     let server = serve(|_, _| ResponseTemplate::new(301)).await;
-    let mut args = live_args(&server);
-    args.push("1".into());
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
         out.stderr
             .contains("HTTP 301 Moved Permanently without a Location"),
@@ -570,10 +530,11 @@ async fn a_redirect_without_a_location_says_so() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_short_test_key_does_not_garble_messages() {
     let server = serve(|_, _| ResponseTemplate::new(200).set_body_string("{\"detail\": 1}")).await;
-    let mut args = live_args(&server);
-    args.extend(["--api-key", "a", "--timeout", "300ms", "1"].map(String::from));
-    let (out, _dir) = gate(&strs(&args)).await;
-    assert_eq!(out.code, 4, "{out:?}");
+    let out = Gate::against(&server)
+        .args(["--api-key", "a", "--timeout", "300ms", "1"])
+        .run()
+        .await
+        .expect_code(4);
     assert!(
         out.stderr
             .contains("the API's answer is not the documented JSON"),

@@ -178,6 +178,11 @@ impl Gate {
         Self::new().args(live_args(server))
     }
 
+    /// Pointed at `base_url` with the test key, polling as the gate's defaults.
+    pub fn at(base_url: &str) -> Self {
+        Self::new().args(["--base-url", base_url, "--api-key", KEY])
+    }
+
     /// Replaying a saved response: `--from-file path`.
     pub fn replay(path: &str) -> Self {
         Self::new().args(["--from-file", path])
