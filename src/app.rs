@@ -54,13 +54,16 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
         endpoint.clone(),
         ca_certs.clone(),
         config.keep(),
-        config.verbosity,
+        config.terminal.verbosity,
     )
     .map_err(|e| Error::Api(e.to_string()))?;
     let mut signals =
         Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
-    let bar = config.progress_bar.then(|| progress_bar(config.ids.len()));
-    let quiet = config.verbosity == Verbosity::Quiet;
+    let bar = config
+        .terminal
+        .progress_bar
+        .then(|| progress_bar(config.ids.len()));
+    let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position(p.finished as u64);
@@ -94,7 +97,7 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
 fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error> {
-    let quiet = config.verbosity == Verbosity::Quiet;
+    let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
         .map(|id| {
@@ -118,7 +121,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     if write_junit {
         print_verdict(config, &eval, junit_written);
     }
-    if config.annotations {
+    if config.terminal.annotations {
         for line in github::annotations(&eval) {
             crate::outln!("{line}");
         }
@@ -182,25 +185,30 @@ fn write_reports(
     };
     let junit_written = write_junit && {
         let options = junit::Options {
-            include_transcript: config.include_transcript,
+            include_transcript: config.reports.include_transcript,
         };
         wrote(write(
-            &config.junit,
+            &config.reports.junit,
             junit::render(eval, options).as_bytes(),
         ))
     };
-    if let Some(path) = config.save_response.as_ref().filter(|_| write_junit) {
+    if let Some(path) = config
+        .reports
+        .save_response
+        .as_ref()
+        .filter(|_| write_junit)
+    {
         wrote(write(path, saved_response(ids, &fetched.runs).as_bytes()));
     }
-    if let Some(path) = &config.json {
+    if let Some(path) = &config.reports.json {
         let junit_path = if junit_written {
-            config.junit.to_string_lossy()
+            config.reports.junit.to_string_lossy()
         } else {
             "".into()
         };
         wrote(write(path, json::render(eval, &junit_path).as_bytes()));
     }
-    if let Some(target) = &config.summary {
+    if let Some(target) = &config.reports.summary {
         let summary = markdown::render(eval);
         wrote(if target.append {
             files::append(&target.path, &summary).map_err(|e| {
@@ -228,16 +236,16 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 fn print_verdict(config: &Config, eval: &Evaluation<'_>, junit_written: bool) {
-    if config.verbosity == Verbosity::Quiet {
-        crate::outln!("{}", text::headline(eval, config.color));
+    if config.terminal.verbosity == Verbosity::Quiet {
+        crate::outln!("{}", text::headline(eval, config.terminal.color));
     } else if junit_written {
         crate::outln!(
             "{}  JUnit report: {}",
-            text::verdict(eval, config.color),
-            config.junit.display()
+            text::verdict(eval, config.terminal.color),
+            config.reports.junit.display()
         );
     } else {
-        crate::outln!("{}", text::verdict(eval, config.color).trim_end());
+        crate::outln!("{}", text::verdict(eval, config.terminal.color).trim_end());
     }
 }
 

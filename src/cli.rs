@@ -49,50 +49,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub from_file: Option<PathBuf>,
 
-    /// API key (also read from CEKURA_API_KEY); never printed.
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "VOCERA_API_KEY",
-        hide_env_values = true,
-        // A key may start with '-': taken as the value, not echoed by clap
-        // as an unknown flag.
-        allow_hyphen_values = true,
-        help_heading = "API"
-    )]
-    pub api_key: Option<String>,
-
-    /// API profile: vocera (v1 endpoint) or cekura (v2 endpoint).
-    #[arg(
-        long,
-        env = "VOCERA_API",
-        default_value = "vocera",
-        value_parser = ProfileParser,
-        ignore_case = true,
-        help_heading = "API"
-    )]
-    pub api: Profile,
-
-    /// Override the profile's base URL (https://, or http:// on loopback).
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "VOCERA_BASE_URL",
-        help_heading = "API"
-    )]
-    pub base_url: Option<String>,
-
-    /// Extra trusted CA certificates (PEM), e.g. a corporate proxy's.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "VOCERA_CA_CERT",
-        help_heading = "API",
-        // Accept an empty value (CI templates set "" for "not set"); config
-        // treats it as unset.
-        value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from)
-    )]
-    pub ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: Connection,
 
     /// Deadline for waiting on unfinished runs (200ms, 5s, 10m, 1h30m).
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = duration, help_heading = "Waiting")]
@@ -163,6 +121,48 @@ pub struct Args {
     /// Also log each request (never the key).
     #[arg(short, long, help_heading = "Output")]
     pub verbose: bool,
+}
+
+/// Where and how to reach the API.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "API")]
+pub struct Connection {
+    /// API key (also read from CEKURA_API_KEY); never printed.
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "VOCERA_API_KEY",
+        hide_env_values = true,
+        // A key may start with '-': taken as the value, not echoed by clap
+        // as an unknown flag.
+        allow_hyphen_values = true
+    )]
+    pub api_key: Option<String>,
+
+    /// API profile: vocera (v1 endpoint) or cekura (v2 endpoint).
+    #[arg(
+        long,
+        env = "VOCERA_API",
+        default_value = "vocera",
+        value_parser = ProfileParser,
+        ignore_case = true
+    )]
+    pub api: Profile,
+
+    /// Override the profile's base URL (https://, or http:// on loopback).
+    #[arg(long, value_name = "URL", env = "VOCERA_BASE_URL")]
+    pub base_url: Option<String>,
+
+    /// Extra trusted CA certificates (PEM), e.g. a corporate proxy's.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "VOCERA_CA_CERT",
+        // Accept an empty value (CI templates set "" for "not set"); config
+        // treats it as unset.
+        value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from)
+    )]
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Helpers around the gate itself.

@@ -9,7 +9,7 @@ mod key;
 mod outputs;
 
 pub use env::Env;
-pub use outputs::SummaryTarget;
+pub use outputs::{Reports, SummaryTarget};
 
 use crate::api::{Endpoint, read_ca_certs};
 use crate::cli::{Args, ColorWhen};
@@ -19,7 +19,7 @@ use crate::model::Keep;
 use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where the runs come from.
 #[derive(Debug, Clone)]
@@ -42,26 +42,33 @@ pub struct Config {
     pub source: Source,
     pub waiting: Waiting,
     pub policy: Policy,
-    pub junit: PathBuf,
-    pub save_response: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub summary: Option<SummaryTarget>,
-    /// Print GitHub `::error` annotations.
-    pub annotations: bool,
+    /// The reports to write, each path checked.
+    pub reports: Reports,
+    /// What to show on the terminal and in the CI log.
+    pub terminal: Terminal,
+}
+
+/// What the gate prints on stdout and stderr besides the reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Terminal {
+    pub verbosity: Verbosity,
     /// Colour the verdict on stdout.
     pub color: bool,
-    /// Show a live progress bar on stderr instead of one line per poll.
+    /// A live progress bar on stderr instead of one line per poll.
     pub progress_bar: bool,
-    pub include_transcript: bool,
-    pub verbosity: Verbosity,
+    /// GitHub `::error` annotations on stdout.
+    pub annotations: bool,
 }
 
 impl Config {
     /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
     /// `env` holds the variables read besides clap's.
     pub fn from_args(args: Args, stdin: &mut dyn Read, env: Env) -> Result<Config, Error> {
-        key::refuse_swallowed_flag(args.api_key.as_deref())?;
-        let keys = key::candidates(args.api_key.as_deref(), env.cekura_key.as_deref());
+        key::refuse_swallowed_flag(args.connection.api_key.as_deref())?;
+        let keys = key::candidates(
+            args.connection.api_key.as_deref(),
+            env.cekura_key.as_deref(),
+        );
         let ids = ids::collect(&args.run_ids, args.run_ids_file.as_deref(), stdin, &keys)?;
         let source = source(&args, &env, &ids)?;
         let waiting = Waiting {
@@ -80,28 +87,7 @@ impl Config {
         for w in &args.weights {
             weights.set(&w.priority, w.weight);
         }
-        let summary = match (&args.summary, env.github_step_summary) {
-            (Some(path), _) => Some(SummaryTarget {
-                path: path.clone(),
-                append: false,
-            }),
-            (None, Some(path)) => Some(SummaryTarget { path, append: true }),
-            (None, None) => None,
-        };
-        let mut replaced: Vec<(&str, &Path)> = vec![("--junit", &args.junit)];
-        replaced.extend(
-            args.save_response
-                .as_deref()
-                .map(|p| ("--save-response", p)),
-        );
-        replaced.extend(args.json.as_deref().map(|p| ("--json", p)));
-        replaced.extend(
-            summary
-                .as_ref()
-                .filter(|s| !s.append)
-                .map(|s| ("--summary", s.path.as_path())),
-        );
-        outputs::check(&replaced, args.from_file.as_deref())?;
+        let reports = Reports::check(&args, env.github_step_summary.clone())?;
 
         Ok(Config {
             ids,
@@ -117,24 +103,22 @@ impl Config {
                     Enforcement::Gate
                 },
             },
-            junit: args.junit,
-            save_response: args.save_response,
-            json: args.json,
-            summary,
-            annotations: env.github_actions,
-            color: match args.color {
-                ColorWhen::Always => true,
-                ColorWhen::Never => false,
-                ColorWhen::Auto => env.stdout_tty && !env.no_color,
-            },
-            progress_bar: env.stderr_tty && !args.quiet,
-            include_transcript: args.include_transcript,
-            verbosity: if args.quiet {
-                Verbosity::Quiet
-            } else if args.verbose {
-                Verbosity::Verbose
-            } else {
-                Verbosity::Normal
+            reports,
+            terminal: Terminal {
+                color: match args.color {
+                    ColorWhen::Always => true,
+                    ColorWhen::Never => false,
+                    ColorWhen::Auto => env.stdout_tty && !env.no_color,
+                },
+                progress_bar: env.stderr_tty && !args.quiet,
+                annotations: env.github_actions,
+                verbosity: if args.quiet {
+                    Verbosity::Quiet
+                } else if args.verbose {
+                    Verbosity::Verbose
+                } else {
+                    Verbosity::Normal
+                },
             },
         })
     }
@@ -142,8 +126,8 @@ impl Config {
     /// What parsing must keep of each run for the reports asked for.
     pub fn keep(&self) -> Keep {
         Keep {
-            raw: self.save_response.is_some(),
-            transcript: self.include_transcript,
+            raw: self.reports.save_response.is_some(),
+            transcript: self.reports.include_transcript,
         }
     }
 }
@@ -158,10 +142,18 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
             "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
         ));
     }
-    let key = key::choose(args.api_key.as_deref(), env.cekura_key.as_deref())?;
-    let endpoint = Endpoint::for_profile(args.api, set(args.base_url.as_deref()), key)?;
+    let key = key::choose(
+        args.connection.api_key.as_deref(),
+        env.cekura_key.as_deref(),
+    )?;
+    let endpoint = Endpoint::for_profile(
+        args.connection.api,
+        set(args.connection.base_url.as_deref()),
+        key,
+    )?;
     // CI templates often set variables to "" for "not set".
     let ca_certs = match args
+        .connection
         .ca_cert
         .as_deref()
         .filter(|p| !p.as_os_str().is_empty())

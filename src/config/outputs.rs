@@ -1,9 +1,58 @@
 //! The output paths, checked before any request: each must be writable, no
 //! two may name one file, and none may overwrite the `--from-file` input.
 
+use crate::cli::Args;
 use crate::error::{Error, usage};
 use crate::files::{Target, folder_of, target};
 use std::path::{Path, PathBuf};
+
+/// The reports a run of the gate writes.
+#[derive(Debug, Clone)]
+pub struct Reports {
+    pub junit: PathBuf,
+    /// Each transcript in the JUnit `<system-out>`.
+    pub include_transcript: bool,
+    pub save_response: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+    pub summary: Option<SummaryTarget>,
+}
+
+impl Reports {
+    /// The reports asked for, every replaced path checked. Without
+    /// `--summary`, the summary is appended to `step_summary`
+    /// (`GITHUB_STEP_SUMMARY`) when set.
+    pub fn check(args: &Args, step_summary: Option<PathBuf>) -> Result<Reports, Error> {
+        let summary = match (&args.summary, step_summary) {
+            (Some(path), _) => Some(SummaryTarget {
+                path: path.clone(),
+                append: false,
+            }),
+            (None, Some(path)) => Some(SummaryTarget { path, append: true }),
+            (None, None) => None,
+        };
+        let mut replaced: Vec<(&str, &Path)> = vec![("--junit", &args.junit)];
+        replaced.extend(
+            args.save_response
+                .as_deref()
+                .map(|p| ("--save-response", p)),
+        );
+        replaced.extend(args.json.as_deref().map(|p| ("--json", p)));
+        replaced.extend(
+            summary
+                .as_ref()
+                .filter(|s| !s.append)
+                .map(|s| ("--summary", s.path.as_path())),
+        );
+        check(&replaced, args.from_file.as_deref())?;
+        Ok(Reports {
+            junit: args.junit.clone(),
+            include_transcript: args.include_transcript,
+            save_response: args.save_response.clone(),
+            json: args.json.clone(),
+            summary,
+        })
+    }
+}
 
 /// Where the Markdown summary goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
