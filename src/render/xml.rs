@@ -11,7 +11,8 @@
 //! JUnit writer uses it instead of quick-junit's serializer: that one strips
 //! tabs, carriage returns and whole ANSI sequences (the text after a stray ESC
 //! with them), passes U+FFFE through, and runs an escape-sequence parser over
-//! every character (about 67 MB/s here; this runs at memory speed).
+//! every character, several times slower than this scan (the figures, from
+//! `cargo bench --bench escape`, are in the README's "Performance" section).
 
 /// Appends `text` escaped for element content.
 pub fn push_text(out: &mut String, text: &str) {
