@@ -10,8 +10,9 @@ const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json")
 
 #[tokio::test]
 async fn bundled_example_replays_without_key_or_network_and_fails_the_gate() {
-    let (out, _dir) = gate(&["--from-file", EXAMPLE]).await;
-    assert_eq!(out.code, 1, "the example fails on purpose: {out:?}");
+    let out = Gate::replay(EXAMPLE)
+        .expect_code_because(1, "the example fails on purpose")
+        .await;
     assert!(
         out.stdout
             .starts_with("vocera-gate: FAILED: score 35 (max 0), 8 runs"),
@@ -23,7 +24,10 @@ async fn bundled_example_replays_without_key_or_network_and_fails_the_gate() {
 
 #[tokio::test]
 async fn bundled_example_report_matches_the_golden_file() {
-    let (out, _dir) = gate(&["--from-file", EXAMPLE, "--include-transcript"]).await;
+    let out = Gate::replay(EXAMPLE)
+        .args(["--include-transcript"])
+        .run()
+        .await;
     let golden = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/example-junit.xml"
@@ -54,8 +58,10 @@ async fn usage_errors_exit_2_and_write_nothing() {
         &["--from-file", "absent.json", "--json", "r.json"],
     ];
     for args in cases {
-        let (out, dir) = gate(args).await;
-        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let out = Gate::new()
+            .args(*args)
+            .expect_code_because(2, format!("{args:?}"))
+            .await;
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
         assert_eq!(
             out.stderr.trim().lines().count(),
@@ -63,7 +69,7 @@ async fn usage_errors_exit_2_and_write_nothing() {
             "one line: {}",
             out.stderr
         );
-        let left: Vec<_> = std::fs::read_dir(dir.path())
+        let left: Vec<_> = std::fs::read_dir(&out.dir)
             .expect("dir")
             .filter_map(Result::ok)
             .map(|e| e.file_name())
@@ -74,7 +80,6 @@ async fn usage_errors_exit_2_and_write_nothing() {
 
 #[tokio::test]
 async fn invalid_saved_responses_exit_2_naming_the_problem() {
-    let dir = tempfile::tempdir().expect("dir");
     for (content, says) in [
         ("{\"runs\": []}", "found a JSON object"),
         ("[{\"id\": \"181\"}]", "not a positive integer"),
@@ -85,9 +90,10 @@ async fn invalid_saved_responses_exit_2_naming_the_problem() {
             "run 5 appears twice with different contents",
         ),
     ] {
-        std::fs::write(dir.path().join("bad.json"), content).expect("write");
-        let out = gate_in(dir.path(), &["--from-file", "bad.json"], &[]).await;
-        assert_eq!(out.code, 2, "{content}: {out:?}");
+        let out = Gate::replay("bad.json")
+            .file("bad.json", content)
+            .expect_code_because(2, content)
+            .await;
         assert!(
             out.stderr.contains(says),
             "{content} should say {says:?}: {}",
@@ -107,10 +113,11 @@ async fn unwritable_output_fails_before_any_request() {
         ("nodir/", "is a folder"),
         ("nodir/report.xml", "cannot write in nodir"),
     ] {
-        let mut args = live_args(&server);
-        args.extend(["--junit", junit, "--save-response", "s.json", "1"].map(String::from));
-        let out = gate_in(dir.path(), &strs(&args), &[]).await;
-        assert_eq!(out.code, 2, "{junit}: {out:?}");
+        let out = Gate::against(&server)
+            .args(["--junit", junit, "--save-response", "s.json", "1"])
+            .in_dir(dir.path())
+            .expect_code_because(2, junit)
+            .await;
         assert!(out.stderr.contains(says), "{junit}: {}", out.stderr);
     }
     assert!(requests(&server).await.is_empty(), "no request was made");
@@ -149,8 +156,11 @@ async fn outputs_may_not_name_one_file_or_the_input() {
             "--save-response in.json would overwrite the --from-file input",
         ),
     ] {
-        let out = gate_in(&work, &args, &[]).await;
-        assert_eq!(out.code, 2, "{args:?}: {out:?}");
+        let out = Gate::new()
+            .args(&args)
+            .in_dir(&work)
+            .expect_code_because(2, format!("{args:?}"))
+            .await;
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
     assert_eq!(
@@ -177,20 +187,11 @@ async fn a_device_as_output_is_written_into_not_replaced() {
         eprintln!("skipped: mknod needs root");
         return;
     }
-    let out = gate_in(
-        dir.path(),
-        &[
-            "--from-file",
-            EXAMPLE,
-            "--junit",
-            "null",
-            "--json",
-            "null2.json",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::replay(EXAMPLE)
+        .args(["--junit", "null", "--json", "null2.json"])
+        .in_dir(dir.path())
+        .expect_code(1)
+        .await;
     let kind = std::fs::metadata(&null).expect("still there").file_type();
     assert!(kind.is_char_device(), "still a device, not a regular file");
     assert!(
@@ -203,20 +204,12 @@ async fn a_device_as_output_is_written_into_not_replaced() {
 async fn a_report_that_cannot_be_written_at_the_end_leaves_the_others() {
     // GITHUB_STEP_SUMMARY is appended to, not checked at start; here its
     // folder does not exist.
-    let dir = tempfile::tempdir().expect("dir");
-    let out = gate_in(
-        dir.path(),
-        &["--from-file", EXAMPLE, "--json", "gate.json"],
-        &[("GITHUB_STEP_SUMMARY", "no-such-folder/summary.md")],
-    )
-    .await;
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr
-            .contains("cannot append the summary to no-such-folder/summary.md"),
-        "{}",
-        out.stderr
-    );
+    let out = Gate::replay(EXAMPLE)
+        .args(["--json", "gate.json"])
+        .env("GITHUB_STEP_SUMMARY", "no-such-folder/summary.md")
+        .expect_code(2)
+        .await;
+    out.stderr_has("cannot append the summary to no-such-folder/summary.md");
     assert_eq!(
         junit_counts(&out.junit()),
         (8, 4, 2),
@@ -232,36 +225,21 @@ async fn a_report_that_cannot_be_written_at_the_end_leaves_the_others() {
 #[tokio::test]
 async fn plain_http_to_a_remote_host_is_refused_before_connecting() {
     // 192.0.2.1 is TEST-NET-1: nothing answers there; refusal must come first.
-    let (out, _dir) = gate(&[
-        "--api-key",
-        "k",
-        "--base-url",
-        "http://192.0.2.1:9",
-        "--timeout",
-        "30s",
-        "1",
-    ])
-    .await;
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(out.stderr.contains("use https://"), "{}", out.stderr);
+    let out = Gate::new()
+        .args(["--api-key", "k", "--base-url", "http://192.0.2.1:9"])
+        .args(["--timeout", "30s", "1"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("use https://");
 }
 
 #[tokio::test]
 async fn ids_come_from_arguments_files_and_stdin_deduplicated() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("ids.txt"), "186\n181, 999\n").expect("write");
-    let out = gate_in(
-        dir.path(),
-        &[
-            "--from-file",
-            EXAMPLE,
-            "182 181",
-            "--run-ids-file",
-            "ids.txt",
-        ],
-        &[],
-    )
-    .await;
+    let out = Gate::replay(EXAMPLE)
+        .file("ids.txt", "186\n181, 999\n")
+        .args(["182 181", "--run-ids-file", "ids.txt"])
+        .expect_code_because(1, "999 is missing")
+        .await;
     let junit = out.junit();
     let ids: Vec<&str> = junit
         .match_indices("run_id\" value=\"")
@@ -272,9 +250,8 @@ async fn ids_come_from_arguments_files_and_stdin_deduplicated() {
         vec!["182", "181", "186", "999"],
         "order kept, 181 once"
     );
-    assert_eq!(out.code, 1, "999 is missing: {out:?}");
 
-    let mut cmd = gate_command(dir.path());
+    let mut cmd = gate_command(&out.dir);
     cmd.args(["--from-file", EXAMPLE, "--run-ids-file", "-", "-q"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped());
@@ -293,8 +270,7 @@ async fn ids_come_from_arguments_files_and_stdin_deduplicated() {
 
 #[tokio::test]
 async fn help_lists_groups_and_exit_codes() {
-    let (out, _dir) = gate(&["--help"]).await;
-    assert_eq!(out.code, 0);
+    let out = Gate::new().args(["--help"]).expect_code(0).await;
     for part in [
         "Input:",
         "API:",
@@ -310,20 +286,14 @@ async fn help_lists_groups_and_exit_codes() {
 
 #[tokio::test]
 async fn json_verdict_summary_and_annotations_for_github() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("summary.md"), "earlier step output\n").expect("write");
-    let out = gate_in(
-        dir.path(),
-        &["--from-file", EXAMPLE, "--json", "verdict.json"],
-        &[
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_STEP_SUMMARY", "summary.md"),
-        ],
-    )
-    .await;
-    assert_eq!(out.code, 1, "{out:?}");
-    let json: serde_json::Value =
-        serde_json::from_str(&out.file("verdict.json").expect("json")).expect("valid JSON");
+    let out = Gate::replay(EXAMPLE)
+        .file("summary.md", "earlier step output\n")
+        .args(["--json", "verdict.json"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .expect_code(1)
+        .await;
+    let json = out.json("verdict.json");
     assert_eq!(json["verdict"], "failed");
     assert_eq!(json["exit_code"], 1);
     assert_eq!(json["score"], 35);
@@ -361,19 +331,11 @@ async fn json_verdict_summary_and_annotations_for_github() {
 
 #[tokio::test]
 async fn report_only_keeps_the_failed_verdict_in_json_with_exit_code_0() {
-    let (out, _dir) = gate(&[
-        "--from-file",
-        EXAMPLE,
-        "--report-only",
-        "--json",
-        "v.json",
-        "--summary",
-        "s.md",
-    ])
-    .await;
-    assert_eq!(out.code, 0, "{out:?}");
-    let json: serde_json::Value =
-        serde_json::from_str(&out.file("v.json").expect("json")).expect("valid");
+    let out = Gate::replay(EXAMPLE)
+        .args(["--report-only", "--json", "v.json", "--summary", "s.md"])
+        .expect_code(0)
+        .await;
+    let json = out.json("v.json");
     assert_eq!(
         (json["verdict"].as_str(), json["exit_code"].as_u64()),
         (Some("failed"), Some(0))
@@ -391,12 +353,15 @@ async fn report_only_keeps_the_failed_verdict_in_json_with_exit_code_0() {
 
 #[tokio::test]
 async fn colour_only_when_asked_or_on_a_terminal() {
-    let (plain, _d1) = gate(&["--from-file", EXAMPLE, "-q"]).await;
+    let plain = Gate::replay(EXAMPLE).args(["-q"]).run().await;
     assert!(
         !plain.stdout.contains('\u{1b}'),
         "not a terminal: no colour"
     );
-    let (always, _d2) = gate(&["--from-file", EXAMPLE, "-q", "--color", "always"]).await;
+    let always = Gate::replay(EXAMPLE)
+        .args(["-q", "--color", "always"])
+        .run()
+        .await;
     assert!(
         always.stdout.contains("\u{1b}[31mFAILED"),
         "forced colour: {:?}",
@@ -406,14 +371,15 @@ async fn colour_only_when_asked_or_on_a_terminal() {
 
 #[tokio::test]
 async fn completions_and_man_page_are_generated() {
-    let (bash, _d1) = gate(&["completions", "bash"]).await;
-    assert_eq!(bash.code, 0);
+    let bash = Gate::new()
+        .args(["completions", "bash"])
+        .expect_code(0)
+        .await;
     assert!(
         bash.stdout.contains("--max-score"),
         "bash completion knows the flags"
     );
-    let (man, _d2) = gate(&["man"]).await;
-    assert_eq!(man.code, 0);
+    let man = Gate::new().args(["man"]).expect_code(0).await;
     assert!(
         man.stdout.starts_with(".ie") && man.stdout.contains("max\\-score"),
         "roff man page"
@@ -422,37 +388,25 @@ async fn completions_and_man_page_are_generated() {
 
 #[tokio::test]
 async fn empty_environment_variables_mean_unset() {
-    let dir = tempfile::tempdir().expect("dir");
     // A replay needs no key; empty API variables must not be read as values.
-    let out = gate_in(
-        dir.path(),
-        &["--from-file", EXAMPLE, "-q", "181"],
-        &[
-            ("VOCERA_BASE_URL", ""),
-            ("VOCERA_CA_CERT", ""),
-            ("VOCERA_API_KEY", ""),
-            ("VOCERA_API", ""),
-        ],
-    )
-    .await;
-    assert_eq!(out.code, 0, "{out:?}");
+    Gate::replay(EXAMPLE)
+        .args(["-q", "181"])
+        .env("VOCERA_BASE_URL", "")
+        .env("VOCERA_CA_CERT", "")
+        .env("VOCERA_API_KEY", "")
+        .env("VOCERA_API", "")
+        .expect_code(0)
+        .await;
     // An empty VOCERA_API_KEY leaves CEKURA_API_KEY in charge, and the
     // profile name is read whatever its case.
     let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
-    let mut args = live_args(&server);
-    args.retain(|a| a != "--api-key" && a != KEY);
-    args.push("1".into());
-    let fallback = gate_in(
-        dir.path(),
-        &strs(&args),
-        &[
-            ("VOCERA_API_KEY", ""),
-            ("CEKURA_API_KEY", KEY),
-            ("VOCERA_API", "VOCERA"),
-        ],
-    )
-    .await;
-    assert_eq!(fallback.code, 0, "{fallback:?}");
+    Gate::new()
+        .args(["--base-url", &server.uri(), "1"])
+        .env("VOCERA_API_KEY", "")
+        .env("CEKURA_API_KEY", KEY)
+        .env("VOCERA_API", "VOCERA")
+        .expect_code(0)
+        .await;
     let sent = requests(&server).await;
     assert_eq!(
         sent[0]
@@ -463,22 +417,15 @@ async fn empty_environment_variables_mean_unset() {
     );
     // An unwritable report path stops the gate after the API settings were
     // checked and before any request: only that error may show.
-    let live = gate_in(
-        dir.path(),
-        &["--junit", "no/such/dir/r.xml", "181"],
-        &[
-            ("VOCERA_BASE_URL", " "),
-            ("VOCERA_API_KEY", "k"),
-            ("VOCERA_CA_CERT", ""),
-        ],
-    )
-    .await;
-    assert_eq!(live.code, 2, "{live:?}");
-    assert!(
-        live.stderr.contains("cannot write in no/such/dir"),
-        "empty values ignored: {}",
-        live.stderr
-    );
+    let live = Gate::new()
+        .args(["--junit", "no/such/dir/r.xml", "181"])
+        .env("VOCERA_BASE_URL", " ")
+        .env("VOCERA_API_KEY", "k")
+        .env("VOCERA_CA_CERT", "")
+        .expect_code(2)
+        .await;
+    // Empty values ignored.
+    live.stderr_has("cannot write in no/such/dir");
 }
 
 #[test]
@@ -511,11 +458,11 @@ fn a_closed_stdout_keeps_the_verdicts_exit_code() {
 async fn a_lone_surrogate_in_run_text_is_shown_not_fatal() {
     // Valid JSON that is not Unicode: Python's json.dumps writes it for a
     // broken string. One such character must not sink the whole answer.
-    let dir = tempfile::tempdir().expect("dir");
     let body = r#"[{"id": 7, "scenario": 70, "scenario_name": "Caf\u00e9 \ud800 order", "status": "completed", "success": true, "critical_categories": []}]"#;
-    std::fs::write(dir.path().join("runs.json"), body).expect("write");
-    let out = gate_in(dir.path(), &["--from-file", "runs.json"], &[]).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = Gate::replay("runs.json")
+        .file("runs.json", body)
+        .expect_code(0)
+        .await;
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (1, 0, 0));
     assert!(junit.contains(r#"name="Café \u{d800} order""#), "{junit}");
@@ -523,18 +470,16 @@ async fn a_lone_surrogate_in_run_text_is_shown_not_fatal() {
 
 #[tokio::test]
 async fn a_key_given_where_run_ids_go_is_not_echoed() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("ids.txt"), format!("181\n{KEY}\n")).expect("write");
-    for (args, env) in [
-        (vec!["181", KEY], vec![("VOCERA_API_KEY", KEY)]),
-        (
-            vec!["--run-ids-file", "ids.txt"],
-            vec![("CEKURA_API_KEY", KEY)],
-        ),
-        (vec!["--api-key", KEY, KEY], vec![]),
+    let ids = format!("181\n{KEY}\n");
+    for gate in [
+        Gate::new().args(["181", KEY]).env("VOCERA_API_KEY", KEY),
+        Gate::new()
+            .file("ids.txt", &ids)
+            .args(["--run-ids-file", "ids.txt"])
+            .env("CEKURA_API_KEY", KEY),
+        Gate::new().args(["--api-key", KEY, KEY]),
     ] {
-        let out = gate_in(dir.path(), &args, &env).await;
-        assert_eq!(out.code, 2, "{out:?}");
+        let out = gate.expect_code(2).await;
         assert!(
             out.stderr.contains("holds the API key") && !out.stderr.contains("S3CRET"),
             "{}",
@@ -542,27 +487,24 @@ async fn a_key_given_where_run_ids_go_is_not_echoed() {
         );
     }
     // A token holding the key and more hides it too.
-    let out = gate_in(
-        dir.path(),
-        &["1", &format!("{KEY}x")],
-        &[("VOCERA_API_KEY", KEY)],
-    )
-    .await;
+    let out = Gate::new()
+        .args(["1", &format!("{KEY}x")])
+        .env("VOCERA_API_KEY", KEY)
+        .run()
+        .await;
     assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
     // Any other bad token is still named, whatever the key.
-    let out = gate_in(dir.path(), &["--api-key", "k", "1,like"], &[]).await;
-    assert!(
-        out.stderr.contains(r#"run ID "like" is not"#),
-        "{}",
-        out.stderr
-    );
+    let out = Gate::new().args(["--api-key", "k", "1,like"]).run().await;
+    out.stderr_has(r#"run ID "like" is not"#);
 }
 
 #[tokio::test]
 async fn a_key_starting_with_a_dash_is_taken_not_echoed() {
     let key = format!("-x{KEY}");
-    let (out, _dir) = gate(&["--api-key", &key, "--timeout", "200ms", "1"]).await;
-    assert_eq!(out.code, 4, "taken as the key, then no server: {out:?}");
+    let out = Gate::new()
+        .args(["--api-key", &key, "--timeout", "200ms", "1"])
+        .expect_code_because(4, "taken as the key, then no server")
+        .await;
     assert!(!out.stderr.contains("S3CRET"), "{}", out.stderr);
 }
 
@@ -570,23 +512,21 @@ async fn a_key_starting_with_a_dash_is_taken_not_echoed() {
 async fn a_passing_replay_without_ids_says_what_it_judged() {
     // Live, IDs 7,8 where the API did not return 8: exit 1. The saved
     // response holds run 7 alone, so replayed without IDs it passes.
-    let dir = tempfile::tempdir().expect("dir");
     let body = r#"[{"id": 7, "scenario": 70, "status": "completed", "success": true}]"#;
-    std::fs::write(dir.path().join("saved.json"), body).expect("write");
-    let without = gate_in(dir.path(), &["--from-file", "saved.json"], &[]).await;
-    assert_eq!(without.code, 0, "{without:?}");
-    assert!(
-        without
-            .stderr
-            .contains("only the 1 run(s) in saved.json were judged")
-            && without.stderr.contains("give its run IDs too"),
-        "{}",
-        without.stderr
-    );
-    let with = gate_in(dir.path(), &["--from-file", "saved.json", "7,8"], &[]).await;
-    assert_eq!(with.code, 1, "the live verdict: {with:?}");
+    let without = Gate::replay("saved.json")
+        .file("saved.json", body)
+        .expect_code(0)
+        .await;
+    without
+        .stderr_has("only the 1 run(s) in saved.json were judged")
+        .stderr_has("give its run IDs too");
+    let with = Gate::replay("saved.json")
+        .args(["7,8"])
+        .in_dir(&without.dir)
+        .expect_code_because(1, "the live verdict")
+        .await;
     assert!(!with.stderr.contains("note:"), "{}", with.stderr);
-    let (failing, _dir) = gate(&["--from-file", EXAMPLE]).await;
+    let failing = Gate::replay(EXAMPLE).run().await;
     assert!(
         !failing.stderr.contains("note:"),
         "a failing replay needs no warning: {}",
@@ -596,39 +536,23 @@ async fn a_passing_replay_without_ids_says_what_it_judged() {
 
 #[tokio::test]
 async fn a_byte_order_mark_in_the_ids_file_is_skipped() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(dir.path().join("ids.txt"), "\u{feff}181\r\n182\r\n").expect("write");
-    let out = gate_in(
-        dir.path(),
-        &["--from-file", EXAMPLE, "--run-ids-file", "ids.txt"],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::replay(EXAMPLE)
+        .file("ids.txt", "\u{feff}181\r\n182\r\n")
+        .args(["--run-ids-file", "ids.txt"])
+        .expect_code(1)
+        .await;
     assert_eq!(junit_counts(&out.junit()).0, 2);
 }
 
 #[tokio::test]
 async fn a_ca_cert_that_is_no_certificate_is_a_usage_error() {
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::write(
-        dir.path().join("bad.pem"),
-        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-    )
-    .expect("write");
-    let out = gate_in(
-        dir.path(),
-        &["--ca-cert", "bad.pem", "--api-key", "k", "1"],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr
-            .contains("--ca-cert bad.pem holds a certificate TLS cannot use"),
-        "{}",
-        out.stderr
-    );
+    let pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    let out = Gate::new()
+        .file("bad.pem", pem)
+        .args(["--ca-cert", "bad.pem", "--api-key", "k", "1"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("--ca-cert bad.pem holds a certificate TLS cannot use");
 }
 
 #[cfg(unix)]
@@ -646,20 +570,11 @@ async fn a_pipe_as_output_gets_the_report_and_a_link_stays_a_link() {
     let reader = std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"));
     std::os::unix::fs::symlink("real.xml", dir.path().join("link.xml")).expect("symlink");
     std::fs::write(dir.path().join("real.xml"), "old").expect("write");
-    let out = gate_in(
-        dir.path(),
-        &[
-            "--from-file",
-            EXAMPLE,
-            "--junit",
-            "fifo",
-            "--json",
-            "link.xml",
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.code, 1, "{out:?}");
+    let out = Gate::replay(EXAMPLE)
+        .args(["--junit", "fifo", "--json", "link.xml"])
+        .in_dir(dir.path())
+        .expect_code(1)
+        .await;
     let piped = reader.join().expect("reader");
     assert_eq!(
         junit_counts(&piped),

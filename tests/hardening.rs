@@ -30,16 +30,9 @@ async fn a_redirect_to_another_origin_is_not_followed_and_the_key_never_goes_the
     let server =
         serve(move |_, _| ResponseTemplate::new(302).insert_header("Location", location.as_str()))
             .await;
-    let out = Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(
-        out.stderr.contains(&target),
-        "names the redirect target: {}",
-        out.stderr
-    );
+    let out = Gate::against(&server).args(["1"]).expect_code(4).await;
+    // Names the redirect target.
+    out.stderr_has(&target);
     let seen = requests(&elsewhere).await;
     assert!(
         seen.iter()
@@ -66,11 +59,29 @@ async fn a_redirect_within_the_origin_is_followed() {
         .respond_with(|r: &Request| answer(r, &[run(1, "completed", true, &[])]))
         .mount(&server)
         .await;
-    Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(0);
+    Gate::against(&server).args(["1"]).expect_code(0).await;
+}
+
+/// A server whose runs `ids` are all completed, answering `status` to any
+/// request whose URL is longer than `limit` bytes.
+async fn serve_completed_refusing_urls_over(limit: usize, status: u16, ids: &[u64]) -> MockServer {
+    let runs: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| run(*id, "completed", true, &[]))
+        .collect();
+    serve(move |_, request| {
+        if request.url.as_str().len() > limit {
+            return ResponseTemplate::new(status);
+        }
+        answer(request, &runs)
+    })
+    .await
+}
+
+/// The IDs as one string, `separator` between them.
+fn joined(ids: &[u64], separator: &str) -> String {
+    let ids: Vec<String> = ids.iter().map(u64::to_string).collect();
+    ids.join(separator)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,26 +89,12 @@ async fn five_thousand_ids_are_split_under_an_8kb_url_limit_and_merged_in_order(
     let ids: Vec<u64> = (0..5000u64)
         .map(|i| 1_000_000 + i * 7919 % 9_000_000)
         .collect();
-    let all: Arc<Vec<serde_json::Value>> = Arc::new(
-        ids.iter()
-            .map(|id| run(*id, "completed", true, &[]))
-            .collect(),
-    );
-    let runs = all.clone();
-    let server = serve(move |_, request| {
-        if request.url.as_str().len() > 8192 {
-            return ResponseTemplate::new(414);
-        }
-        answer(request, &runs)
-    })
-    .await;
-    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let server = serve_completed_refusing_urls_over(8192, 414, &ids).await;
     let out = Gate::against(&server)
-        .file("ids.txt", &list.join("\n"))
+        .file("ids.txt", &joined(&ids, "\n"))
         .args(["--run-ids-file", "ids.txt", "-q"])
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     let reqs = requests(&server).await;
     assert!(reqs.len() > 1, "several requests");
     assert!(
@@ -121,23 +118,11 @@ async fn five_thousand_ids_are_split_under_an_8kb_url_limit_and_merged_in_order(
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_refusing_long_urls_gets_the_request_in_halves() {
     let ids: Vec<u64> = (1..=600).collect();
-    let runs: Vec<serde_json::Value> = ids
-        .iter()
-        .map(|id| run(*id, "completed", true, &[]))
-        .collect();
-    let server = serve(move |_, request| {
-        if request.url.as_str().len() > 1200 {
-            return ResponseTemplate::new(431);
-        }
-        answer(request, &runs)
-    })
-    .await;
-    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let server = serve_completed_refusing_urls_over(1200, 431, &ids).await;
     let out = Gate::against(&server)
-        .args([list.join(",")])
-        .run()
-        .await
-        .expect_code(0);
+        .args([joined(&ids, ",")])
+        .expect_code(0)
+        .await;
     assert_eq!(junit_counts(&out.junit()).0, 600);
 }
 
@@ -149,9 +134,8 @@ async fn endless_rate_limiting_ends_at_the_deadline_with_exit_4() {
                 .await;
         let out = Gate::against(&server)
             .args(["--timeout", "1500ms", "1"])
-            .run()
-            .await
-            .expect_code_because(4, format!("Retry-After {retry_after}"));
+            .expect_code_because(4, format!("Retry-After {retry_after}"))
+            .await;
         assert!(
             out.took < Duration::from_secs(5),
             "Retry-After {retry_after} is clipped to the deadline, took {:?}",
@@ -173,14 +157,10 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
     .await;
     let out = Gate::against(&server)
         .args(["--timeout", "600ms", "1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(
-        out.stderr.contains("<html><body>Proxy login required"),
-        "quotes the answer: {}",
-        out.stderr
-    );
+        .expect_code(4)
+        .await;
+    // Quotes the answer.
+    out.stderr_has("<html><body>Proxy login required");
     assert!(requests(&server).await.len() > 1, "retried");
 
     for broken in [
@@ -201,9 +181,8 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
         .await;
         Gate::against(&server)
             .args(["1"])
-            .run()
-            .await
-            .expect_code_because(0, format!("{broken} once, then a good answer"));
+            .expect_code_because(0, format!("{broken} once, then a good answer"))
+            .await;
     }
 }
 
@@ -218,15 +197,9 @@ async fn runs_nobody_asked_for_are_ignored_with_a_warning() {
     .await;
     let out = Gate::against(&server)
         .args(["1"])
-        .run()
-        .await
-        .expect_code_because(0, "run 77 does not count");
-    assert!(
-        out.stderr
-            .contains("returned run 77, never requested; ignored"),
-        "{}",
-        out.stderr
-    );
+        .expect_code_because(0, "run 77 does not count")
+        .await;
+    out.stderr_has("returned run 77, never requested; ignored");
     assert_eq!(junit_counts(&out.junit()).0, 1);
 }
 
@@ -253,10 +226,9 @@ async fn answers_over_256_mib_are_refused() {
     let base = huge_answer_server();
     let out = Gate::at(&base)
         .args(["--timeout", "5s", "1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(out.stderr.contains("larger than 256 MiB"), "{}", out.stderr);
+        .expect_code(4)
+        .await;
+    out.stderr_has("larger than 256 MiB");
 }
 
 #[cfg(unix)]
@@ -392,27 +364,20 @@ async fn a_self_signed_server_is_refused_without_ca_cert_and_trusted_with_it() {
     let refused = Gate::at(&base)
         .file("ca.pem", &pem)
         .args(["--timeout", "10s", "1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(
-        refused.stderr.contains("not trusted") && refused.stderr.contains("--ca-cert"),
-        "{}",
-        refused.stderr
-    );
+        .expect_code(4)
+        .await;
+    refused.stderr_has("not trusted").stderr_has("--ca-cert");
     Gate::at(&base)
         .args(["--ca-cert", "ca.pem", "1"])
         .in_dir(&refused.dir)
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     Gate::at(&base)
         .args(["1"])
         .env("VOCERA_CA_CERT", "ca.pem")
         .in_dir(&refused.dir)
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -425,9 +390,8 @@ async fn http_proxy_from_the_environment_is_used() {
         .args(["--timeout", "5s", "1"])
         .env("HTTP_PROXY", &proxy.uri())
         .env("NO_PROXY", "")
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     assert_eq!(requests(&proxy).await.len(), 1, "went through the proxy");
 }
 
@@ -437,22 +401,15 @@ async fn a_hung_server_cannot_hold_the_gate_past_its_timeout() {
     let server = serve(|_, _| ResponseTemplate::new(200).set_delay(Duration::from_secs(30))).await;
     let out = Gate::against(&server)
         .args(["--timeout", "300ms", "1"])
-        .run()
-        .await
-        .expect_code(4);
+        .expect_code(4)
+        .await;
     assert!(
         out.took < Duration::from_millis(950),
         "the request is bounded by the 300 ms deadline, took {:?}",
         out.took
     );
-    assert!(
-        out.stderr.contains("timed out")
-            && out
-                .stderr
-                .contains("deadline passed before every run had an answer"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("timed out")
+        .stderr_has("deadline passed before every run had an answer");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -465,12 +422,8 @@ async fn a_redirect_loop_within_the_origin_ends_with_exit_4_saying_so() {
         })
         .mount(&server)
         .await;
-    let out = Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(out.stderr.contains("kept redirecting"), "{}", out.stderr);
+    let out = Gate::against(&server).args(["1"]).expect_code(4).await;
+    out.stderr_has("kept redirecting");
     assert!(!out.stderr.contains("another origin"), "{}", out.stderr);
 }
 
@@ -492,10 +445,9 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
             .args(["--timeout", "500ms", "--summary", "summary.md"])
             .args(["--json", "gate.json", "1"])
             .env("GITHUB_ACTIONS", "true")
-            .run()
-            .await
-            .expect_code(4);
-        assert!(out.stderr.contains("[the "), "{}", out.stderr);
+            .expect_code(4)
+            .await;
+        out.stderr_has("[the ");
         let files: String = ["summary.md", "gate.json"]
             .iter()
             .filter_map(|f| out.file(f))
@@ -514,17 +466,8 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redirect_without_a_location_says_so() {
     let server = serve(|_, _| ResponseTemplate::new(301)).await;
-    let out = Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(
-        out.stderr
-            .contains("HTTP 301 Moved Permanently without a Location"),
-        "{}",
-        out.stderr
-    );
+    let out = Gate::against(&server).args(["1"]).expect_code(4).await;
+    out.stderr_has("HTTP 301 Moved Permanently without a Location");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -532,13 +475,7 @@ async fn a_short_test_key_does_not_garble_messages() {
     let server = serve(|_, _| ResponseTemplate::new(200).set_body_string("{\"detail\": 1}")).await;
     let out = Gate::against(&server)
         .args(["--api-key", "a", "--timeout", "300ms", "1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(
-        out.stderr
-            .contains("the API's answer is not the documented JSON"),
-        "{}",
-        out.stderr
-    );
+        .expect_code(4)
+        .await;
+    out.stderr_has("the API's answer is not the documented JSON");
 }

@@ -15,9 +15,8 @@ async fn all_runs_passing_exits_0_and_sends_the_key_header() {
     .await;
     let out = Gate::against(&server)
         .args(["181,180"])
-        .run()
-        .await
-        .expect_code_because(0, "passes");
+        .expect_code_because(0, "passes")
+        .await;
     assert!(
         out.stdout.starts_with("vocera-gate: PASSED"),
         "verdict on stdout: {}",
@@ -57,9 +56,8 @@ async fn runs_progressing_over_several_polls_are_waited_for_and_only_unfinished_
     .await;
     let out = Gate::against(&server)
         .args(["1 2 3"])
-        .run()
-        .await
-        .expect_code_because(0, "all finish and pass");
+        .expect_code_because(0, "all finish and pass")
+        .await;
     let reqs = requests(&server).await;
     assert_eq!(reqs.len(), 3, "three polls");
     assert_eq!(requested_ids(&reqs[0]), vec![1, 2, 3]);
@@ -68,17 +66,10 @@ async fn runs_progressing_over_several_polls_are_waited_for_and_only_unfinished_
         vec![2, 3],
         "finished run 1 is not asked again"
     );
-    assert!(
-        out.stderr
-            .contains("1/3 finished, 2 pending; next check in"),
-        "progress line: {}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("1 in_progress, 1 running"),
-        "statuses counted: {}",
-        out.stderr
-    );
+    // Progress line.
+    out.stderr_has("1/3 finished, 2 pending; next check in");
+    // Statuses counted.
+    out.stderr_has("1 in_progress, 1 running");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -90,9 +81,8 @@ async fn deadline_with_a_run_that_never_finishes_exits_3_and_writes_the_report()
     .await;
     let out = Gate::against(&server)
         .args(["--timeout", "600ms", "1,2"])
-        .run()
-        .await
-        .expect_code_because(3, "unfinished at the deadline");
+        .expect_code_because(3, "unfinished at the deadline")
+        .await;
     assert!(
         out.took < Duration::from_secs(5),
         "stops near the deadline, took {:?}",
@@ -104,7 +94,7 @@ async fn deadline_with_a_run_that_never_finishes_exits_3_and_writes_the_report()
         junit.contains("run was still in_progress when the deadline passed"),
         "{junit}"
     );
-    assert!(out.stdout.contains("UNFINISHED"), "{}", out.stdout);
+    out.stdout_has("UNFINISHED");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -116,9 +106,8 @@ async fn unfinished_runs_with_finished_failures_exit_1() {
     .await;
     Gate::against(&server)
         .args(["--timeout", "300ms", "1,2"])
-        .run()
-        .await
-        .expect_code_because(1, "the finished run already fails the gate");
+        .expect_code_because(1, "the finished run already fails the gate")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,21 +120,14 @@ async fn rate_limit_with_retry_after_is_honoured() {
         }
     })
     .await;
-    let out = Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(0);
+    let out = Gate::against(&server).args(["1"]).expect_code(0).await;
     assert!(
         out.took >= Duration::from_secs(1),
         "waited the Retry-After second"
     );
     assert_eq!(requests(&server).await.len(), 2, "one retry");
-    assert!(
-        out.stderr.contains("rate-limiting"),
-        "says why it waits: {}",
-        out.stderr
-    );
+    // Says why it waits.
+    out.stderr_has("rate-limiting");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -156,11 +138,7 @@ async fn server_errors_then_success_recovers() {
         _ => answer(request, &[run(1, "completed", true, &[])]),
     })
     .await;
-    Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(0);
+    Gate::against(&server).args(["1"]).expect_code(0).await;
     assert_eq!(requests(&server).await.len(), 3);
 }
 
@@ -185,15 +163,9 @@ async fn a_service_failing_every_poll_after_the_first_answer_is_an_outage_exit_4
     .await;
     let out = Gate::against(&server)
         .args(["--timeout", "1500ms", "1,2"])
-        .run()
-        .await
-        .expect_code_because(4, "the API failed from the second poll on");
-    assert!(
-        out.stderr
-            .contains("kept failing until the --timeout deadline passed"),
-        "{}",
-        out.stderr
-    );
+        .expect_code_because(4, "the API failed from the second poll on")
+        .await;
+    out.stderr_has("kept failing until the --timeout deadline passed");
     assert_eq!(junit_counts(&out.junit()), (2, 0, 1), "run 2 unfinished");
     assert!(
         requests(&server).await.len() >= 3,
@@ -209,21 +181,16 @@ async fn refused_key_exits_4_after_exactly_one_request() {
     .await;
     let out = Gate::against(&server)
         .args(["--json", "v.json", "1,2"])
-        .run()
-        .await
-        .expect_code(4);
+        .expect_code(4)
+        .await;
     assert_eq!(requests(&server).await.len(), 1, "no retry on 401");
-    assert!(
-        out.stderr.contains("refused the key") && out.stderr.contains("VOCERA_API_KEY"),
-        "{}",
-        out.stderr
-    );
+    out.stderr_has("refused the key")
+        .stderr_has("VOCERA_API_KEY");
     assert!(
         out.file("vocera-junit.xml").is_none(),
         "nothing known, no report"
     );
-    let json: serde_json::Value =
-        serde_json::from_str(&out.file("v.json").expect("json written")).expect("valid");
+    let json = out.json("v.json");
     assert_eq!(
         (json["verdict"].as_str(), json["exit_code"].as_u64()),
         (Some("error"), Some(4))
@@ -237,34 +204,21 @@ async fn refused_key_exits_4_after_exactly_one_request() {
 #[tokio::test(flavor = "multi_thread")]
 async fn other_client_errors_exit_4_with_the_status() {
     let server = serve(|_, _| ResponseTemplate::new(404)).await;
-    let out = Gate::against(&server)
-        .args(["1"])
-        .run()
-        .await
-        .expect_code(4);
-    assert!(out.stderr.contains("404"), "{}", out.stderr);
+    let out = Gate::against(&server).args(["1"]).expect_code(4).await;
+    out.stderr_has("404");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_missing_id_is_an_error_case_and_fails_the_gate() {
     let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
-    let out = Gate::against(&server)
-        .args(["1,99"])
-        .run()
-        .await
-        .expect_code(1);
+    let out = Gate::against(&server).args(["1,99"]).expect_code(1).await;
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (2, 0, 1));
     assert!(
         junit.contains("run 99 was requested but the API did not return it"),
         "{junit}"
     );
-    assert!(
-        out.stdout
-            .contains("1 requested run(s) were not returned by the API"),
-        "{}",
-        out.stdout
-    );
+    out.stdout_has("1 requested run(s) were not returned by the API");
     assert_eq!(
         requests(&server).await.len(),
         1,
@@ -298,15 +252,13 @@ async fn replaying_a_saved_response_gives_the_same_bytes_and_exit_code() {
             "live.xml",
             "3,1,2,4",
         ])
-        .run()
-        .await
-        .expect_code(1);
+        .expect_code(1)
+        .await;
     let replay = Gate::replay("saved.json")
         .args(["--junit", "replay.xml", "3,1,2,4"])
         .in_dir(&live.dir)
-        .run()
-        .await
-        .expect_code_because(live.code, "same exit code");
+        .expect_code_because(live.code, "same exit code")
+        .await;
     let (a, b) = (
         live.file("live.xml").expect("live report"),
         replay.file("replay.xml").expect("replay report"),
@@ -321,13 +273,12 @@ async fn replaying_a_saved_response_gives_the_same_bytes_and_exit_code() {
     let again = Gate::replay("saved.json")
         .args(["--junit", "again.xml"])
         .in_dir(&live.dir)
-        .run()
+        .expect_code(1)
         .await;
     assert_eq!(
         junit_counts(&again.file("again.xml").expect("report")),
         (3, 2, 1)
     );
-    again.expect_code(1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -348,9 +299,8 @@ async fn weighted_score_on_both_sides_of_max_score() {
         let out = Gate::against(&server)
             .args(["--max-score", max, "1,2"])
             .args(weight.into_iter().flatten())
-            .run()
-            .await
-            .expect_code_because(code, format!("--max-score {max} {weights:?}"));
+            .expect_code_because(code, format!("--max-score {max} {weights:?}"))
+            .await;
         assert_eq!(
             junit_counts(&out.junit()).1,
             2,
@@ -364,14 +314,10 @@ async fn report_only_exits_0_where_the_gate_failed() {
     let server = serve_runs(vec![run(1, "completed", false, &["high"])]).await;
     let out = Gate::against(&server)
         .args(["--report-only", "1"])
-        .run()
-        .await
-        .expect_code(0);
-    assert!(
-        out.stdout.contains("FAILED"),
-        "the verdict still says failed: {}",
-        out.stdout
-    );
+        .expect_code(0)
+        .await;
+    // The verdict still says failed.
+    out.stdout_has("FAILED");
     assert_eq!(junit_counts(&out.junit()), (1, 1, 0));
 }
 
@@ -386,9 +332,8 @@ async fn hostile_text_gives_valid_xml_that_keeps_the_text() {
     let server = serve_runs(vec![hostile]).await;
     let out = Gate::against(&server)
         .args(["--include-transcript", "1"])
-        .run()
-        .await
-        .expect_code(1);
+        .expect_code(1)
+        .await;
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (1, 1, 0));
     let doc = roxmltree::Document::parse(&junit).expect("strict parse");
@@ -430,9 +375,8 @@ async fn the_key_appears_in_no_output_report_or_saved_file() {
     .await;
     let out = Gate::against(&server)
         .args(["-v", "--save-response", "saved.json", "1,2,3"])
-        .run()
-        .await
-        .expect_code(1);
+        .expect_code(1)
+        .await;
     for (what, text) in [
         ("stdout", out.stdout.clone()),
         ("stderr", out.stderr.clone()),
@@ -441,17 +385,13 @@ async fn the_key_appears_in_no_output_report_or_saved_file() {
     ] {
         assert!(!text.contains(KEY), "key leaked into {what}");
     }
-    assert!(
-        out.stderr.contains("GET http://127.0.0.1"),
-        "verbose logs requests: {}",
-        out.stderr
-    );
+    // Verbose logs requests.
+    out.stderr_has("GET http://127.0.0.1");
     let help = Gate::new()
         .args(["--help"])
         .env("VOCERA_API_KEY", KEY)
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     assert!(
         help.stdout.contains("--api-key") && !help.stdout.contains(KEY),
         "help hides the env value"
@@ -471,9 +411,8 @@ async fn the_cekura_profile_uses_its_path_and_header() {
     Gate::new()
         .args(["--api", "cekura", "--base-url", &server.uri(), "1"])
         .env("CEKURA_API_KEY", KEY)
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -481,9 +420,8 @@ async fn an_unknown_status_is_final_and_an_error_naming_it() {
     let server = serve_runs(vec![run(1, "archived_by_robot", true, &[])]).await;
     let out = Gate::against(&server)
         .args(["1"])
-        .run()
-        .await
-        .expect_code_because(1, "an error fails the gate");
+        .expect_code_because(1, "an error fails the gate")
+        .await;
     assert_eq!(requests(&server).await.len(), 1, "never waited on");
     assert!(
         out.junit()
@@ -499,9 +437,8 @@ async fn a_lone_surrogate_is_saved_as_sent_and_replays_to_the_same_report() {
     let server = serve(move |_, _| ResponseTemplate::new(200).set_body_string(body)).await;
     let live = Gate::against(&server)
         .args(["--save-response", "saved.json", "--junit", "live.xml", "1"])
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     let saved = live.file("saved.json").expect("saved");
     assert!(
         saved.contains(r"Caf\u00e9 \ud800 order"),
@@ -510,9 +447,8 @@ async fn a_lone_surrogate_is_saved_as_sent_and_replays_to_the_same_report() {
     let replay = Gate::replay("saved.json")
         .args(["--junit", "replay.xml", "1"])
         .in_dir(&live.dir)
-        .run()
-        .await
-        .expect_code(0);
+        .expect_code(0)
+        .await;
     let report = live.file("live.xml").expect("live report");
     assert!(report.contains(r"Café \u{d800} order"), "{report}");
     assert_eq!(Some(report), replay.file("replay.xml"), "byte-identical");

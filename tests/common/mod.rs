@@ -116,24 +116,33 @@ impl Finished {
         std::fs::read_to_string(self.dir.join(name)).ok()
     }
 
-    /// Asserts the exit code, showing stdout and stderr if it differs.
+    /// Asserts stdout holds `text`, showing stdout if not.
     #[track_caller]
-    pub fn expect_code(self, code: i32) -> Self {
-        self.expect_code_because(code, "")
-    }
-
-    /// Asserts the exit code, saying `why` with stdout and stderr if it differs.
-    #[track_caller]
-    pub fn expect_code_because(self, code: i32, why: impl std::fmt::Display) -> Self {
-        assert!(
-            self.code == code,
-            "exit code {} where {code} was expected: {why}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code,
-            self.stdout,
-            self.stderr
-        );
+    pub fn stdout_has(&self, text: &str) -> &Self {
+        holds("stdout", &self.stdout, text);
         self
     }
+
+    /// Asserts stderr holds `text`, showing stderr if not.
+    #[track_caller]
+    pub fn stderr_has(&self, text: &str) -> &Self {
+        holds("stderr", &self.stderr, text);
+        self
+    }
+
+    /// A JSON file the run wrote, parsed; panics if it is absent or invalid.
+    pub fn json(&self, name: &str) -> Value {
+        let text = self
+            .file(name)
+            .unwrap_or_else(|| panic!("no {name}; stderr: {}", self.stderr));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} is not JSON: {e}\n{text}"))
+    }
+}
+
+/// Asserts `output` (the stream named `stream`) holds `text`.
+#[track_caller]
+fn holds(stream: &str, output: &str, text: &str) {
+    assert!(output.contains(text), "no {text:?} in {stream}:\n{output}");
 }
 
 /// The binary with a clean environment (no key, no CI variables of the
@@ -158,7 +167,7 @@ pub fn gate_command(dir: &Path) -> Command {
 }
 
 /// One run of the binary, built up like its command line:
-/// `Gate::against(&server).args(["--timeout", "600ms", "1,2"]).run().await`.
+/// `Gate::against(&server).args(["--timeout", "600ms", "1,2"]).expect_code(3).await`.
 #[derive(Default)]
 pub struct Gate {
     args: Vec<String>,
@@ -240,19 +249,24 @@ impl Gate {
             _temp: temp,
         }
     }
-}
 
-/// Runs the gate in a fresh folder (old form of [`Gate::run`]).
-pub async fn gate(args: &[&str]) -> (Finished, TempDir) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let finished = gate_in(dir.path(), args, &[]).await;
-    (finished, dir)
-}
+    /// Runs the binary and asserts its exit code, showing stdout and stderr if it differs.
+    pub async fn expect_code(self, code: i32) -> Finished {
+        self.expect_code_because(code, "").await
+    }
 
-/// Runs the gate in `dir` (old form of [`Gate::run`]).
-pub async fn gate_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Finished {
-    let gate = Gate::new().args(args).in_dir(dir);
-    env.iter().fold(gate, |g, (k, v)| g.env(k, v)).run().await
+    /// Runs the binary and asserts its exit code, saying `why` if it differs.
+    pub async fn expect_code_because(self, code: i32, why: impl std::fmt::Display) -> Finished {
+        let out = self.run().await;
+        assert!(
+            out.code == code,
+            "exit code {} where {code} was expected: {why}\n--- stdout\n{}\n--- stderr\n{}",
+            out.code,
+            out.stdout,
+            out.stderr
+        );
+        out
+    }
 }
 
 /// Arguments that point the gate at `server` with the test key and fast polling.
@@ -269,10 +283,6 @@ pub fn live_args(server: &MockServer) -> Vec<String> {
         "--timeout".into(),
         "20s".into(),
     ]
-}
-
-pub fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
 }
 
 /// Parses the report with a strict XML parser and returns (tests, failures, errors)
