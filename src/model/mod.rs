@@ -58,6 +58,12 @@ impl Status {
         matches!(self, Status::Waiting(_))
     }
 
+    /// The evaluator has started (`running`, `evaluating`): the call is
+    /// over and the run is seconds from done.
+    pub fn is_evaluating(&self) -> bool {
+        matches!(self, Status::Waiting(s) if s == "running" || s == "evaluating")
+    }
+
     /// The status as the API spelled it (`(none)` when absent).
     pub fn label(&self) -> &str {
         match self {
@@ -129,5 +135,10 @@ mod tests {
             );
         }
         assert_eq!(Status::parse(None), Status::Absent);
+        let evaluating: Vec<&str> = WAITING_STATUSES
+            .into_iter()
+            .filter(|s| Status::parse(Some(s)).is_evaluating())
+            .collect();
+        assert_eq!(evaluating, ["running", "evaluating"]);
     }
 }

@@ -1,8 +1,13 @@
 //! The waits between polls: exponential backoff with jitter, as a sequence
-//! of delays (testable without sleeping).
+//! of delays (testable without sleeping), and the short wait for runs that
+//! are seconds from done.
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
+
+/// The most jitter the short wait gets: a quarter of it.
+const SHORT_JITTER: f64 = 0.25;
 
 /// Exponential backoff with jitter from `--poll-interval`, never above
 /// `--max-poll-interval` (backon's jitter may add up to 100%, so the cap is
@@ -10,7 +15,10 @@ use std::time::Duration;
 pub struct Delays {
     builder: ExponentialBuilder,
     inner: ExponentialBackoff,
+    first: Duration,
     max: Duration,
+    /// xorshift64 state for the short wait's jitter.
+    rng: u64,
 }
 
 impl Delays {
@@ -24,10 +32,14 @@ impl Delays {
         if let Some(seed) = seed {
             builder = builder.with_jitter_seed(seed);
         }
+        let rng = seed.unwrap_or_else(|| RandomState::new().hash_one(std::time::SystemTime::now()));
         Delays {
             builder,
             inner: builder.build(),
+            first,
             max,
+            // xorshift needs a state other than 0.
+            rng: rng | 1,
         }
     }
 
@@ -39,6 +51,18 @@ impl Delays {
     /// The next wait; the cap once backon's sequence has no more.
     pub fn next_delay(&mut self) -> Duration {
         self.inner.next().unwrap_or(self.max).min(self.max)
+    }
+
+    /// The wait while every unfinished run is being evaluated: half the
+    /// first interval plus up to a quarter of that as jitter, never above
+    /// the cap. It does not advance the backoff.
+    pub fn short(&mut self) -> Duration {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let unit = (self.rng >> 11) as f64 / (1u64 << 53) as f64;
+        let half = self.first / 2;
+        (half + half.mul_f64(unit * SHORT_JITTER)).min(self.max)
     }
 }
 
@@ -67,6 +91,25 @@ mod tests {
         assert!(
             again <= first * 2,
             "after a reset the wait starts small again: {again:?}"
+        );
+    }
+
+    #[test]
+    fn the_short_wait_is_half_the_first_interval_with_a_little_jitter() {
+        let first = Duration::from_secs(2);
+        let mut d = Delays::new(first, Duration::from_secs(15), Some(3));
+        let waits: Vec<Duration> = (0..200).map(|_| d.short()).collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= first / 2 && *w <= Duration::from_millis(1250)),
+            "1 s plus at most a quarter: {waits:?}"
+        );
+        assert!(waits.iter().any(|w| *w != waits[0]), "jittered");
+        let mut capped = Delays::new(first, Duration::from_millis(1100), Some(3));
+        assert!(
+            (0..50).all(|_| capped.short() <= Duration::from_millis(1100)),
+            "never above the cap"
         );
     }
 }

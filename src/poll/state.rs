@@ -114,7 +114,14 @@ impl Poll {
         if newly_final > 0 {
             self.delays.reset();
         }
-        let mut wait = self.delays.next_delay();
+        // Only the last run's finish decides when the gate can exit: while
+        // every unfinished run is being evaluated (seconds from done), look
+        // often; while any is still queued or calling (minutes away), back off.
+        let mut wait = if self.all_evaluating() {
+            self.delays.short()
+        } else {
+            self.delays.next_delay()
+        };
         if let Some(FetchError::Transient {
             retry_after: Some(ra),
             ..
@@ -199,6 +206,15 @@ impl Poll {
         })
     }
 
+    /// Whether every unfinished run was last seen with its evaluator started.
+    fn all_evaluating(&self) -> bool {
+        self.pending.iter().all(|id| {
+            self.runs
+                .get(id)
+                .is_some_and(|r| r.run.status.is_evaluating())
+        })
+    }
+
     fn progress(&self, next: Duration, trouble: Option<FetchError>) -> Progress {
         let mut waiting: BTreeMap<String, usize> = BTreeMap::new();
         for id in &self.pending {
@@ -230,6 +246,7 @@ fn is_rate_limited(e: Option<&FetchError>) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::delays::Delays;
     use super::*;
     use crate::model::{Run, Status};
 
@@ -358,6 +375,55 @@ mod tests {
         assert!(
             wait_of(&next) <= 4 * SEC,
             "a run finishing starts the waits small again: {next:?} after {waits:?}"
+        );
+    }
+
+    #[test]
+    fn waits_stay_short_while_every_unfinished_run_is_being_evaluated() {
+        let t0 = Instant::now();
+        let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
+        let statuses = [(1, "running"), (2, "evaluating")];
+        for i in 0..20 {
+            let (next, _) = poll.absorb(ok(&[1, 2], &statuses), t0 + i * SEC);
+            let wait = wait_of(&next);
+            assert!(
+                wait >= SEC && wait <= SEC + SEC / 4,
+                "poll {i}: half the first interval plus at most a quarter, got {wait:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_run_still_calling_keeps_the_backoff() {
+        let t0 = Instant::now();
+        let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
+        let statuses = [(1, "evaluating"), (2, "in_progress")];
+        let waits: Vec<Duration> = (0..6)
+            .map(|i| wait_of(&poll.absorb(ok(&[1, 2], &statuses), t0 + i * SEC).0))
+            .collect();
+        assert!(waits[5] >= 8 * SEC, "backs off toward the cap: {waits:?}");
+    }
+
+    #[test]
+    fn a_batch_that_stays_in_progress_polls_exactly_as_plain_backoff() {
+        // Ten minutes of runs in their calls: the status-aware schedule must
+        // send no more requests than the plain backoff it replaces.
+        let t0 = Instant::now();
+        let mut poll = Poll::new(&[1, 2, 3], waiting(3600), t0, Some(11));
+        let mut plain = Delays::new(2 * SEC, 15 * SEC, Some(11));
+        let (mut now, mut polls, mut plain_polls, mut plain_now) = (t0, 0, 0, t0);
+        let statuses = [(1, "in_progress"), (2, "in_queue"), (3, "pending")];
+        while now < t0 + 600 * SEC {
+            polls += 1;
+            now += wait_of(&poll.absorb(ok(&[1, 2, 3], &statuses), now).0);
+        }
+        while plain_now < t0 + 600 * SEC {
+            plain_polls += 1;
+            plain_now += plain.next_delay();
+        }
+        assert_eq!(
+            polls, plain_polls,
+            "same number of requests over ten minutes"
         );
     }
 
