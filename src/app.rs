@@ -26,16 +26,32 @@ pub struct Finished {
 pub async fn run(config: Config) -> Finished {
     match obtain(&config).await {
         Ok((ids, fetched)) => {
-            let code = publish(&config, &ids, &fetched).unwrap_or_else(|e| fail(&e));
+            let code = publish(&config, &ids, &fetched);
             Finished {
                 code,
                 _runs: Some(fetched),
             }
         }
-        Err(e) => Finished {
-            code: fail(&e),
-            _runs: None,
-        },
+        Err(e) => {
+            let code = fail(&e);
+            error_outputs(config.reports.github_output.as_deref(), code);
+            Finished { code, _runs: None }
+        }
+    }
+}
+
+/// The step outputs of a gate that stopped before judging any run (verdict
+/// `error`, the exit code, the rest empty), appended to `path` if any. A
+/// failure to append is only reported: the exit code already says more.
+pub fn error_outputs(path: Option<&Path>, code: u8) {
+    if let Some(path) = path {
+        let text = github::error_outputs(code, &mut files::random_delimiter);
+        if let Err(e) = files::append(path, &text) {
+            crate::errln!(
+                "vocera-gate: error: cannot append the step outputs to {}: {e}",
+                path.display()
+            );
+        }
     }
 }
 
@@ -96,7 +112,7 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
-fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error> {
+fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
@@ -134,16 +150,43 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
         ),
         Stop::AllFinal | Stop::Deadline => {}
     }
-    // The first report that could not be written decides the exit code (2).
-    let mut failures = failures.into_iter();
-    match failures.next() {
-        None => Ok(exit::code(&eval)),
-        Some(first) => {
-            for later in failures {
-                crate::errln!("vocera-gate: error: {later}");
-            }
-            Err(first)
+    conclude(config, &eval, failures, junit_written)
+}
+
+/// The exit code: the first report that could not be written makes it 2.
+/// Then the step outputs, last, as they carry the exit code.
+fn conclude(
+    config: &Config,
+    eval: &Evaluation<'_>,
+    failures: Vec<Error>,
+    junit_written: bool,
+) -> u8 {
+    let mut code = match failures.first() {
+        None => exit::code(eval),
+        Some(first) => first.exit_code(),
+    };
+    for failure in &failures {
+        fail(failure);
+    }
+    if let Some(path) = &config.reports.github_output {
+        let junit_path = junit_shown(config, junit_written);
+        let text = github::outputs(eval, code, &junit_path, &mut files::random_delimiter);
+        if let Err(e) = files::append(path, &text) {
+            code = fail(&usage(format!(
+                "cannot append the step outputs to {}: {e}",
+                path.display()
+            )));
         }
+    }
+    code
+}
+
+/// The JUnit path as the outputs give it: empty when none was written.
+fn junit_shown(config: &Config, written: bool) -> std::borrow::Cow<'_, str> {
+    if written {
+        config.reports.junit.to_string_lossy()
+    } else {
+        "".into()
     }
 }
 
@@ -201,11 +244,7 @@ fn write_reports(
         wrote(write(path, saved_response(ids, &fetched.runs).as_bytes()));
     }
     if let Some(path) = &config.reports.json {
-        let junit_path = if junit_written {
-            config.reports.junit.to_string_lossy()
-        } else {
-            "".into()
-        };
+        let junit_path = junit_shown(config, junit_written);
         wrote(write(path, json::render(eval, &junit_path).as_bytes()));
     }
     if let Some(target) = &config.reports.summary {
