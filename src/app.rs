@@ -83,7 +83,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position(p.finished as u64);
-            bar.set_message(progress_line(&p));
+            bar.set_message(text::inert(&progress_line(&p)).into_owned());
         }
         (Event::Progress(p), None) if !quiet => {
             crate::errln!("vocera-gate: {}", progress_line(&p))
@@ -139,7 +139,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
     }
     if config.terminal.annotations {
         for line in github::annotations(&eval) {
-            crate::outln!("{line}");
+            crate::console::command_line(&line);
         }
     }
     match &eval.stop {

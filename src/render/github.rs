@@ -3,7 +3,7 @@
 //! cannot end a command or start another.
 
 use super::not_passed;
-use super::text::{one_line, problem};
+use super::text::{inert, one_line, problem};
 use crate::policy::Evaluation;
 
 /// GitHub keeps only the first 10 error annotations of a step.
@@ -123,9 +123,12 @@ fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String)
     out
 }
 
-/// Workflow-command data escaping (actions/toolkit `escapeData`).
+/// Workflow-command data escaping (actions/toolkit `escapeData`), and the
+/// older `##[command]` form, which the runner finds anywhere in a line,
+/// broken up (see [`inert`]).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    inert(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
