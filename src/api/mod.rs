@@ -6,6 +6,7 @@
 //! and no URL we print or put in an error carries it (it travels in a header).
 
 mod endpoint;
+mod secret;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
 
@@ -265,6 +266,10 @@ impl Client {
             Ok(t) => t,
             Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
         };
+        // The key goes before anything is read: run text holding it (an
+        // echoed header, a URL with the key in its query) reaches every
+        // report and the saved response as `[the API key]`.
+        let text = key.hide(&text);
         parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes(), key))
     }
 
@@ -341,7 +346,7 @@ fn too_large() -> FetchError {
 /// the window holds 120 characters of up to 4 bytes, and the key after them.
 fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
     const SHOWN: usize = 120;
-    let window = &body[..body.len().min(4 * SHOWN + key.expose().len())];
+    let window = &body[..body.len().min(4 * SHOWN + key.longest_form())];
     let head: String = key
         .hide_in(&String::from_utf8_lossy(window))
         .chars()
