@@ -49,6 +49,12 @@ pub fn human(d: Duration) -> String {
 pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     use anstyle::{AnsiColor, Style};
     let (word, hue) = match eval.verdict {
+        // The answers that would complete the verdict never came (the JSON
+        // and the outputs say `error`): no PASSED, FAILED or UNFINISHED.
+        _ if eval.stop.api_error().is_some() => (
+            "INCOMPLETE, the API failed, so there is no verdict",
+            AnsiColor::Red,
+        ),
         Verdict::Passed => ("PASSED", AnsiColor::Green),
         Verdict::Failed => ("FAILED", AnsiColor::Red),
         Verdict::Unfinished if matches!(eval.stop, Stop::Cancelled(_)) => {
@@ -79,7 +85,11 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         let _ = writeln!(s, "  score by priority: {parts}");
     }
     if !eval.broken.is_empty() {
-        s.push_str("  the gate failed because:\n");
+        s.push_str(if eval.stop.api_error().is_some() {
+            "  the runs known so far already break the policy:\n"
+        } else {
+            "  the gate failed because:\n"
+        });
         for rule in &eval.broken {
             let _ = writeln!(s, "    - {rule}");
         }
@@ -289,7 +299,7 @@ mod tests {
             ),
             (
                 Stop::ApiFailed("x".into()),
-                "UNFINISHED",
+                "INCOMPLETE, the API failed, so there is no verdict",
                 "when the API stopped answering",
             ),
         ] {
@@ -321,6 +331,31 @@ mod tests {
             assert_eq!(inert(text), want, "{text:?}");
         }
         assert!(matches!(inert("a # [ : b"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn after_an_api_failure_the_verdict_says_it_is_incomplete() {
+        let runs = [
+            run(1, "completed", Some(false), &["high"]),
+            run(2, "pending", None, &[]),
+        ];
+        let stop = Stop::ApiFailed("the API refused the key".into());
+        let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
+        assert!(
+            text.starts_with(
+                "vocera-gate: INCOMPLETE, the API failed, so there is no verdict: score 10"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("FAILED") && !text.contains("UNFINISHED"),
+            "{text}"
+        );
+        assert!(!text.contains("the gate failed because"), "{text}");
+        assert!(
+            text.contains("the runs known so far already break the policy:"),
+            "{text}"
+        );
     }
 
     #[test]
