@@ -74,7 +74,15 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             ));
         }
     }
-    let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
+    // A run of the wrong shape is reported from inside the array, where a
+    // syntax error looks the same: only a second look tells them apart.
+    let invalid = |e: serde_json::Error| {
+        if serde_json::from_str::<IgnoredAny>(trimmed).is_ok() {
+            ParseError(format!("valid JSON, but not the documented shape: {e}"))
+        } else {
+            ParseError(format!("invalid JSON: {e}"))
+        }
+    };
     let runs = if keep.raw {
         // The raw bytes stay as sent (RawValue takes lone surrogates); each
         // run is read from its text with them made visible.
@@ -90,7 +98,10 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
                     serde_json::from_str::<WireRun<IgnoredAny>>(&text).map(WireRun::into_run)
                 };
                 let run = run.map_err(|e| {
-                    ParseError(format!("run #{} (counting from 1): {e}", index + 1))
+                    ParseError(format!(
+                        "valid JSON, but not the documented shape: run #{} (counting from 1): {e}",
+                        index + 1
+                    ))
                 })?;
                 Ok(RawRun {
                     run,
@@ -327,6 +338,108 @@ mod tests {
                     .contains("run 5 appears twice with different contents"),
                 "{err}"
             );
+        }
+    }
+
+    const LEAN: Keep = Keep {
+        raw: false,
+        transcript: false,
+    };
+    const EVERY_WAY: [Keep; 4] = [
+        LEAN,
+        Keep::ALL,
+        Keep {
+            raw: true,
+            transcript: false,
+        },
+        Keep {
+            raw: false,
+            transcript: true,
+        },
+    ];
+
+    #[test]
+    fn a_null_category_or_metric_is_like_none() {
+        let body = r#"[{"id": 5, "status": "completed", "critical_categories": [null, {"category": "c", "priority": "high"}, null],
+            "evaluation": {"metrics": [null, {"name": "m", "score": 1}]}}]"#;
+        for keep in EVERY_WAY {
+            let runs = parse_runs_keeping(body, keep).expect("nulls are skipped");
+            assert_eq!(runs[0].run.categories.len(), 1, "{keep:?}");
+            assert_eq!(runs[0].run.metrics.len(), 1, "{keep:?}");
+        }
+    }
+
+    #[test]
+    fn unused_parts_of_the_answer_never_matter() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        for junk in [deep(130), deep(5000)] {
+            let body = format!(
+                r#"[{{"id": 5, "status": "completed", "success": true, "scenario": {{"id": 7, "name": "n", "extra": {junk}}},
+                    "transcript": {junk}, "transcript_object": {junk}, "metadata": {junk},
+                    "critical_categories": [{{"category": "c", "priority": "low", "more": {junk}}}],
+                    "evaluation": {{"metrics": [{{"name": "m", "passed": true, "explanation": {junk}}}], "x": {junk}}}}}]"#
+            );
+            for keep in EVERY_WAY {
+                let runs =
+                    parse_runs_keeping(&body, keep).unwrap_or_else(|e| panic!("{keep:?}: {e}"));
+                let run = &runs[0].run;
+                assert_eq!(
+                    (run.scenario_id, run.scenario_name.as_deref()),
+                    (Some(7), Some("n"))
+                );
+                assert_eq!(run.categories.len(), 1);
+                assert_eq!(run.transcript.is_some(), keep.transcript, "{keep:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scores_keep_the_apis_digits_and_turns_show_without_a_transcript() {
+        let body = r#"[{"id": 5, "evaluation": {"metrics": [{"name": "big", "score": 123456789012345678901234567890},
+            {"name": "exp", "score": 1.5e3}, {"name": "s", "score": "7"}, {"name": "p", "score": null, "passed": false}]},
+            "transcript_object": [{"role": "Main Agent", "content": "hi"}, null, {"role": "Testing Agent", "content": "bye"}]}]"#;
+        let runs = parse_runs(body).expect("parses");
+        let values: Vec<Option<&str>> = runs[0]
+            .run
+            .metrics
+            .iter()
+            .map(|m| m.value.as_deref())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                Some("123456789012345678901234567890"),
+                Some("1.5e3"),
+                Some("7"),
+                Some("false")
+            ]
+        );
+        assert_eq!(
+            runs[0].run.transcript.as_deref(),
+            Some("Main Agent: hi\nTesting Agent: bye")
+        );
+    }
+
+    #[test]
+    fn shape_errors_say_so_without_internal_type_names() {
+        for body in [
+            r#"[{"id": 1, "scenario": "x"}]"#,
+            r#"[{"id": 1, "critical_categories": ["x"]}]"#,
+            r#"[{"id": 1, "evaluation": {"metrics": [1]}}]"#,
+            r#"[{"id": 1, "evaluation": 3}]"#,
+            r#"[1]"#,
+        ] {
+            for keep in [LEAN, Keep::ALL] {
+                let err = parse_runs_keeping(body, keep).expect_err(body).0;
+                assert!(
+                    err.starts_with("valid JSON, but not the documented shape: run #1"),
+                    "{body}: {err}"
+                );
+                assert!(
+                    !err.contains("Wire") && !err.contains("untagged"),
+                    "{body}: {err}"
+                );
+            }
         }
     }
 
