@@ -6,7 +6,7 @@ use crate::config::{Config, Source};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
-use crate::model::{Keep, RawRun, parse_runs_keeping};
+use crate::model::{Keep, RawRun, parse_answer};
 use crate::policy::{Evaluation, Slot, evaluate};
 use crate::poll::{Event, Fetched, Signals, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
@@ -305,12 +305,16 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
-    let runs = parse_runs_keeping(&text, keep).map_err(|e| {
-        usage(format!(
-            "--from-file {} is not a saved bulk-runs answer: {e}",
-            path.display()
-        ))
-    })?;
+    // With IDs given, the file's other runs are skipped unbuilt.
+    let wanted: Option<HashSet<u64>> = (!ids.is_empty()).then(|| ids.iter().copied().collect());
+    let runs = parse_answer(&text, keep, wanted.as_ref())
+        .map(|p| p.runs)
+        .map_err(|e| {
+            usage(format!(
+                "--from-file {} is not a saved bulk-runs answer: {e}",
+                path.display()
+            ))
+        })?;
     let ids: Vec<u64> = if ids.is_empty() {
         runs.iter().map(|r| r.run.id).collect()
     } else {

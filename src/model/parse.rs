@@ -6,14 +6,14 @@
 
 use super::Run;
 use super::surrogates::visible_lone_surrogates;
-use super::wire::{KeptTranscript, Transcript, WireRun};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny};
+use super::wanted::{Item, RunsSeed, Wanted};
+use super::wire::{KeptTranscript, Transcript};
+use serde::de::{DeserializeSeed, IgnoredAny};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
-use std::fmt;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 
+/// A run as read, with its exact bytes when they are kept, so that a
 /// saved response holds what the API sent, not our reading of it.
 #[derive(Debug)]
 pub struct RawRun {
@@ -50,6 +50,24 @@ pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
 /// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
 /// the text, or two when raw bytes are kept.
 pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
+    parse_answer(body, keep, None).map(|parsed| parsed.runs)
+}
+
+/// An answer's runs, and the first run in it nobody asked for.
+#[derive(Debug)]
+pub struct Parsed {
+    pub runs: Vec<RawRun>,
+    /// The ID of the first run skipped because `wanted` lacked it.
+    pub unrequested: Option<u64>,
+}
+
+/// Parses a bulk-runs answer; with `wanted`, a run whose ID it lacks is
+/// skipped without being built (see `wanted.rs`).
+pub fn parse_answer(
+    body: &str,
+    keep: Keep,
+    wanted: Option<&HashSet<u64>>,
+) -> Result<Parsed, ParseError> {
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {}
@@ -83,42 +101,75 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             ParseError(format!("invalid JSON: {e}"))
         }
     };
-    let runs = if keep.raw {
-        // The raw bytes stay as sent (RawValue takes lone surrogates); each
-        // run is read from its text with them made visible.
-        let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(index, raw)| {
-                let text = visible_lone_surrogates(raw.get());
-                let run = if keep.transcript {
-                    serde_json::from_str::<WireRun<KeptTranscript>>(&text).map(WireRun::into_run)
-                } else {
-                    serde_json::from_str::<WireRun<IgnoredAny>>(&text).map(WireRun::into_run)
-                };
-                let run = run.map_err(|e| {
-                    ParseError(format!(
-                        "valid JSON, but not the documented shape: run #{} (counting from 1): {e}",
-                        index + 1
-                    ))
-                })?;
-                Ok(RawRun {
-                    run,
-                    raw: Some(raw),
-                })
-            })
-            .collect::<Result<Vec<_>, ParseError>>()?
-    } else if keep.transcript {
-        serde_json::from_str::<Runs<KeptTranscript>>(&visible_lone_surrogates(trimmed))
-            .map_err(invalid)?
-            .0
+    let (runs, unrequested) = if keep.transcript {
+        read::<KeptTranscript>(trimmed, keep.raw, wanted)
     } else {
-        serde_json::from_str::<Runs<IgnoredAny>>(&visible_lone_surrogates(trimmed))
-            .map_err(invalid)?
-            .0
+        read::<IgnoredAny>(trimmed, keep.raw, wanted)
+    }
+    .map_err(|e| match e {
+        Failure::Json(e) => invalid(e),
+        Failure::Run(message) => ParseError(message),
+    })?;
+    Ok(Parsed {
+        runs: one_per_id(runs)?,
+        unrequested,
+    })
+}
+
+enum Failure {
+    Json(serde_json::Error),
+    /// A run of the wrong shape, in a well-formed array.
+    Run(String),
+}
+
+/// The runs of an answer (checked to start with `[`), those not `wanted`
+/// skipped, and the first skipped ID.
+fn read<T: Transcript>(
+    trimmed: &str,
+    keep_raw: bool,
+    wanted: Option<&HashSet<u64>>,
+) -> Result<(Vec<RawRun>, Option<u64>), Failure> {
+    let seed = || Wanted::<T> {
+        wanted,
+        transcript: PhantomData,
     };
-    one_per_id(runs)
+    if !keep_raw {
+        let text = visible_lone_surrogates(trimmed);
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let read = RunsSeed(seed())
+            .deserialize(&mut de)
+            .map_err(Failure::Json)?;
+        de.end().map_err(Failure::Json)?;
+        return Ok(read);
+    }
+    // The raw bytes stay as sent (RawValue takes lone surrogates); each
+    // run is read from its text with them made visible.
+    let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(Failure::Json)?;
+    let mut runs = Vec::with_capacity(items.len());
+    let mut unrequested = None;
+    for (index, raw) in items.into_iter().enumerate() {
+        let text = visible_lone_surrogates(raw.get());
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let item = seed()
+            .deserialize(&mut de)
+            .and_then(|item| de.end().map(|()| item))
+            .map_err(|e| {
+                Failure::Run(format!(
+                    "valid JSON, but not the documented shape: run #{} (counting from 1): {e}",
+                    index + 1
+                ))
+            })?;
+        match item {
+            Item::Run(wire) => runs.push(RawRun {
+                run: wire.into_run(),
+                raw: Some(raw),
+            }),
+            Item::Skipped(id) => {
+                unrequested.get_or_insert(id);
+            }
+        }
+    }
+    Ok((runs, unrequested))
 }
 
 /// Each run once. An exact repeat is dropped; two different copies of one
@@ -146,37 +197,6 @@ fn one_per_id(runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
         }
     }
     Ok(kept)
-}
-
-/// A whole answer read in one pass; errors name the run's position.
-struct Runs<T>(Vec<RawRun>, PhantomData<T>);
-
-impl<'de, T: Transcript> Deserialize<'de> for Runs<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<T>(PhantomData<T>);
-        impl<'de, T: Transcript> de::Visitor<'de> for Visit<T> {
-            type Value = Runs<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON array of runs")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Runs<T>, A::Error> {
-                let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                loop {
-                    let next = seq.next_element::<WireRun<T>>().map_err(|e| {
-                        de::Error::custom(format!("run #{} (counting from 1): {e}", runs.len() + 1))
-                    })?;
-                    match next {
-                        Some(wire) => runs.push(RawRun {
-                            run: wire.into_run(),
-                            raw: None,
-                        }),
-                        None => return Ok(Runs(runs, PhantomData)),
-                    }
-                }
-            }
-        }
-        d.deserialize_seq(Visit(PhantomData))
-    }
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ pub(super) struct WireRun<T> {
 }
 
 /// `id` must be a positive integer; a string or a fraction is an error.
-struct WireId(u64);
+pub(super) struct WireId(pub(super) u64);
 
 impl<'de> Deserialize<'de> for WireId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
