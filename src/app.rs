@@ -6,7 +6,7 @@ use crate::config::{Config, Source};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
-use crate::model::{Keep, RawRun, parse_runs_keeping};
+use crate::model::{Keep, RawRun, parse_answer};
 use crate::policy::{Evaluation, Slot, evaluate};
 use crate::poll::{Event, Fetched, Signals, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
@@ -26,16 +26,32 @@ pub struct Finished {
 pub async fn run(config: Config) -> Finished {
     match obtain(&config).await {
         Ok((ids, fetched)) => {
-            let code = publish(&config, &ids, &fetched).unwrap_or_else(|e| fail(&e));
+            let code = publish(&config, &ids, &fetched);
             Finished {
                 code,
                 _runs: Some(fetched),
             }
         }
-        Err(e) => Finished {
-            code: fail(&e),
-            _runs: None,
-        },
+        Err(e) => {
+            let code = fail(&e);
+            error_outputs(config.reports.github_output.as_deref(), code);
+            Finished { code, _runs: None }
+        }
+    }
+}
+
+/// The step outputs of a gate that stopped before judging any run (verdict
+/// `error`, the exit code, the rest empty), appended to `path` if any. A
+/// failure to append is only reported: the exit code already says more.
+pub fn error_outputs(path: Option<&Path>, code: u8) {
+    if let Some(path) = path {
+        let text = github::error_outputs(code, &mut files::random_delimiter);
+        if let Err(e) = files::append(path, &text) {
+            crate::errln!(
+                "vocera-gate: error: cannot append the step outputs to {}: {e}",
+                path.display()
+            );
+        }
     }
 }
 
@@ -67,7 +83,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position(p.finished as u64);
-            bar.set_message(progress_line(&p));
+            bar.set_message(text::inert(&progress_line(&p)).into_owned());
         }
         (Event::Progress(p), None) if !quiet => {
             crate::errln!("vocera-gate: {}", progress_line(&p))
@@ -96,7 +112,7 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
-fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error> {
+fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
@@ -123,7 +139,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
     }
     if config.terminal.annotations {
         for line in github::annotations(&eval) {
-            crate::outln!("{line}");
+            crate::console::command_line(&line);
         }
     }
     match &eval.stop {
@@ -134,16 +150,43 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> Result<u8, Error>
         ),
         Stop::AllFinal | Stop::Deadline => {}
     }
-    // The first report that could not be written decides the exit code (2).
-    let mut failures = failures.into_iter();
-    match failures.next() {
-        None => Ok(exit::code(&eval)),
-        Some(first) => {
-            for later in failures {
-                crate::errln!("vocera-gate: error: {later}");
-            }
-            Err(first)
+    conclude(config, &eval, failures, junit_written)
+}
+
+/// The exit code: the first report that could not be written makes it 2.
+/// Then the step outputs, last, as they carry the exit code.
+fn conclude(
+    config: &Config,
+    eval: &Evaluation<'_>,
+    failures: Vec<Error>,
+    junit_written: bool,
+) -> u8 {
+    let mut code = match failures.first() {
+        None => exit::code(eval),
+        Some(first) => first.exit_code(),
+    };
+    for failure in &failures {
+        fail(failure);
+    }
+    if let Some(path) = &config.reports.github_output {
+        let junit_path = junit_shown(config, junit_written);
+        let text = github::outputs(eval, code, &junit_path, &mut files::random_delimiter);
+        if let Err(e) = files::append(path, &text) {
+            code = fail(&usage(format!(
+                "cannot append the step outputs to {}: {e}",
+                path.display()
+            )));
         }
+    }
+    code
+}
+
+/// The JUnit path as the outputs give it: empty when none was written.
+fn junit_shown(config: &Config, written: bool) -> std::borrow::Cow<'_, str> {
+    if written {
+        config.reports.junit.to_string_lossy()
+    } else {
+        "".into()
     }
 }
 
@@ -201,11 +244,7 @@ fn write_reports(
         wrote(write(path, saved_response(ids, &fetched.runs).as_bytes()));
     }
     if let Some(path) = &config.reports.json {
-        let junit_path = if junit_written {
-            config.reports.junit.to_string_lossy()
-        } else {
-            "".into()
-        };
+        let junit_path = junit_shown(config, junit_written);
         wrote(write(path, json::render(eval, &junit_path).as_bytes()));
     }
     if let Some(target) = &config.reports.summary {
@@ -266,12 +305,16 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
-    let runs = parse_runs_keeping(&text, keep).map_err(|e| {
-        usage(format!(
-            "--from-file {} is not a saved bulk-runs answer: {e}",
-            path.display()
-        ))
-    })?;
+    // With IDs given, the file's other runs are skipped unbuilt.
+    let wanted: Option<HashSet<u64>> = (!ids.is_empty()).then(|| ids.iter().copied().collect());
+    let runs = parse_answer(&text, keep, wanted.as_ref())
+        .map(|p| p.runs)
+        .map_err(|e| {
+            usage(format!(
+                "--from-file {} is not a saved bulk-runs answer: {e}",
+                path.display()
+            ))
+        })?;
     let ids: Vec<u64> = if ids.is_empty() {
         runs.iter().map(|r| r.run.id).collect()
     } else {

@@ -106,6 +106,11 @@ pub struct Args {
     #[arg(long, value_name = "PATH", help_heading = "Output")]
     pub summary: Option<PathBuf>,
 
+    /// Append the step outputs (verdict, exit-code, score, ...) for GitHub Actions
+    /// [default: $GITHUB_OUTPUT when set].
+    #[arg(long, value_name = "PATH", help_heading = "Output")]
+    pub github_output: Option<PathBuf>,
+
     /// Put each run's transcript in the JUnit <system-out>.
     #[arg(long, help_heading = "Output")]
     pub include_transcript: bool,

@@ -4,23 +4,43 @@
 //! log collector that went away), and the panic's exit code 101 would
 //! replace the verdict's. A line that cannot be written is dropped; the
 //! reports and the exit code are what CI acts on.
+//!
+//! Every line goes through [`inert`](crate::render::text::inert) first, so
+//! no text from the API can become a workflow command in a CI log. Our own
+//! annotations, which are such commands, are written by [`command_line`].
 
 /// Like `println!`, but a closed stdout is ignored.
 #[macro_export]
 macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use ::std::io::Write as _;
-        let _ = ::std::writeln!(::std::io::stdout().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::console::print_line(false, &::std::format!($($arg)*))
+    };
 }
 
 /// Like `eprintln!`, but a closed stderr is ignored.
 #[macro_export]
 macro_rules! errln {
-    ($($arg:tt)*) => {{
-        use ::std::io::Write as _;
-        let _ = ::std::writeln!(::std::io::stderr().lock(), $($arg)*);
-    }};
+    ($($arg:tt)*) => {
+        $crate::console::print_line(true, &::std::format!($($arg)*))
+    };
+}
+
+/// Writes `text` and a line break to stderr or stdout, made inert.
+pub fn print_line(to_stderr: bool, text: &str) {
+    use std::io::Write as _;
+    let text = crate::render::text::inert(text);
+    let _ = if to_stderr {
+        writeln!(std::io::stderr().lock(), "{text}")
+    } else {
+        writeln!(std::io::stdout().lock(), "{text}")
+    };
+}
+
+/// Writes one workflow command of ours (an `::error` annotation, already
+/// escaped by `render::github`) to stdout, as is.
+pub fn command_line(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// How much to print on stderr.

@@ -93,6 +93,24 @@ pub fn append(path: &Path, text: &str) -> io::Result<()> {
         .and_then(|mut f| f.write_all(text.as_bytes()))
 }
 
+/// A heredoc delimiter for GitHub's output file that run data cannot guess:
+/// `ghadelimiter_` and 32 hex digits from std's randomly keyed hasher (keys
+/// from the OS) over the clock.
+pub fn random_delimiter() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut text = String::from("ghadelimiter_");
+    for round in 0..2u8 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(nanos);
+        hasher.write_u8(round);
+        text.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    text
+}
+
 /// The folder a file path is in (`.` for a bare name).
 pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {

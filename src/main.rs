@@ -5,17 +5,26 @@ use vocera_gate::config::{Config, Env};
 use vocera_gate::{app, exit};
 
 fn main() -> ExitCode {
+    let env = Env::from_process();
     let mut args = match Args::try_parse() {
         Ok(args) => args,
-        Err(e) => return ExitCode::from(cli::report_clap_error(&e)),
+        Err(e) => {
+            let code = cli::report_clap_error(&e);
+            if code != exit::PASSED {
+                app::error_outputs(env.github_output.as_deref(), code);
+            }
+            return ExitCode::from(code);
+        }
     };
     if let Some(command) = args.command.take() {
         return ExitCode::from(cli::print_helper(command));
     }
-    let config = match Config::from_args(args, &mut std::io::stdin(), Env::from_process()) {
+    let github_output = args.github_output.clone().or(env.github_output.clone());
+    let config = match Config::from_args(args, &mut std::io::stdin(), env) {
         Ok(config) => config,
         Err(e) => {
             vocera_gate::errln!("vocera-gate: error: {e}");
+            app::error_outputs(github_output.as_deref(), e.exit_code());
             return ExitCode::from(e.exit_code());
         }
     };
@@ -26,6 +35,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             vocera_gate::errln!("vocera-gate: error: cannot start the async runtime: {e}");
+            app::error_outputs(github_output.as_deref(), exit::SYSTEM);
             return ExitCode::from(exit::SYSTEM);
         }
     };

@@ -200,16 +200,16 @@ async fn a_device_as_output_is_written_into_not_replaced() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_report_that_cannot_be_written_at_the_end_leaves_the_others() {
-    // GITHUB_STEP_SUMMARY is appended to, not checked at start; here its
-    // folder does not exist.
+    // Every path is checked at start; /dev/full passes (a device is written
+    // into, never replaced) and then refuses every byte: a disk filling up.
     let out = Gate::replay(EXAMPLE)
-        .args(["--json", "gate.json"])
-        .env("GITHUB_STEP_SUMMARY", "no-such-folder/summary.md")
+        .args(["--json", "gate.json", "--summary", "/dev/full"])
         .expect_code(2)
         .await;
-    out.stderr_has("cannot append the summary to no-such-folder/summary.md");
+    out.stderr_has("cannot write /dev/full");
     assert_eq!(
         junit_counts(&out.junit()),
         (8, 4, 2),

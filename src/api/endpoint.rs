@@ -2,8 +2,10 @@
 //! base-URL rules that keep the key off plain HTTP, the key itself (never
 //! shown), and the extra CA certificates a corporate proxy needs.
 
+use super::secret;
 use crate::error::{Error, usage};
 use clap::ValueEnum;
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
@@ -20,34 +22,44 @@ pub enum Profile {
 
 /// The API key. Its `Debug` hides the value, and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
+pub struct ApiKey {
+    key: String,
+    /// The forms it can take in the API's text (`secret::forms`).
+    forms: Vec<String>,
+}
 
 impl From<String> for ApiKey {
     fn from(key: String) -> ApiKey {
-        ApiKey(key)
+        let forms = secret::forms(&key);
+        ApiKey { key, forms }
     }
 }
 
 impl ApiKey {
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.key
     }
 
-    /// `text` with the key replaced by `[the API key]` wherever it occurs.
+    /// `text` with the key, typed, JSON-escaped or percent-encoded,
+    /// replaced by `[the API key]` wherever it occurs; borrowed when absent.
+    pub fn hide<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        secret::hide(text, &self.forms)
+    }
+
+    /// [`hide`](ApiKey::hide), owned.
     pub fn hide_in(&self, text: &str) -> String {
-        if shows_key(text, &self.0) {
-            text.replace(&self.0, "[the API key]")
-        } else {
-            text.to_owned()
-        }
+        self.hide(text).into_owned()
+    }
+
+    /// The longest form of the key, in bytes.
+    pub fn longest_form(&self) -> usize {
+        self.forms.first().map_or(self.key.len(), String::len)
     }
 }
 
-/// Whether `text` holds `key`. A key shorter than 4 characters is not looked
-/// for: hiding every `a` of a message for a test key `a` would garble it,
-/// and real keys are long.
+/// Whether `text` holds `key` (a key too short is not looked for).
 pub fn shows_key(text: &str, key: &str) -> bool {
-    key.len() >= 4 && text.contains(key)
+    key.len() >= secret::SHORTEST && text.contains(key)
 }
 
 impl fmt::Debug for ApiKey {
@@ -168,7 +180,7 @@ mod tests {
     use super::*;
 
     fn key() -> ApiKey {
-        ApiKey("secret".into())
+        ApiKey::from("secret".to_owned())
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! The bulk-runs endpoint over HTTP: one `GET` per chunk of IDs, answers read
-//! into [`RawRun`]s, failures sorted into "try again" and "give up".
+//! into runs ([`Parsed`]), failures sorted into "try again" and "give up".
 //!
 //! The key is a secret: it is sent only to the origin of the configured base
 //! URL (redirects to another origin are refused, not followed), never logged,
 //! and no URL we print or put in an error carries it (it travels in a header).
 
 mod endpoint;
+mod secret;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
 
 use crate::console::Verbosity;
-use crate::model::{Keep, RawRun, parse_runs_keeping};
+use crate::model::{Keep, Parsed, parse_answer};
 use futures_util::stream::{self, StreamExt};
 use reqwest::header::{HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{StatusCode, redirect};
+use std::collections::HashSet;
 use std::error::Error as _;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -36,6 +38,9 @@ pub enum FetchError {
         message: String,
         retry_after: Option<Duration>,
         rate_limited: bool,
+        /// The answer came, but not in the documented shape: the same one
+        /// twice in a row is no blip (see `poll`).
+        undocumented: bool,
     },
     /// Trying again will not help: key refused, other 4xx, a redirect to
     /// another host, an untrusted certificate.
@@ -103,7 +108,7 @@ impl Client {
         &self,
         ids: &[u64],
         deadline: Instant,
-    ) -> Vec<(Vec<u64>, Result<Vec<RawRun>, FetchError>)> {
+    ) -> Vec<(Vec<u64>, Result<Parsed, FetchError>)> {
         let chunks = chunk_ids(ids, MAX_QUERY_BYTES);
         stream::iter(chunks)
             .map(|chunk| async move {
@@ -117,12 +122,14 @@ impl Client {
 
     /// One chunk; a server that still finds the URL too long (414, 431) gets
     /// the chunk in halves.
-    async fn fetch_split(&self, ids: &[u64], deadline: Instant) -> Result<Vec<RawRun>, FetchError> {
+    async fn fetch_split(&self, ids: &[u64], deadline: Instant) -> Result<Parsed, FetchError> {
         match self.fetch(ids, deadline).await {
             Err(Split) if ids.len() > 1 => {
                 let (a, b) = ids.split_at(ids.len() / 2);
                 let mut first = Box::pin(self.fetch_split(a, deadline)).await?;
-                first.extend(Box::pin(self.fetch_split(b, deadline)).await?);
+                let second = Box::pin(self.fetch_split(b, deadline)).await?;
+                first.runs.extend(second.runs);
+                first.unrequested = first.unrequested.or(second.unrequested);
                 Ok(first)
             }
             Err(Split) => Err(FetchError::Fatal(format!(
@@ -137,7 +144,7 @@ impl Client {
         &self,
         ids: &[u64],
         deadline: Instant,
-    ) -> Result<Result<Vec<RawRun>, FetchError>, Split> {
+    ) -> Result<Result<Parsed, FetchError>, Split> {
         let mut url = self.endpoint.url.clone();
         url.set_query(Some(&format!("run_ids={}", join_ids(ids))));
         // The whole request, connecting included, ends by the deadline.
@@ -149,6 +156,7 @@ impl Client {
                 message: "the deadline passed before the request could be sent".to_owned(),
                 retry_after: None,
                 rate_limited: false,
+                undocumented: false,
             }));
         }
         let started = Instant::now();
@@ -180,7 +188,7 @@ impl Client {
             return Err(Split);
         }
         Ok(self
-            .read(response, status)
+            .read(response, status, ids)
             .await
             .map_err(|e| self.redact(e)))
     }
@@ -194,10 +202,12 @@ impl Client {
                 message,
                 retry_after,
                 rate_limited,
+                undocumented,
             } => FetchError::Transient {
                 message: key.hide_in(&message),
                 retry_after,
                 rate_limited,
+                undocumented,
             },
             FetchError::Fatal(message) => FetchError::Fatal(key.hide_in(&message)),
         }
@@ -207,7 +217,8 @@ impl Client {
         &self,
         mut response: reqwest::Response,
         status: StatusCode,
-    ) -> Result<Vec<RawRun>, FetchError> {
+        ids: &[u64],
+    ) -> Result<Parsed, FetchError> {
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
@@ -227,6 +238,7 @@ impl Client {
                 message: format!("the API is rate-limiting us (HTTP {status})"),
                 retry_after,
                 rate_limited: true,
+                undocumented: false,
             });
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
@@ -234,6 +246,7 @@ impl Client {
                 message: format!("the API answered HTTP {status}"),
                 retry_after,
                 rate_limited: false,
+                undocumented: false,
             });
         }
         if !status.is_success() {
@@ -265,7 +278,14 @@ impl Client {
             Ok(t) => t,
             Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
         };
-        parse_runs_keeping(&text, self.keep).map_err(|e| undocumented(&e.0, text.as_bytes(), key))
+        // The key goes before anything is read: run text holding it (an
+        // echoed header, a URL with the key in its query) reaches every
+        // report and the saved response as `[the API key]`.
+        let text = key.hide(&text);
+        // Runs nobody asked for are skipped unbuilt; the poll warns of one.
+        let wanted: HashSet<u64> = ids.iter().copied().collect();
+        parse_answer(&text, self.keep, Some(&wanted))
+            .map_err(|e| undocumented(&e.0, text.as_bytes(), key))
     }
 
     /// A redirect the client did not follow: to another origin (the key is
@@ -322,6 +342,7 @@ impl Client {
             ),
             retry_after: None,
             rate_limited: false,
+            undocumented: false,
         }
     }
 }
@@ -341,7 +362,7 @@ fn too_large() -> FetchError {
 /// the window holds 120 characters of up to 4 bytes, and the key after them.
 fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
     const SHOWN: usize = 120;
-    let window = &body[..body.len().min(4 * SHOWN + key.expose().len())];
+    let window = &body[..body.len().min(4 * SHOWN + key.longest_form())];
     let head: String = key
         .hide_in(&String::from_utf8_lossy(window))
         .chars()
@@ -355,6 +376,7 @@ fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
         ),
         retry_after: None,
         rate_limited: false,
+        undocumented: true,
     }
 }
 

@@ -11,6 +11,8 @@ pub struct Env {
     pub cekura_key: Option<String>,
     /// `GITHUB_STEP_SUMMARY`, the default summary file.
     pub github_step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`, the default step-outputs file.
+    pub github_output: Option<PathBuf>,
     /// `GITHUB_ACTIONS=true`: print annotations.
     pub github_actions: bool,
     /// `NO_COLOR` is set to something (no-color.org).
@@ -27,6 +29,9 @@ impl Env {
         Env {
             cekura_key: std::env::var("CEKURA_API_KEY").ok(),
             github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            github_output: std::env::var_os("GITHUB_OUTPUT")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),

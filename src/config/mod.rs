@@ -9,7 +9,7 @@ mod key;
 mod outputs;
 
 pub use env::Env;
-pub use outputs::{Reports, SummaryTarget};
+pub use outputs::{Reports, StepFiles, SummaryTarget};
 
 use crate::api::{Endpoint, read_ca_certs};
 use crate::cli::{Args, ColorWhen};
@@ -87,7 +87,11 @@ impl Config {
         for w in &args.weights {
             weights.set(&w.priority, w.weight);
         }
-        let reports = Reports::check(&args, env.github_step_summary.clone())?;
+        let step = StepFiles {
+            summary: env.github_step_summary.clone(),
+            output: env.github_output.clone(),
+        };
+        let reports = Reports::check(&args, step)?;
 
         Ok(Config {
             ids,

@@ -15,14 +15,25 @@ pub struct Reports {
     pub save_response: Option<PathBuf>,
     pub json: Option<PathBuf>,
     pub summary: Option<SummaryTarget>,
+    /// The GitHub step-outputs file, appended to.
+    pub github_output: Option<PathBuf>,
+}
+
+/// The files GitHub Actions gives a step, from its environment.
+#[derive(Debug, Clone, Default)]
+pub struct StepFiles {
+    /// `GITHUB_STEP_SUMMARY`.
+    pub summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`.
+    pub output: Option<PathBuf>,
 }
 
 impl Reports {
-    /// The reports asked for, every replaced path checked. Without
-    /// `--summary`, the summary is appended to `step_summary`
-    /// (`GITHUB_STEP_SUMMARY`) when set.
-    pub fn check(args: &Args, step_summary: Option<PathBuf>) -> Result<Reports, Error> {
-        let summary = match (&args.summary, step_summary) {
+    /// The reports asked for, every output path checked. Without
+    /// `--summary`, the summary is appended to the step's summary file when
+    /// set; without `--github-output`, the outputs to the step's output file.
+    pub fn check(args: &Args, step: StepFiles) -> Result<Reports, Error> {
+        let summary = match (&args.summary, step.summary) {
             (Some(path), _) => Some(SummaryTarget {
                 path: path.clone(),
                 append: false,
@@ -30,26 +41,40 @@ impl Reports {
             (None, Some(path)) => Some(SummaryTarget { path, append: true }),
             (None, None) => None,
         };
-        let mut replaced: Vec<(&str, &Path)> = vec![("--junit", &args.junit)];
-        replaced.extend(
+        let github_output = args.github_output.clone().or(step.output);
+        let mut outputs: Vec<Output<'_>> = vec![Output::replaced("--junit", &args.junit)];
+        outputs.extend(
             args.save_response
                 .as_deref()
-                .map(|p| ("--save-response", p)),
+                .map(|p| Output::replaced("--save-response", p)),
         );
-        replaced.extend(args.json.as_deref().map(|p| ("--json", p)));
-        replaced.extend(
-            summary
-                .as_ref()
-                .filter(|s| !s.append)
-                .map(|s| ("--summary", s.path.as_path())),
-        );
-        check(&replaced, args.from_file.as_deref())?;
+        outputs.extend(args.json.as_deref().map(|p| Output::replaced("--json", p)));
+        outputs.extend(summary.as_ref().map(|s| Output {
+            flag: if s.append {
+                "GITHUB_STEP_SUMMARY"
+            } else {
+                "--summary"
+            },
+            path: &s.path,
+            append: s.append,
+        }));
+        outputs.extend(github_output.as_deref().map(|path| Output {
+            flag: if args.github_output.is_some() {
+                "--github-output"
+            } else {
+                "GITHUB_OUTPUT"
+            },
+            path,
+            append: true,
+        }));
+        check(&outputs, args.from_file.as_deref())?;
         Ok(Reports {
             junit: args.junit.clone(),
             include_transcript: args.include_transcript,
             save_response: args.save_response.clone(),
             json: args.json.clone(),
             summary,
+            github_output,
         })
     }
 }
@@ -63,14 +88,36 @@ pub struct SummaryTarget {
     pub append: bool,
 }
 
-/// Checks every replaced output (`flag`, path) in turn against the disk,
-/// the outputs before it and the `--from-file` input.
-pub fn check(outputs: &[(&str, &Path)], input: Option<&Path>) -> Result<(), Error> {
-    for (i, (flag, path)) in outputs.iter().enumerate() {
-        check_writable(flag, path)?;
-        if let Some((other, _)) = outputs[..i].iter().find(|(_, p)| same_file(p, path)) {
+/// One output path and how it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    /// The flag (or variable) that named it, for messages.
+    pub flag: &'a str,
+    pub path: &'a Path,
+    /// Appended to (a file the step shares), not replaced.
+    pub append: bool,
+}
+
+impl<'a> Output<'a> {
+    pub fn replaced(flag: &'a str, path: &'a Path) -> Output<'a> {
+        Output {
+            flag,
+            path,
+            append: false,
+        }
+    }
+}
+
+/// Checks every output in turn against the disk, the outputs before it and
+/// the `--from-file` input.
+pub fn check(outputs: &[Output<'_>], input: Option<&Path>) -> Result<(), Error> {
+    for (i, out) in outputs.iter().enumerate() {
+        let (flag, path) = (out.flag, out.path);
+        check_writable(flag, path, out.append)?;
+        if let Some(other) = outputs[..i].iter().find(|o| same_file(o.path, path)) {
             return Err(usage(format!(
-                "{other} and {flag} name the same file; give them different paths"
+                "{} and {flag} name the same file; give them different paths",
+                other.flag
             )));
         }
         if let Some(input) = input.filter(|input| same_file(input, path)) {
@@ -85,9 +132,10 @@ pub fn check(outputs: &[(&str, &Path)], input: Option<&Path>) -> Result<(), Erro
 
 /// Fails now, not after a 30-minute wait, when a report could not be written:
 /// the folder must exist and take a new file, and an existing file there must
-/// be ours to replace. A device or pipe is left unopened: opening a pipe
-/// waits for a reader, and closing it would end that reader's input.
-fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
+/// be ours to replace (or, for a file appended to, open for appending). A
+/// device or pipe is left unopened: opening a pipe waits for a reader, and
+/// closing it would end that reader's input.
+fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
     let shown = path.display();
     if path.as_os_str().is_empty() {
         return Err(usage(format!("{flag} is empty; give a file path")));
@@ -110,6 +158,13 @@ fn check_writable(flag: &str, path: &Path) -> Result<(), Error> {
             return Err(usage(format!("{flag} {shown} is {what}; give a file path")));
         }
     };
+    if append && file.exists() {
+        return std::fs::OpenOptions::new()
+            .append(true)
+            .open(&file)
+            .map(drop)
+            .map_err(|e| usage(format!("{flag} {shown}: cannot append to it ({e})")));
+    }
     let dir = folder_of(&file);
     let probe = tempfile::Builder::new()
         .prefix(".vocera-gate-check")
@@ -168,13 +223,17 @@ mod tests {
         let a = dir.path().join("r.xml");
         let b = dir.path().join("sub/../r.xml");
         std::fs::create_dir(dir.path().join("sub")).expect("sub");
-        let err = check(&[("--junit", &a), ("--json", &b)], None).expect_err("same file");
+        let (junit, json) = (
+            Output::replaced("--junit", &a),
+            Output::replaced("--json", &b),
+        );
+        let err = check(&[junit, json], None).expect_err("same file");
         assert!(
             err.to_string()
                 .contains("--junit and --json name the same file"),
             "{err}"
         );
-        let err = check(&[("--junit", &a)], Some(&b)).expect_err("over the input");
+        let err = check(&[junit], Some(&b)).expect_err("over the input");
         assert!(
             err.to_string()
                 .contains("would overwrite the --from-file input"),
@@ -182,7 +241,10 @@ mod tests {
         );
         assert!(
             check(
-                &[("--junit", &a), ("--json", &dir.path().join("r.json"))],
+                &[
+                    junit,
+                    Output::replaced("--json", &dir.path().join("r.json"))
+                ],
                 None
             )
             .is_ok()
@@ -197,7 +259,7 @@ mod tests {
             (dir.path().join("nodir/r.xml"), "cannot write in"),
             (PathBuf::new(), "is empty"),
         ] {
-            let err = check(&[("--junit", &path)], None).expect_err(says);
+            let err = check(&[Output::replaced("--junit", &path)], None).expect_err(says);
             assert!(err.to_string().contains(says), "{path:?}: {err}");
         }
     }

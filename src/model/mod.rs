@@ -6,9 +6,10 @@
 
 mod parse;
 mod surrogates;
+mod wanted;
 mod wire;
 
-pub use parse::{Keep, ParseError, RawRun, parse_runs, parse_runs_keeping};
+pub use parse::{Keep, ParseError, Parsed, RawRun, parse_answer, parse_runs, parse_runs_keeping};
 pub use surrogates::visible_lone_surrogates;
 pub use wire::duration_millis;
 

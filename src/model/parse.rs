@@ -6,14 +6,14 @@
 
 use super::Run;
 use super::surrogates::visible_lone_surrogates;
-use super::wire::{KeptTranscript, Transcript, WireRun};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny};
+use super::wanted::{Item, RunsSeed, Wanted};
+use super::wire::{KeptTranscript, Transcript};
+use serde::de::{DeserializeSeed, IgnoredAny};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
-use std::fmt;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 
+/// A run as read, with its exact bytes when they are kept, so that a
 /// saved response holds what the API sent, not our reading of it.
 #[derive(Debug)]
 pub struct RawRun {
@@ -50,6 +50,24 @@ pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
 /// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
 /// the text, or two when raw bytes are kept.
 pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
+    parse_answer(body, keep, None).map(|parsed| parsed.runs)
+}
+
+/// An answer's runs, and the first run in it nobody asked for.
+#[derive(Debug)]
+pub struct Parsed {
+    pub runs: Vec<RawRun>,
+    /// The ID of the first run skipped because `wanted` lacked it.
+    pub unrequested: Option<u64>,
+}
+
+/// Parses a bulk-runs answer; with `wanted`, a run whose ID it lacks is
+/// skipped without being built (see `wanted.rs`).
+pub fn parse_answer(
+    body: &str,
+    keep: Keep,
+    wanted: Option<&HashSet<u64>>,
+) -> Result<Parsed, ParseError> {
     let trimmed = body.trim_start_matches('\u{feff}').trim_start();
     match trimmed.as_bytes().first() {
         Some(b'[') => {}
@@ -74,40 +92,84 @@ pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseEr
             ));
         }
     }
-    let invalid = |e: serde_json::Error| ParseError(format!("invalid JSON: {e}"));
-    let runs = if keep.raw {
-        // The raw bytes stay as sent (RawValue takes lone surrogates); each
-        // run is read from its text with them made visible.
-        let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(invalid)?;
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(index, raw)| {
-                let text = visible_lone_surrogates(raw.get());
-                let run = if keep.transcript {
-                    serde_json::from_str::<WireRun<KeptTranscript>>(&text).map(WireRun::into_run)
-                } else {
-                    serde_json::from_str::<WireRun<IgnoredAny>>(&text).map(WireRun::into_run)
-                };
-                let run = run.map_err(|e| {
-                    ParseError(format!("run #{} (counting from 1): {e}", index + 1))
-                })?;
-                Ok(RawRun {
-                    run,
-                    raw: Some(raw),
-                })
-            })
-            .collect::<Result<Vec<_>, ParseError>>()?
-    } else if keep.transcript {
-        serde_json::from_str::<Runs<KeptTranscript>>(&visible_lone_surrogates(trimmed))
-            .map_err(invalid)?
-            .0
-    } else {
-        serde_json::from_str::<Runs<IgnoredAny>>(&visible_lone_surrogates(trimmed))
-            .map_err(invalid)?
-            .0
+    // A run of the wrong shape is reported from inside the array, where a
+    // syntax error looks the same: only a second look tells them apart.
+    let invalid = |e: serde_json::Error| {
+        if serde_json::from_str::<IgnoredAny>(trimmed).is_ok() {
+            ParseError(format!("valid JSON, but not the documented shape: {e}"))
+        } else {
+            ParseError(format!("invalid JSON: {e}"))
+        }
     };
-    one_per_id(runs)
+    let (runs, unrequested) = if keep.transcript {
+        read::<KeptTranscript>(trimmed, keep.raw, wanted)
+    } else {
+        read::<IgnoredAny>(trimmed, keep.raw, wanted)
+    }
+    .map_err(|e| match e {
+        Failure::Json(e) => invalid(e),
+        Failure::Run(message) => ParseError(message),
+    })?;
+    Ok(Parsed {
+        runs: one_per_id(runs)?,
+        unrequested,
+    })
+}
+
+enum Failure {
+    Json(serde_json::Error),
+    /// A run of the wrong shape, in a well-formed array.
+    Run(String),
+}
+
+/// The runs of an answer (checked to start with `[`), those not `wanted`
+/// skipped, and the first skipped ID.
+fn read<T: Transcript>(
+    trimmed: &str,
+    keep_raw: bool,
+    wanted: Option<&HashSet<u64>>,
+) -> Result<(Vec<RawRun>, Option<u64>), Failure> {
+    let seed = || Wanted::<T> {
+        wanted,
+        transcript: PhantomData,
+    };
+    if !keep_raw {
+        let text = visible_lone_surrogates(trimmed);
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let read = RunsSeed(seed())
+            .deserialize(&mut de)
+            .map_err(Failure::Json)?;
+        de.end().map_err(Failure::Json)?;
+        return Ok(read);
+    }
+    // The raw bytes stay as sent (RawValue takes lone surrogates); each
+    // run is read from its text with them made visible.
+    let items: Vec<Box<RawValue>> = serde_json::from_str(trimmed).map_err(Failure::Json)?;
+    let mut runs = Vec::with_capacity(items.len());
+    let mut unrequested = None;
+    for (index, raw) in items.into_iter().enumerate() {
+        let text = visible_lone_surrogates(raw.get());
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let item = seed()
+            .deserialize(&mut de)
+            .and_then(|item| de.end().map(|()| item))
+            .map_err(|e| {
+                Failure::Run(format!(
+                    "valid JSON, but not the documented shape: run #{} (counting from 1): {e}",
+                    index + 1
+                ))
+            })?;
+        match item {
+            Item::Run(wire) => runs.push(RawRun {
+                run: wire.into_run(),
+                raw: Some(raw),
+            }),
+            Item::Skipped(id) => {
+                unrequested.get_or_insert(id);
+            }
+        }
+    }
+    Ok((runs, unrequested))
 }
 
 /// Each run once. An exact repeat is dropped; two different copies of one
@@ -135,37 +197,6 @@ fn one_per_id(runs: Vec<RawRun>) -> Result<Vec<RawRun>, ParseError> {
         }
     }
     Ok(kept)
-}
-
-/// A whole answer read in one pass; errors name the run's position.
-struct Runs<T>(Vec<RawRun>, PhantomData<T>);
-
-impl<'de, T: Transcript> Deserialize<'de> for Runs<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit<T>(PhantomData<T>);
-        impl<'de, T: Transcript> de::Visitor<'de> for Visit<T> {
-            type Value = Runs<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON array of runs")
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Runs<T>, A::Error> {
-                let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-                loop {
-                    let next = seq.next_element::<WireRun<T>>().map_err(|e| {
-                        de::Error::custom(format!("run #{} (counting from 1): {e}", runs.len() + 1))
-                    })?;
-                    match next {
-                        Some(wire) => runs.push(RawRun {
-                            run: wire.into_run(),
-                            raw: None,
-                        }),
-                        None => return Ok(Runs(runs, PhantomData)),
-                    }
-                }
-            }
-        }
-        d.deserialize_seq(Visit(PhantomData))
-    }
 }
 
 #[cfg(test)]
@@ -327,6 +358,108 @@ mod tests {
                     .contains("run 5 appears twice with different contents"),
                 "{err}"
             );
+        }
+    }
+
+    const LEAN: Keep = Keep {
+        raw: false,
+        transcript: false,
+    };
+    const EVERY_WAY: [Keep; 4] = [
+        LEAN,
+        Keep::ALL,
+        Keep {
+            raw: true,
+            transcript: false,
+        },
+        Keep {
+            raw: false,
+            transcript: true,
+        },
+    ];
+
+    #[test]
+    fn a_null_category_or_metric_is_like_none() {
+        let body = r#"[{"id": 5, "status": "completed", "critical_categories": [null, {"category": "c", "priority": "high"}, null],
+            "evaluation": {"metrics": [null, {"name": "m", "score": 1}]}}]"#;
+        for keep in EVERY_WAY {
+            let runs = parse_runs_keeping(body, keep).expect("nulls are skipped");
+            assert_eq!(runs[0].run.categories.len(), 1, "{keep:?}");
+            assert_eq!(runs[0].run.metrics.len(), 1, "{keep:?}");
+        }
+    }
+
+    #[test]
+    fn unused_parts_of_the_answer_never_matter() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        for junk in [deep(130), deep(5000)] {
+            let body = format!(
+                r#"[{{"id": 5, "status": "completed", "success": true, "scenario": {{"id": 7, "name": "n", "extra": {junk}}},
+                    "transcript": {junk}, "transcript_object": {junk}, "metadata": {junk},
+                    "critical_categories": [{{"category": "c", "priority": "low", "more": {junk}}}],
+                    "evaluation": {{"metrics": [{{"name": "m", "passed": true, "explanation": {junk}}}], "x": {junk}}}}}]"#
+            );
+            for keep in EVERY_WAY {
+                let runs =
+                    parse_runs_keeping(&body, keep).unwrap_or_else(|e| panic!("{keep:?}: {e}"));
+                let run = &runs[0].run;
+                assert_eq!(
+                    (run.scenario_id, run.scenario_name.as_deref()),
+                    (Some(7), Some("n"))
+                );
+                assert_eq!(run.categories.len(), 1);
+                assert_eq!(run.transcript.is_some(), keep.transcript, "{keep:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn scores_keep_the_apis_digits_and_turns_show_without_a_transcript() {
+        let body = r#"[{"id": 5, "evaluation": {"metrics": [{"name": "big", "score": 123456789012345678901234567890},
+            {"name": "exp", "score": 1.5e3}, {"name": "s", "score": "7"}, {"name": "p", "score": null, "passed": false}]},
+            "transcript_object": [{"role": "Main Agent", "content": "hi"}, null, {"role": "Testing Agent", "content": "bye"}]}]"#;
+        let runs = parse_runs(body).expect("parses");
+        let values: Vec<Option<&str>> = runs[0]
+            .run
+            .metrics
+            .iter()
+            .map(|m| m.value.as_deref())
+            .collect();
+        assert_eq!(
+            values,
+            [
+                Some("123456789012345678901234567890"),
+                Some("1.5e3"),
+                Some("7"),
+                Some("false")
+            ]
+        );
+        assert_eq!(
+            runs[0].run.transcript.as_deref(),
+            Some("Main Agent: hi\nTesting Agent: bye")
+        );
+    }
+
+    #[test]
+    fn shape_errors_say_so_without_internal_type_names() {
+        for body in [
+            r#"[{"id": 1, "scenario": "x"}]"#,
+            r#"[{"id": 1, "critical_categories": ["x"]}]"#,
+            r#"[{"id": 1, "evaluation": {"metrics": [1]}}]"#,
+            r#"[{"id": 1, "evaluation": 3}]"#,
+            r#"[1]"#,
+        ] {
+            for keep in [LEAN, Keep::ALL] {
+                let err = parse_runs_keeping(body, keep).expect_err(body).0;
+                assert!(
+                    err.starts_with("valid JSON, but not the documented shape: run #1"),
+                    "{body}: {err}"
+                );
+                assert!(
+                    !err.contains("Wire") && !err.contains("untagged"),
+                    "{body}: {err}"
+                );
+            }
         }
     }
 

@@ -4,35 +4,84 @@
 use super::{Category, Metric, Run, Status};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny};
+use serde_json::value::RawValue;
 
 /// How a transcript is read: kept ([`KeptTranscript`]), or skipped (`IgnoredAny`).
 pub(super) trait Transcript: for<'de> Deserialize<'de> {
+    /// A `transcript` as text.
     fn into_text(self) -> Option<String>;
+    /// A `transcript_object` (a list of turns) as text, a turn a line.
+    fn into_turns(self) -> Option<String>;
 }
 
 /// A kept transcript. Without `--include-transcript` it is skipped unread
-/// (`IgnoredAny` takes any JSON), so to keep the flag from changing what
-/// parses, a kept one takes any JSON too: text as sent, another value (a
-/// list of turns, say) as its JSON text. It is only shown, never judged.
-pub(super) struct KeptTranscript(String);
+/// (`IgnoredAny` takes any JSON, however deep), so to keep the flag from
+/// changing what parses, a kept one takes any JSON too: its text is only
+/// sliced out here (serde_json's raw values have no depth limit), and read
+/// when the run is built. It is only shown, never judged.
+pub(super) struct KeptTranscript(Box<RawValue>);
 
 impl<'de> Deserialize<'de> for KeptTranscript {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(KeptTranscript(match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        }))
+        Box::<RawValue>::deserialize(d).map(KeptTranscript)
     }
 }
 
 impl Transcript for KeptTranscript {
     fn into_text(self) -> Option<String> {
-        Some(self.0)
+        Some(shown(self.0.get()))
     }
+
+    fn into_turns(self) -> Option<String> {
+        let raw = self.0.get();
+        match serde_json::from_str::<Vec<Option<Turn>>>(raw) {
+            Ok(turns) => Some(
+                turns
+                    .into_iter()
+                    .flatten()
+                    .map(|t| {
+                        format!(
+                            "{}: {}",
+                            t.role.unwrap_or_default(),
+                            t.content.unwrap_or_default()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
+            Err(_) => Some(shown(raw)),
+        }
+    }
+}
+
+/// JSON shown as text: a string as its text, anything else as compact JSON
+/// (or as sent, when it is nested too deep to rebuild).
+fn shown(raw: &str) -> String {
+    let raw = raw.trim();
+    if raw.starts_with('"') {
+        return serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned());
+    }
+    match serde_json::from_str::<serde_json::Value>(raw) {
+        Ok(value) => value.to_string(),
+        Err(_) => raw.to_owned(),
+    }
+}
+
+/// One turn of `transcript_object`, as far as it is shown.
+#[derive(Deserialize)]
+struct Turn {
+    #[serde(default)]
+    role: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
 }
 
 impl Transcript for IgnoredAny {
     fn into_text(self) -> Option<String> {
+        None
+    }
+
+    fn into_turns(self) -> Option<String> {
         None
     }
 }
@@ -73,7 +122,7 @@ pub fn duration_millis(text: &str) -> Option<u64> {
 }
 
 #[derive(Deserialize)]
-#[serde(bound = "T: Transcript")]
+#[serde(bound = "T: Transcript", expecting = "a run object")]
 pub(super) struct WireRun<T> {
     id: WireId,
     #[serde(default)]
@@ -87,6 +136,8 @@ pub(super) struct WireRun<T> {
     #[serde(default)]
     transcript: Option<T>,
     #[serde(default)]
+    transcript_object: Option<T>,
+    #[serde(default)]
     duration: Option<WireText>,
     #[serde(default)]
     voice_recording_url: Option<String>,
@@ -94,14 +145,15 @@ pub(super) struct WireRun<T> {
     status: Option<String>,
     #[serde(default)]
     timestamp: Option<String>,
+    /// A `null` entry is like no entry.
     #[serde(default)]
-    critical_categories: Option<Vec<WireCategory>>,
+    critical_categories: Option<Vec<Option<WireCategory>>>,
     #[serde(default)]
     error_message: Option<WireText>,
 }
 
 /// `id` must be a positive integer; a string or a fraction is an error.
-struct WireId(u64);
+pub(super) struct WireId(pub(super) u64);
 
 impl<'de> Deserialize<'de> for WireId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -114,37 +166,93 @@ impl<'de> Deserialize<'de> for WireId {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `scenario`: an ID (v1) or an object with `id` and `name` (v2). Read by
+/// hand, not as an untagged enum, which would buffer the whole object (its
+/// unused fields too, however deep) and name itself in errors.
 enum WireScenario {
     Id(i64),
     Object {
-        #[serde(default)]
         id: Option<i64>,
-        #[serde(default)]
         name: Option<String>,
     },
 }
 
-#[derive(Deserialize)]
-struct WireEvaluation {
-    #[serde(default)]
-    metrics: Option<Vec<WireMetric>>,
+impl<'de> Deserialize<'de> for WireScenario {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> de::Visitor<'de> for Visit {
+            type Value = WireScenario;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a scenario ID or a scenario object")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireScenario, E> {
+                Ok(WireScenario::Id(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireScenario, E> {
+                i64::try_from(v)
+                    .map(WireScenario::Id)
+                    .map_err(|_| E::custom("the scenario ID is too large"))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WireScenario, A::Error> {
+                let (mut id, mut name) = (None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match key.as_ref() {
+                        "id" => id = map.next_value::<Option<i64>>()?,
+                        "name" => name = map.next_value::<Option<String>>()?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(WireScenario::Object { id, name })
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// A metric's `score` or `passed`, kept as the API wrote it: digits a float
+/// cannot hold survive (`12345678901234567890123`), a string is its text.
+struct WireValue(Option<String>);
+
+impl<'de> Deserialize<'de> for WireValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&RawValue>::deserialize(d)?;
+        let text = raw.get().trim();
+        Ok(WireValue(match text.as_bytes().first() {
+            Some(b'"') => Some(shown(text)),
+            _ if text == "null" => None,
+            _ => Some(text.to_owned()),
+        }))
+    }
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "an evaluation object")]
+struct WireEvaluation {
+    /// A `null` entry is like no entry.
+    #[serde(default)]
+    metrics: Option<Vec<Option<WireMetric>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "a metric object")]
 struct WireMetric {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     function_name: Option<String>,
     #[serde(default)]
-    score: Option<serde_json::Value>,
+    score: Option<WireValue>,
     #[serde(default)]
-    passed: Option<serde_json::Value>,
+    passed: Option<WireValue>,
 }
 
 #[derive(Deserialize)]
+#[serde(expecting = "a critical category object")]
 struct WireCategory {
     #[serde(default)]
     category: Option<String>,
@@ -190,25 +298,20 @@ impl<T: Transcript> WireRun<T> {
             .and_then(|e| e.metrics)
             .unwrap_or_default()
             .into_iter()
+            .flatten()
             .map(|m| Metric {
                 name: m
                     .name
                     .or(m.function_name)
                     .unwrap_or_else(|| "metric".to_owned()),
-                value: m
-                    .score
-                    .or(m.passed)
-                    .filter(|v| !v.is_null())
-                    .map(|v| match v {
-                        serde_json::Value::String(s) => s,
-                        other => other.to_string(),
-                    }),
+                value: m.score.and_then(|v| v.0).or(m.passed.and_then(|v| v.0)),
             })
             .collect();
         let categories = self
             .critical_categories
             .unwrap_or_default()
             .into_iter()
+            .flatten()
             .map(|c| Category {
                 name: c
                     .category
@@ -218,6 +321,10 @@ impl<T: Transcript> WireRun<T> {
                 wrongly_marked: c.wrongly_marked.unwrap_or(false),
             })
             .collect();
+        let transcript = match self.transcript.and_then(Transcript::into_text) {
+            Some(text) => Some(text),
+            None => self.transcript_object.and_then(Transcript::into_turns),
+        };
         Run {
             id: self.id.0,
             scenario_id,
@@ -226,7 +333,7 @@ impl<T: Transcript> WireRun<T> {
             status: Status::parse(self.status.as_deref()),
             metrics,
             categories,
-            transcript: self.transcript.and_then(Transcript::into_text),
+            transcript,
             duration_ms: self.duration.and_then(|d| duration_millis(&d.0)),
             recording_url: self.voice_recording_url,
             timestamp: self.timestamp,

@@ -10,7 +10,7 @@ pub use state::Poll;
 
 use crate::api::{Client, FetchError};
 use crate::ending::{Signal, Stop};
-use crate::model::RawRun;
+use crate::model::{Parsed, RawRun};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -23,7 +23,7 @@ pub struct Waiting {
 }
 
 /// One chunk of requested IDs and what the API answered for it.
-pub type Answer = (Vec<u64>, Result<Vec<RawRun>, FetchError>);
+pub type Answer = (Vec<u64>, Result<Parsed, FetchError>);
 
 /// What to do after a poll.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use super::delays::Delays;
 use super::{Answer, Event, Fetched, Next, Progress, Waiting};
 use crate::api::FetchError;
 use crate::ending::Stop;
-use crate::model::RawRun;
+use crate::model::{Parsed, RawRun};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,8 @@ pub struct Poll {
     /// Polls in a row that met a transient failure: one at the deadline is
     /// a blip, two or more mean the service kept failing.
     failing_polls: u32,
+    /// The last poll's answer of the wrong shape, if it had one.
+    last_shape: Option<String>,
     unexpected_warned: bool,
 }
 
@@ -51,6 +53,7 @@ impl Poll {
             deadline,
             last_call: deadline - last_poll_reserve(waiting.timeout),
             failing_polls: 0,
+            last_shape: None,
             unexpected_warned: false,
         }
     }
@@ -80,13 +83,22 @@ impl Poll {
         let mut events = Vec::new();
         let mut newly_final = 0usize;
         let mut trouble: Option<FetchError> = None;
+        let mut shape: Option<String> = None;
         for (chunk, result) in answers {
             match result {
-                Ok(runs) => newly_final += self.take_runs(&chunk, runs, &mut events),
+                Ok(parsed) => newly_final += self.take_runs(&chunk, parsed, &mut events),
                 Err(FetchError::Fatal(message)) => {
                     return (Next::Stop(Stop::ApiFailed(message)), events);
                 }
                 Err(e @ FetchError::Transient { .. }) => {
+                    if let FetchError::Transient {
+                        message,
+                        undocumented: true,
+                        ..
+                    } = &e
+                    {
+                        shape.get_or_insert_with(|| message.clone());
+                    }
                     // Being rate-limited is the failure worth reporting.
                     if !is_rate_limited(trouble.as_ref()) {
                         trouble = Some(e);
@@ -95,6 +107,17 @@ impl Poll {
             }
         }
 
+        // An answer of the wrong shape may be a proxy's passing page; the
+        // same one twice in a row is how the API answers, not a blip.
+        if let Some(message) = shape
+            .as_ref()
+            .filter(|m| self.last_shape.as_ref() == Some(*m))
+        {
+            let why =
+                format!("{message}; the same answer came twice in a row, so waiting will not help");
+            return (Next::Stop(Stop::ApiFailed(why)), events);
+        }
+        self.last_shape = shape;
         let (runs, missing) = (&self.runs, &self.missing);
         self.pending.retain(|id| {
             !missing.contains(id) && runs.get(id).is_none_or(|r| r.run.status.is_waiting())
@@ -135,24 +158,32 @@ impl Poll {
     }
 
     /// Records the runs a chunk's answer holds; returns how many became final.
-    fn take_runs(&mut self, chunk: &[u64], runs: Vec<RawRun>, events: &mut Vec<Event>) -> usize {
+    fn take_runs(&mut self, chunk: &[u64], parsed: Parsed, events: &mut Vec<Event>) -> usize {
         let asked: HashSet<u64> = chunk.iter().copied().collect();
-        let mut returned = HashSet::with_capacity(runs.len());
+        let mut returned = HashSet::with_capacity(parsed.runs.len());
         let mut newly_final = 0;
-        for raw in runs {
+        // The parser skipped runs this request did not ask for; one is named.
+        let stray = parsed
+            .runs
+            .iter()
+            .map(|raw| raw.run.id)
+            .find(|id| !asked.contains(id));
+        if let Some(id) = parsed.unrequested.or(stray)
+            && !self.unexpected_warned
+        {
+            let whose = if self.requested.contains(&id) {
+                "not asked for in this request"
+            } else {
+                "never requested"
+            };
+            events.push(Event::Warning(format!(
+                "the API returned run {id}, {whose}; ignored"
+            )));
+            self.unexpected_warned = true;
+        }
+        for raw in parsed.runs {
             let id = raw.run.id;
             if !asked.contains(&id) {
-                if !self.unexpected_warned {
-                    let whose = if self.requested.contains(&id) {
-                        "not asked for in this request"
-                    } else {
-                        "never requested"
-                    };
-                    events.push(Event::Warning(format!(
-                        "the API returned run {id}, {whose}; ignored"
-                    )));
-                    self.unexpected_warned = true;
-                }
                 continue;
             }
             returned.insert(id);
@@ -245,328 +276,5 @@ fn is_rate_limited(e: Option<&FetchError>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::delays::Delays;
-    use super::*;
-    use crate::model::{Run, Status};
-
-    const SEC: Duration = Duration::from_secs(1);
-
-    fn waiting(timeout_secs: u64) -> Waiting {
-        Waiting {
-            timeout: Duration::from_secs(timeout_secs),
-            poll_interval: 2 * SEC,
-            max_poll_interval: 15 * SEC,
-        }
-    }
-
-    fn raw(id: u64, status: &str) -> RawRun {
-        RawRun {
-            run: Run {
-                id,
-                scenario_id: None,
-                scenario_name: None,
-                success: Some(true),
-                status: Status::parse(Some(status)),
-                metrics: Vec::new(),
-                categories: Vec::new(),
-                transcript: None,
-                duration_ms: None,
-                recording_url: None,
-                timestamp: None,
-                error_message: None,
-            },
-            raw: None,
-        }
-    }
-
-    fn ok(chunk: &[u64], runs: &[(u64, &str)]) -> Vec<Answer> {
-        vec![(
-            chunk.to_vec(),
-            Ok(runs.iter().map(|(id, s)| raw(*id, s)).collect()),
-        )]
-    }
-
-    fn failed(chunk: &[u64], retry_after: Option<Duration>, rate_limited: bool) -> Vec<Answer> {
-        vec![(
-            chunk.to_vec(),
-            Err(FetchError::Transient {
-                message: "the API answered HTTP 503".into(),
-                retry_after,
-                rate_limited,
-            }),
-        )]
-    }
-
-    fn api_failure(next: &Next) -> &str {
-        match next {
-            Next::Stop(Stop::ApiFailed(message)) => message,
-            other => panic!("expected an API failure, got {other:?}"),
-        }
-    }
-
-    fn wait_of(next: &Next) -> Duration {
-        match next {
-            Next::Wait(d) => *d,
-            Next::Stop(stop) => panic!("expected a wait, got {stop:?}"),
-        }
-    }
-
-    #[test]
-    fn stops_when_every_run_is_final_or_missing() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2, 3], waiting(60), t0, Some(1));
-        let (next, _) = poll.absorb(ok(&[1, 2, 3], &[(1, "completed"), (2, "running")]), t0);
-        assert!(matches!(next, Next::Wait(_)), "run 2 still running");
-        assert_eq!(
-            poll.pending(),
-            [2],
-            "run 3 is missing, so final; only 2 is asked again"
-        );
-        let (next, _) = poll.absorb(ok(&[2], &[(2, "failed")]), t0 + 3 * SEC);
-        assert_eq!(next, Next::Stop(Stop::AllFinal));
-        let fetched = poll.finish(Stop::AllFinal);
-        assert!(fetched.missing.contains(&3), "3 was not returned");
-        assert_eq!(fetched.runs.len(), 2);
-    }
-
-    #[test]
-    fn a_run_that_vanishes_becomes_missing() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2], waiting(60), t0, Some(1));
-        poll.absorb(ok(&[1, 2], &[(1, "running"), (2, "running")]), t0);
-        let (next, _) = poll.absorb(ok(&[1, 2], &[(2, "running")]), t0 + SEC);
-        assert!(matches!(next, Next::Wait(_)));
-        let fetched = poll.finish(Stop::Deadline);
-        assert!(fetched.missing.contains(&1) && !fetched.runs.contains_key(&1));
-    }
-
-    #[test]
-    fn a_fatal_answer_stops_at_once() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(60), t0, Some(1));
-        let answers = vec![(vec![1], Err(FetchError::Fatal("key refused".into())))];
-        let (next, _) = poll.absorb(answers, t0);
-        assert_eq!(next, Next::Stop(Stop::ApiFailed("key refused".into())));
-    }
-
-    #[test]
-    fn waits_grow_and_reset_after_progress() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
-        let mut waits = Vec::new();
-        for i in 0..6 {
-            let (next, _) =
-                poll.absorb(ok(&[1, 2], &[(1, "running"), (2, "running")]), t0 + i * SEC);
-            waits.push(wait_of(&next));
-        }
-        assert!(
-            waits[5] > waits[0],
-            "waits grow without progress: {waits:?}"
-        );
-        assert!(
-            waits.iter().all(|w| *w <= 15 * SEC),
-            "never above the cap: {waits:?}"
-        );
-        let (next, _) = poll.absorb(
-            ok(&[1, 2], &[(1, "completed"), (2, "running")]),
-            t0 + 10 * SEC,
-        );
-        assert!(
-            wait_of(&next) <= 4 * SEC,
-            "a run finishing starts the waits small again: {next:?} after {waits:?}"
-        );
-    }
-
-    #[test]
-    fn waits_stay_short_while_every_unfinished_run_is_being_evaluated() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
-        let statuses = [(1, "running"), (2, "evaluating")];
-        for i in 0..20 {
-            let (next, _) = poll.absorb(ok(&[1, 2], &statuses), t0 + i * SEC);
-            let wait = wait_of(&next);
-            assert!(
-                wait >= SEC && wait <= SEC + SEC / 4,
-                "poll {i}: half the first interval plus at most a quarter, got {wait:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn one_run_still_calling_keeps_the_backoff() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
-        let statuses = [(1, "evaluating"), (2, "in_progress")];
-        let waits: Vec<Duration> = (0..6)
-            .map(|i| wait_of(&poll.absorb(ok(&[1, 2], &statuses), t0 + i * SEC).0))
-            .collect();
-        assert!(waits[5] >= 8 * SEC, "backs off toward the cap: {waits:?}");
-    }
-
-    #[test]
-    fn a_batch_that_stays_in_progress_polls_exactly_as_plain_backoff() {
-        // Ten minutes of runs in their calls: the status-aware schedule must
-        // send no more requests than the plain backoff it replaces.
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2, 3], waiting(3600), t0, Some(11));
-        let mut plain = Delays::new(2 * SEC, 15 * SEC, Some(11));
-        let (mut now, mut polls, mut plain_polls, mut plain_now) = (t0, 0, 0, t0);
-        let statuses = [(1, "in_progress"), (2, "in_queue"), (3, "pending")];
-        while now < t0 + 600 * SEC {
-            polls += 1;
-            now += wait_of(&poll.absorb(ok(&[1, 2, 3], &statuses), now).0);
-        }
-        while plain_now < t0 + 600 * SEC {
-            plain_polls += 1;
-            plain_now += plain.next_delay();
-        }
-        assert_eq!(
-            polls, plain_polls,
-            "same number of requests over ten minutes"
-        );
-    }
-
-    #[test]
-    fn retry_after_lengthens_the_wait_but_not_past_the_last_call() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(600), t0, Some(1));
-        let (next, events) = poll.absorb(failed(&[1], Some(40 * SEC), true), t0);
-        assert_eq!(wait_of(&next), 40 * SEC, "the server asked for 40 s");
-        assert!(
-            matches!(&events[..], [Event::Progress(p)] if p.trouble.as_deref() == Some("the API answered HTTP 503")),
-            "{events:?}"
-        );
-        // Ten minutes, so the last call is 1 s before the deadline.
-        let late = t0 + 590 * SEC;
-        let (next, _) = poll.absorb(failed(&[1], Some(40 * SEC), true), late);
-        assert_eq!(wait_of(&next), 9 * SEC, "clipped to the last call (599 s)");
-    }
-
-    #[test]
-    fn the_last_poll_goes_out_before_the_deadline() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        // 20 s timeout: the reserve is 1 s, the last call at 19 s.
-        let (next, _) = poll.absorb(ok(&[1], &[(1, "running")]), t0 + 18 * SEC);
-        assert_eq!(wait_of(&next), SEC, "waits only until the last call");
-        let (next, events) = poll.absorb(ok(&[1], &[(1, "running")]), t0 + 19 * SEC);
-        assert_eq!(next, Next::Stop(Stop::Deadline));
-        assert!(events.is_empty(), "{events:?}");
-        assert_eq!(
-            last_poll_reserve(Duration::from_millis(200)),
-            Duration::from_millis(20)
-        );
-    }
-
-    #[test]
-    fn one_failed_poll_at_the_deadline_is_a_blip() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        poll.absorb(ok(&[1], &[(1, "running")]), t0);
-        let (next, events) = poll.absorb(failed(&[1], None, false), t0 + 19 * SEC);
-        assert_eq!(
-            next,
-            Next::Stop(Stop::Deadline),
-            "the answer before it stands"
-        );
-        assert!(
-            matches!(&events[..], [Event::Warning(w)] if w.contains("the last poll before the deadline failed")),
-            "{events:?}"
-        );
-    }
-
-    #[test]
-    fn failing_polls_up_to_the_deadline_are_an_outage() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        poll.absorb(ok(&[1], &[(1, "running")]), t0);
-        poll.absorb(failed(&[1], None, false), t0 + 10 * SEC);
-        let (next, _) = poll.absorb(failed(&[1], None, false), t0 + 19 * SEC);
-        assert!(api_failure(&next).contains("kept failing"), "{next:?}");
-    }
-
-    #[test]
-    fn a_run_never_seen_makes_a_failed_last_poll_an_api_failure() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        let (next, _) = poll.absorb(failed(&[1], None, false), t0 + 19 * SEC);
-        assert!(
-            api_failure(&next).contains("before every run had an answer"),
-            "{next:?}"
-        );
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        let (next, _) = poll.absorb(failed(&[1], None, true), t0 + 19 * SEC);
-        assert!(
-            api_failure(&next).contains("(1 runs unfinished)"),
-            "rate-limited: {next:?}"
-        );
-    }
-
-    #[test]
-    fn a_success_between_failures_resets_the_outage_count() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
-        poll.absorb(failed(&[1], None, false), t0);
-        poll.absorb(ok(&[1], &[(1, "running")]), t0 + 5 * SEC);
-        let (next, _) = poll.absorb(failed(&[1], None, false), t0 + 19 * SEC);
-        assert_eq!(
-            next,
-            Next::Stop(Stop::Deadline),
-            "one failure in a row is a blip"
-        );
-    }
-
-    #[test]
-    fn an_unexpected_run_is_ignored_with_one_warning() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2], waiting(60), t0, Some(1));
-        let (_, events) = poll.absorb(
-            ok(
-                &[1],
-                &[(1, "running"), (99, "completed"), (98, "completed")],
-            ),
-            t0,
-        );
-        let warnings: Vec<_> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Warning(w) => Some(w.as_str()),
-                Event::Progress(_) => None,
-            })
-            .collect();
-        assert_eq!(
-            warnings,
-            ["the API returned run 99, never requested; ignored"]
-        );
-        assert_eq!(poll.finish(Stop::Deadline).runs.len(), 1);
-    }
-
-    #[test]
-    fn progress_counts_unfinished_runs_by_status() {
-        let t0 = Instant::now();
-        let mut poll = Poll::new(&[1, 2, 3, 4], waiting(60), t0, Some(1));
-        let (_, events) = poll.absorb(
-            vec![
-                (vec![1, 2], Ok(vec![raw(1, "completed"), raw(2, "pending")])),
-                (
-                    vec![3, 4],
-                    Err(FetchError::Transient {
-                        message: "reset".into(),
-                        retry_after: None,
-                        rate_limited: false,
-                    }),
-                ),
-            ],
-            t0,
-        );
-        let Some(Event::Progress(p)) = events.last() else {
-            panic!("{events:?}");
-        };
-        assert_eq!((p.finished, p.total), (1, 4));
-        let by_status: Vec<(&str, usize)> =
-            p.waiting.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        assert_eq!(by_status, [("not seen yet", 2), ("pending", 1)]);
-        assert_eq!(p.trouble.as_deref(), Some("reset"));
-    }
-}
+#[path = "state_tests.rs"]
+mod tests;

@@ -1,8 +1,9 @@
 //! GitHub workflow commands: `::error` annotations for the runs that did not
-//! pass. Run text is escaped so it cannot end a command or start another.
+//! pass, and the step outputs (`$GITHUB_OUTPUT`). Run text is escaped so it
+//! cannot end a command or start another.
 
 use super::not_passed;
-use super::text::{one_line, problem};
+use super::text::{inert, one_line, problem};
 use crate::policy::Evaluation;
 
 /// GitHub keeps only the first 10 error annotations of a step.
@@ -50,9 +51,84 @@ pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
     lines
 }
 
-/// Workflow-command data escaping (actions/toolkit `escapeData`).
+/// The step outputs, in order: each `name<<DELIMITER`, the value, the
+/// delimiter (GitHub's multi-line form, so no value can end early or add an
+/// output). `delimiter` gives a fresh random delimiter each call; one that
+/// occurs in the value is drawn again. `exit_code` is the gate's own (a
+/// report that could not be written makes it 2), `junit_path` empty when no
+/// JUnit report was written.
+pub fn outputs(
+    eval: &Evaluation<'_>,
+    exit_code: u8,
+    junit_path: &str,
+    delimiter: &mut dyn FnMut() -> String,
+) -> String {
+    let c = &eval.counts;
+    let reasons: Vec<String> = eval.broken.iter().map(ToString::to_string).collect();
+    let values = [
+        eval.conclusion().as_str().to_owned(),
+        exit_code.to_string(),
+        eval.score.to_string(),
+        eval.max_score.to_string(),
+        c.runs.to_string(),
+        c.passed.to_string(),
+        c.failed.to_string(),
+        c.errored.to_string(),
+        c.missing.to_string(),
+        c.unfinished.to_string(),
+        reasons.join("\n"),
+        junit_path.to_owned(),
+    ];
+    let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
+    output_file(&values, delimiter)
+}
+
+/// The step outputs of a gate that stopped before judging any run: verdict
+/// `error`, its exit code, every other output empty.
+pub fn error_outputs(exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> String {
+    let mut values: Vec<(&str, String)> = OUTPUT_NAMES
+        .iter()
+        .map(|name| (*name, String::new()))
+        .collect();
+    values[0].1 = "error".to_owned();
+    values[1].1 = exit_code.to_string();
+    output_file(&values, delimiter)
+}
+
+/// Every output the gate writes, in the order written.
+pub const OUTPUT_NAMES: [&str; 12] = [
+    "verdict",
+    "exit-code",
+    "score",
+    "max-score",
+    "runs",
+    "passed-runs",
+    "failed-runs",
+    "errored-runs",
+    "missing-runs",
+    "unfinished-runs",
+    "reasons",
+    "junit-path",
+];
+
+fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
+    let mut out = String::new();
+    for (name, value) in values {
+        let mut delim = delimiter();
+        while delim.is_empty() || value.contains(&delim) {
+            delim = delimiter();
+        }
+        out.push_str(&format!("{name}<<{delim}\n{value}\n{delim}\n"));
+    }
+    out
+}
+
+/// Workflow-command data escaping (actions/toolkit `escapeData`), and the
+/// older `##[command]` form, which the runner finds anywhere in a line,
+/// broken up (see [`inert`]).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    inert(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -108,6 +184,85 @@ mod tests {
         let runs = [r];
         let lines = annotations(&eval_of(&runs, &[]));
         insta::assert_snapshot!(lines.join("\n"), @"::error title=vocera-gate%3A a%3Ab%2Cc (run 1)::[high] x ::set-output name=verdict::passed%25");
+    }
+
+    fn counter() -> impl FnMut() -> String {
+        let mut n = 0;
+        move || {
+            n += 1;
+            format!("D{n}")
+        }
+    }
+
+    #[test]
+    fn outputs_are_heredocs_with_a_delimiter_each() {
+        let runs = sample();
+        let text = outputs(&sample_eval(&runs), 1, "r.xml", &mut counter());
+        insta::assert_snapshot!(text, @r"
+        verdict<<D1
+        failed
+        D1
+        exit-code<<D2
+        1
+        D2
+        score<<D3
+        13
+        D3
+        max-score<<D4
+        0
+        D4
+        runs<<D5
+        6
+        D5
+        passed-runs<<D6
+        1
+        D6
+        failed-runs<<D7
+        2
+        D7
+        errored-runs<<D8
+        1
+        D8
+        missing-runs<<D9
+        1
+        D9
+        unfinished-runs<<D10
+        1
+        D10
+        reasons<<D11
+        weighted score 13 is above --max-score 0
+        1 unsuccessful run(s) is above --max-failed-runs 0
+        1 run(s) ended with an error (failed, timeout, cancelled or unknown status)
+        1 requested run(s) were not returned by the API
+        D11
+        junit-path<<D12
+        r.xml
+        D12
+        ");
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.split_once("<<").map(|(name, _)| name))
+            .collect();
+        assert_eq!(names, OUTPUT_NAMES, "every output, once, in order");
+    }
+
+    #[test]
+    fn a_delimiter_found_in_the_value_is_drawn_again() {
+        let runs = [run(1, "completed", Some(true), &[])];
+        let eval = eval_of(&runs, &[]);
+        // The path holds the first delimiter the JUnit path would get (D12).
+        let text = outputs(&eval, 0, "a\nD12\nb", &mut counter());
+        assert!(
+            text.ends_with("junit-path<<D13\na\nD12\nb\nD13\n"),
+            "{text}"
+        );
+        assert!(text.contains("reasons<<D11\n\nD11\n"), "empty when passed");
+        let text = error_outputs(4, &mut counter());
+        assert!(
+            text.starts_with("verdict<<D1\nerror\nD1\nexit-code<<D2\n4\nD2\nscore<<D3\n\nD3\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("<<").count(), OUTPUT_NAMES.len());
     }
 
     #[test]

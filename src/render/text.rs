@@ -3,6 +3,7 @@
 
 use crate::ending::{Stop, Verdict};
 use crate::policy::{Evaluation, Outcome, RunResult};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -48,6 +49,12 @@ pub fn human(d: Duration) -> String {
 pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     use anstyle::{AnsiColor, Style};
     let (word, hue) = match eval.verdict {
+        // The answers that would complete the verdict never came (the JSON
+        // and the outputs say `error`): no PASSED, FAILED or UNFINISHED.
+        _ if eval.stop.api_error().is_some() => (
+            "INCOMPLETE, the API failed, so there is no verdict",
+            AnsiColor::Red,
+        ),
         Verdict::Passed => ("PASSED", AnsiColor::Green),
         Verdict::Failed => ("FAILED", AnsiColor::Red),
         Verdict::Unfinished if matches!(eval.stop, Stop::Cancelled(_)) => {
@@ -78,7 +85,11 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         let _ = writeln!(s, "  score by priority: {parts}");
     }
     if !eval.broken.is_empty() {
-        s.push_str("  the gate failed because:\n");
+        s.push_str(if eval.stop.api_error().is_some() {
+            "  the runs known so far already break the policy:\n"
+        } else {
+            "  the gate failed because:\n"
+        });
         for rule in &eval.broken {
             let _ = writeln!(s, "    - {rule}");
         }
@@ -187,6 +198,39 @@ pub fn one_line(text: &str, max: usize) -> String {
     out
 }
 
+/// Text that cannot carry a GitHub workflow command, whatever it holds. The
+/// runner (actions/runner `ActionCommand.cs`) takes a line as a command when,
+/// leading whitespace trimmed, it starts with `::`, or when it holds `##[`
+/// anywhere (`TryParse` uses `IndexOf`). Both are broken with a zero-width
+/// joiner (`:\u{200d}:`, `##\u{200d}[`): invisible to people, no command to
+/// the runner. Lines split at `\n` and `\r`, as the runner reads them.
+/// Borrows the text (no copy) when there is nothing to break.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let hashes = memchr::memmem::find(bytes, b"##[").is_some();
+    if !hashes && memchr::memmem::find(bytes, b"::").is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive(['\n', '\r']) {
+        let body = line.trim_start();
+        if body.starts_with("::") {
+            let at = line.len() - body.len() + 1;
+            out.push_str(&line[..at]);
+            out.push(ZWJ);
+            out.push_str(&line[at..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    if hashes {
+        out = out.replace("##[", "##\u{200d}[");
+    }
+    Cow::Owned(out)
+}
+
+const ZWJ: char = '\u{200d}';
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,7 +299,7 @@ mod tests {
             ),
             (
                 Stop::ApiFailed("x".into()),
-                "UNFINISHED",
+                "INCOMPLETE, the API failed, so there is no verdict",
                 "when the API stopped answering",
             ),
         ] {
@@ -266,6 +310,52 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn no_text_can_carry_a_workflow_command() {
+        for (text, want) in [
+            ("::error::x", ":\u{200d}:error::x"),
+            ("  \u{3000}::warning::x", "  \u{3000}:\u{200d}:warning::x"),
+            ("a\r::stop-commands::t", "a\r:\u{200d}:stop-commands::t"),
+            ("a\n\t::x\n", "a\n\t:\u{200d}:x\n"),
+            ("a::b", "a::b"),
+            ("##[warning]x", "##\u{200d}[warning]x"),
+            (
+                "a ##[add-mask]b ##[error]",
+                "a ##\u{200d}[add-mask]b ##\u{200d}[error]",
+            ),
+            ("###[x", "###\u{200d}[x"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(inert(text), want, "{text:?}");
+        }
+        assert!(matches!(inert("a # [ : b"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn after_an_api_failure_the_verdict_says_it_is_incomplete() {
+        let runs = [
+            run(1, "completed", Some(false), &["high"]),
+            run(2, "pending", None, &[]),
+        ];
+        let stop = Stop::ApiFailed("the API refused the key".into());
+        let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
+        assert!(
+            text.starts_with(
+                "vocera-gate: INCOMPLETE, the API failed, so there is no verdict: score 10"
+            ),
+            "{text}"
+        );
+        assert!(
+            !text.contains("FAILED") && !text.contains("UNFINISHED"),
+            "{text}"
+        );
+        assert!(!text.contains("the gate failed because"), "{text}");
+        assert!(
+            text.contains("the runs known so far already break the policy:"),
+            "{text}"
+        );
     }
 
     #[test]

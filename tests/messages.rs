@@ -1,0 +1,71 @@
+//! What users read: each message says what happened, in their words.
+
+mod common;
+
+use common::*;
+use wiremock::ResponseTemplate;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn after_an_api_failure_the_verdict_line_says_it_is_incomplete() {
+    let runs = vec![
+        run(1, "completed", false, &["high"]),
+        run(2, "pending", false, &[]),
+    ];
+    let server = serve(move |n, request| match n {
+        0 => answer(request, &runs),
+        _ => ResponseTemplate::new(401),
+    })
+    .await;
+    let out = Gate::against(&server).args(["1,2"]).expect_code(4).await;
+    out.stdout_has("vocera-gate: INCOMPLETE, the API failed, so there is no verdict: score 10");
+    assert!(
+        !out.stdout.contains("FAILED") && !out.stdout.contains("UNFINISHED"),
+        "{}",
+        out.stdout
+    );
+    out.stderr_has("the API refused the key");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_nobody_asked_for_are_never_built() {
+    // Run 99 was not requested; its fields are of the wrong type, which
+    // would reject the whole answer if it were read.
+    let mut stray = run(99, "completed", true, &[]);
+    stray["critical_categories"] = serde_json::json!("junk");
+    stray["success"] = serde_json::json!("maybe");
+    let runs = vec![run(1, "completed", true, &[]), stray.clone()];
+    let server = serve_runs_all(runs.clone()).await;
+    let out = Gate::against(&server).args(["1"]).expect_code(0).await;
+    out.stderr_has("the API returned run 99, never requested; ignored");
+    // A replay given its IDs skips the others the same way.
+    let saved = serde_json::to_string(&runs).expect("JSON");
+    Gate::replay("saved.json")
+        .file("saved.json", &saved)
+        .args(["1"])
+        .expect_code(0)
+        .await;
+}
+
+/// A server that answers every request with all of `runs`.
+async fn serve_runs_all(runs: Vec<serde_json::Value>) -> wiremock::MockServer {
+    serve(move |_, _| ResponseTemplate::new(200).set_body_json(&runs)).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_misshapen_answer_twice_stops_at_once_with_exit_4() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(200).set_body_string(r#"[{"id": 1, "success": "yes"}]"#)
+    })
+    .await;
+    let out = Gate::against(&server)
+        .args(["1", "--timeout", "1m"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("the same answer came twice in a row");
+    assert_eq!(requests(&server).await.len(), 2, "{}", out.stderr);
+    assert!(
+        out.took < std::time::Duration::from_secs(10),
+        "{:?}",
+        out.took
+    );
+}

@@ -1,0 +1,191 @@
+//! The files the gate shares with its CI step: GitHub's step outputs and
+//! step summary, appended to, checked before any request.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json");
+
+/// Reads a `$GITHUB_OUTPUT` file the way the Actions runner does: `name=value`
+/// lines and `name<<DELIMITER` heredocs. A later value wins.
+fn step_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let mut value: Vec<&str> = Vec::new();
+            loop {
+                let next = lines
+                    .next()
+                    .unwrap_or_else(|| panic!("{name}: no closing {delimiter} in {text}"));
+                if next == delimiter {
+                    break;
+                }
+                value.push(next);
+            }
+            outputs.insert(name.to_owned(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            outputs.insert(name.to_owned(), value.to_owned());
+        } else {
+            panic!("a line the runner cannot read: {line:?} in {text}");
+        }
+    }
+    outputs
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gate_appends_its_step_outputs_to_github_output() {
+    let out = Gate::replay(EXAMPLE)
+        .file("out.txt", "earlier=kept\n")
+        .env("GITHUB_OUTPUT", "out.txt")
+        .expect_code(1)
+        .await;
+    let text = out.file("out.txt").expect("the outputs file");
+    assert!(text.starts_with("earlier=kept\n"), "appended: {text}");
+    let outputs = step_outputs(&text);
+    let want = [
+        ("earlier", "kept"),
+        ("verdict", "failed"),
+        ("exit-code", "1"),
+        ("score", "35"),
+        ("max-score", "0"),
+        ("runs", "8"),
+        ("passed-runs", "2"),
+        ("failed-runs", "4"),
+        ("errored-runs", "2"),
+        ("missing-runs", "0"),
+        ("unfinished-runs", "0"),
+        (
+            "reasons",
+            "weighted score 35 is above --max-score 0\n1 unsuccessful run(s) is above --max-failed-runs 0\n2 run(s) ended with an error (failed, timeout, cancelled or unknown status)",
+        ),
+        ("junit-path", "vocera-junit.xml"),
+    ];
+    let want: BTreeMap<String, String> = want
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(outputs, want, "{text}");
+    let delimiters: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
+        .collect();
+    assert_eq!(delimiters.len(), 12);
+    assert!(
+        delimiters
+            .iter()
+            .all(|d| d.starts_with("ghadelimiter_") && d.len() == 13 + 32),
+        "{delimiters:?}"
+    );
+    let unique: std::collections::HashSet<&&str> = delimiters.iter().collect();
+    assert_eq!(
+        unique.len(),
+        12,
+        "a new delimiter per value: {delimiters:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_flag_wins_over_the_variable_and_report_only_says_exit_0() {
+    let out = Gate::replay(EXAMPLE)
+        .args([
+            "--github-output",
+            "mine.txt",
+            "--report-only",
+            "--junit",
+            "r.xml",
+        ])
+        .env("GITHUB_OUTPUT", "theirs.txt")
+        .expect_code(0)
+        .await;
+    assert!(out.file("theirs.txt").is_none(), "the flag wins");
+    let outputs = step_outputs(&out.file("mine.txt").expect("written"));
+    assert_eq!(outputs["verdict"], "failed");
+    assert_eq!(outputs["exit-code"], "0");
+    assert_eq!(outputs["junit-path"], "r.xml");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gate_that_cannot_judge_still_writes_error_and_its_exit_code() {
+    for (args, code) in [
+        (vec!["--from-file", "broken.json"], 2),
+        (vec!["--from-file", "broken.json", "--timeout", "5"], 2),
+    ] {
+        let out = Gate::new()
+            .args(args)
+            .file("broken.json", "{\"not\": \"an array\"}")
+            .env("GITHUB_OUTPUT", "out.txt")
+            .expect_code(code)
+            .await;
+        let outputs = step_outputs(&out.file("out.txt").expect("written"));
+        assert_eq!(outputs["verdict"], "error");
+        assert_eq!(outputs["exit-code"], code.to_string());
+        assert_eq!(outputs["score"], "", "no numbers without a verdict");
+        assert_eq!(outputs.len(), 12, "every output: {outputs:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_api_failure_gives_verdict_error_and_exit_code_4() {
+    let server = serve(|_, _| wiremock::ResponseTemplate::new(401)).await;
+    let out = Gate::against(&server)
+        .args(["1", "--github-output", "out.txt"])
+        .expect_code(4)
+        .await;
+    let outputs = step_outputs(&out.file("out.txt").expect("written"));
+    assert_eq!(outputs["verdict"], "error");
+    assert_eq!(outputs["exit-code"], "4");
+    assert_eq!(outputs["junit-path"], "", "no JUnit without any run data");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unwritable_step_files_are_refused_before_any_request() {
+    let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    for (var, says) in [
+        (
+            "GITHUB_OUTPUT",
+            "GITHUB_OUTPUT no/such/dir/out.txt: cannot write in",
+        ),
+        (
+            "GITHUB_STEP_SUMMARY",
+            "GITHUB_STEP_SUMMARY no/such/dir/out.txt: cannot write in",
+        ),
+    ] {
+        let out = Gate::against(&server)
+            .args(["1"])
+            .env(var, "no/such/dir/out.txt")
+            .expect_code(2)
+            .await;
+        assert!(out.stderr.contains(says), "{var}: {}", out.stderr);
+    }
+    assert!(requests(&server).await.is_empty(), "checked before asking");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_step_file_is_refused_before_any_request() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("out.txt");
+    std::fs::write(&file, "").expect("file");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    if std::fs::OpenOptions::new().append(true).open(&file).is_ok() {
+        return; // root writes anyway: nothing to refuse
+    }
+    let server = serve_runs(vec![run(1, "completed", true, &[])]).await;
+    let out = Gate::against(&server)
+        .args(["1"])
+        .env("GITHUB_STEP_SUMMARY", "out.txt")
+        .in_dir(dir.path())
+        .expect_code(2)
+        .await;
+    assert!(
+        out.stderr
+            .contains("GITHUB_STEP_SUMMARY out.txt: cannot append to it"),
+        "{}",
+        out.stderr
+    );
+    assert!(requests(&server).await.is_empty(), "checked before asking");
+}
