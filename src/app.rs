@@ -148,7 +148,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
             "vocera-gate: cancelled by {}; the reports hold what was known",
             signal.name()
         ),
-        Stop::AllFinal | Stop::Deadline => {}
+        Stop::AllFinal | Stop::Replayed | Stop::Deadline => {}
     }
     conclude(config, &eval, failures, junit_written)
 }
@@ -201,8 +201,10 @@ fn warn(config: &Config, eval: &Evaluation<'_>, judged: usize) {
         && eval.verdict != Verdict::Failed
     {
         crate::errln!(
-            "vocera-gate: note: no run IDs given, so only the {judged} run(s) in {} were judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
-            path.display()
+            "vocera-gate: note: no run IDs given, so only the {} in {} {} judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
+            crate::policy::runs_text(judged, "run"),
+            path.display(),
+            if judged == 1 { "was" } else { "were" }
         );
     }
 }
@@ -337,7 +339,7 @@ fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), E
         Fetched {
             runs,
             missing,
-            stop: Stop::AllFinal,
+            stop: Stop::Replayed,
         },
     ))
 }

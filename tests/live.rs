@@ -218,7 +218,7 @@ async fn a_missing_id_is_an_error_case_and_fails_the_gate() {
         junit.contains("run 99 was requested but the API did not return it"),
         "{junit}"
     );
-    out.stdout_has("1 requested run(s) were not returned by the API");
+    out.stdout_has("1 requested run was not returned by the API");
     assert_eq!(
         requests(&server).await.len(),
         1,

@@ -69,3 +69,20 @@ async fn the_same_misshapen_answer_twice_stops_at_once_with_exit_4() {
         out.took
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_a_pending_run_does_not_ask_for_a_longer_timeout() {
+    let saved = serde_json::to_string(&[run(1, "pending", true, &[])]).expect("JSON");
+    let out = Gate::replay("saved.json")
+        .file("saved.json", &saved)
+        .args(["1"])
+        .expect_code(3)
+        .await;
+    out.stdout_has("1 run had not finished when the response was saved");
+    assert!(!out.stdout.contains("--timeout"), "{}", out.stdout);
+    // The report still reads like the live run's, byte for byte.
+    assert!(
+        out.junit()
+            .contains("run was still pending when the deadline passed")
+    );
+}

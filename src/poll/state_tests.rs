@@ -258,7 +258,7 @@ fn a_run_never_seen_makes_a_failed_last_poll_an_api_failure() {
     let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
     let (next, _) = poll.absorb(failed(&[1], None, true), t0 + 19 * SEC);
     assert!(
-        api_failure(&next).contains("(1 runs unfinished)"),
+        api_failure(&next).contains("(1 run unfinished)"),
         "rate-limited: {next:?}"
     );
 }
