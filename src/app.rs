@@ -272,7 +272,11 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             std::io::ErrorKind::InvalidInput => "",
             _ => "; check the folder exists and is writable",
         };
-        usage(format!("cannot write {}: {e}{hint}", path.display()))
+        let why = match e.kind() {
+            std::io::ErrorKind::InvalidInput => e.to_string(),
+            _ => files::plain(&e),
+        };
+        usage(format!("cannot write {}: {why}{hint}", path.display()))
     })
 }
 

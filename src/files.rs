@@ -111,6 +111,22 @@ pub fn random_delimiter() -> String {
     text
 }
 
+/// An I/O error without the path our temporary file had (tempfile adds
+/// `at path ".vocera-gate-check2IxZSt"`, a name nobody asked about): the
+/// system's message, or the kind of error.
+pub fn plain(e: &io::Error) -> String {
+    if let Some(code) = e.raw_os_error() {
+        return io::Error::from_raw_os_error(code).to_string();
+    }
+    // tempfile's own error keeps the system's message and adds the path;
+    // its `source` skips the system's error, so the text is cut instead.
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((message, _)) => message.to_owned(),
+        None => text,
+    }
+}
+
 /// The folder a file path is in (`.` for a bare name).
 pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {

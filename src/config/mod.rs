@@ -70,6 +70,12 @@ impl Config {
             env.cekura_key.as_deref(),
         );
         let ids = ids::collect(&args.run_ids, args.run_ids_file.as_deref(), stdin, &keys)?;
+        if let (true, Some(file), Some(_)) = (ids.is_empty(), &args.run_ids_file, &args.from_file) {
+            return Err(usage(format!(
+                "--run-ids-file {} holds no run IDs, and with --from-file that would judge every run in the file instead; give the IDs, or drop --run-ids-file to judge them all",
+                file.display()
+            )));
+        }
         let source = source(&args, &env, &ids)?;
         let waiting = Waiting {
             timeout: args.timeout,

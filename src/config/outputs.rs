@@ -3,7 +3,7 @@
 
 use crate::cli::Args;
 use crate::error::{Error, usage};
-use crate::files::{Target, folder_of, target};
+use crate::files::{Target, folder_of, plain, target};
 use std::path::{Path, PathBuf};
 
 /// The reports a run of the gate writes.
@@ -140,6 +140,11 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
     if path.as_os_str().is_empty() {
         return Err(usage(format!("{flag} is empty; give a file path")));
     }
+    if path.as_os_str() == "-" {
+        return Err(usage(format!(
+            "{flag} - would write a file named \"-\", not standard output; give a file path (or /dev/stdout)"
+        )));
+    }
     let ends_in_separator = path
         .as_os_str()
         .to_string_lossy()
@@ -163,7 +168,12 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
             .append(true)
             .open(&file)
             .map(drop)
-            .map_err(|e| usage(format!("{flag} {shown}: cannot append to it ({e})")));
+            .map_err(|e| {
+                usage(format!(
+                    "{flag} {shown}: cannot append to it ({})",
+                    plain(&e)
+                ))
+            });
     }
     let dir = folder_of(&file);
     let probe = tempfile::Builder::new()
@@ -171,8 +181,9 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
         .tempfile_in(dir)
         .map_err(|e| {
             usage(format!(
-                "{flag} {shown}: cannot write in {} ({e}); create the folder or pick another path",
-                dir.display()
+                "{flag} {shown}: cannot write in {} ({}); create the folder or pick another path",
+                dir.display(),
+                plain(&e)
             ))
         })?;
     #[cfg(unix)]
