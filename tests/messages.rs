@@ -86,3 +86,46 @@ async fn replaying_a_pending_run_does_not_ask_for_a_longer_timeout() {
             .contains("run was still pending when the deadline passed")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_400_says_what_the_api_said() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(400).set_body_string(r#"{"run_ids": ["Enter a whole number."]}"#)
+    })
+    .await;
+    Gate::against(&server)
+        .args(["1"])
+        .expect_code(4)
+        .await
+        .stderr_has(r#"saying "{\"run_ids\": [\"Enter a whole number.\"]}"; check --base-url"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compressed_answer_is_named_not_quoted_as_garbage() {
+    // The gzip header of an empty member: what a compressing proxy sends.
+    let gzip: Vec<u8> = vec![
+        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let labelled = gzip.clone();
+    let server = serve(move |_, _| {
+        ResponseTemplate::new(200)
+            .insert_header("Content-Encoding", "gzip")
+            .set_body_raw(labelled.clone(), "application/json")
+    })
+    .await;
+    Gate::against(&server)
+        .args(["1"])
+        .expect_code(4)
+        .await
+        .stderr_has("the API's answer is gzip-compressed (Content-Encoding)");
+    let server = serve(move |_, _| {
+        ResponseTemplate::new(200).set_body_raw(gzip.clone(), "application/json")
+    })
+    .await;
+    let out = Gate::against(&server)
+        .args(["1", "--timeout", "1s"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("it is gzip-compressed data, though no Content-Encoding said so");
+    assert!(!out.stderr.contains("\u{fffd}"), "{}", out.stderr);
+}
