@@ -66,6 +66,12 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
         Source::File(path) => return replay(path, &config.ids, config.keep()),
         Source::Api { endpoint, ca_certs } => (endpoint, ca_certs),
     };
+    if config.terminal.verbosity == Verbosity::Verbose {
+        crate::errln!(
+            "vocera-gate: using the API key from {}",
+            endpoint.key.source()
+        );
+    }
     let client = Client::new(
         endpoint.clone(),
         ca_certs.clone(),

@@ -129,3 +129,34 @@ async fn a_compressed_answer_is_named_not_quoted_as_garbage() {
     out.stderr_has("it is gzip-compressed data, though no Content-Encoding said so");
     assert!(!out.stderr.contains("\u{fffd}"), "{}", out.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_comes_from_the_profiles_own_variable_and_errors_name_its_source() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path(V2_PATH))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let out = Gate::new()
+        .args(["--api", "cekura", "--base-url", &server.uri(), "-v", "1"])
+        .env("VOCERA_API_KEY", "vk_the_vocera_key")
+        .env("CEKURA_API_KEY", "ck_the_cekura_key")
+        .expect_code(4)
+        .await;
+    out.stderr_has("using the API key from CEKURA_API_KEY")
+        .stderr_has("the API refused the key from CEKURA_API_KEY (HTTP 401");
+    let sent = requests(&server).await;
+    assert_eq!(
+        sent[0]
+            .headers
+            .get("x-cekura-api-key")
+            .map(|v| v.as_bytes()),
+        Some(b"ck_the_cekura_key".as_slice())
+    );
+    let out = Gate::new()
+        .args(["--api-key", "", "1"])
+        .env("VOCERA_API_KEY", "vk_the_vocera_key")
+        .expect_code(2)
+        .await;
+    out.stderr_has("--api-key is empty; leave the flag out to use VOCERA_API_KEY");
+}

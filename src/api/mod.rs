@@ -230,7 +230,8 @@ impl Client {
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(FetchError::Fatal(format!(
-                "the API refused the key (HTTP {status}); check VOCERA_API_KEY / --api-key, and that --api matches the key's platform ({} sent)",
+                "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
+                self.endpoint.key.source(),
                 self.endpoint.header
             )));
         }

@@ -152,10 +152,12 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
             "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
         ));
     }
-    let key = key::choose(
-        args.connection.api_key.as_deref(),
-        env.cekura_key.as_deref(),
-    )?;
+    let sources = key::Sources {
+        api_key: args.connection.api_key.as_deref(),
+        vocera_env: env.vocera_key.as_deref(),
+        cekura_env: env.cekura_key.as_deref(),
+    };
+    let key = key::choose(args.connection.api, sources)?;
     let endpoint = Endpoint::for_profile(
         args.connection.api,
         set(args.connection.base_url.as_deref()),
