@@ -160,3 +160,16 @@ async fn the_key_comes_from_the_profiles_own_variable_and_errors_name_its_source
         .await;
     out.stderr_has("--api-key is empty; leave the flag out to use VOCERA_API_KEY");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_shows_no_empty_variable_as_a_setting() {
+    let out = Gate::new()
+        .args(["--help"])
+        .env("VOCERA_API", "")
+        .env("VOCERA_BASE_URL", "")
+        .env("VOCERA_CA_CERT", "")
+        .expect_code(0)
+        .await;
+    out.stdout_has("[env: VOCERA_API]");
+    assert!(!out.stdout.contains("=]"), "{}", out.stdout);
+}
