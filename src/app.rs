@@ -88,7 +88,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
-            bar.set_position(p.finished as u64);
+            bar.set_position((p.finished + p.missing) as u64);
             bar.set_message(text::inert(&progress_line(&p)).into_owned());
         }
         (Event::Progress(p), None) if !quiet => {
@@ -110,6 +110,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
 fn progress_line(p: &crate::poll::Progress) -> String {
     text::progress_line(
         p.finished,
+        p.missing,
         p.total,
         &p.waiting,
         p.next,

@@ -256,7 +256,8 @@ impl Poll {
             *waiting.entry(label.to_owned()).or_default() += 1;
         }
         Progress {
-            finished: self.total - self.pending.len(),
+            finished: self.total - self.pending.len() - self.missing.len(),
+            missing: self.missing.len(),
             total: self.total,
             waiting,
             next,

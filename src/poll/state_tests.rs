@@ -365,3 +365,14 @@ fn progress_counts_unfinished_runs_by_status() {
     assert_eq!(by_status, [("not seen yet", 2), ("pending", 1)]);
     assert_eq!(p.trouble.as_deref(), Some("reset"));
 }
+
+#[test]
+fn missing_runs_are_not_counted_as_finished() {
+    let t0 = Instant::now();
+    let mut poll = Poll::new(&[1, 2, 3], waiting(60), t0, Some(1));
+    let (_, events) = poll.absorb(ok(&[1, 2, 3], &[(1, "completed"), (2, "running")]), t0);
+    let Some(Event::Progress(p)) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!((p.finished, p.missing, p.total), (1, 1, 3));
+}

@@ -9,15 +9,19 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// `3/10 finished, 5 in_progress, 2 pending; next check in 8s`.
+/// `3/10 finished, 1 missing, 4 in_progress, 2 pending; next check in 8s`.
 pub fn progress_line(
     finished: usize,
+    missing: usize,
     total: usize,
     waiting: &BTreeMap<String, usize>,
     next: Duration,
     trouble: Option<&str>,
 ) -> String {
     let mut s = format!("{finished}/{total} finished");
+    if missing > 0 {
+        let _ = write!(s, ", {missing} missing");
+    }
     for (status, n) in waiting {
         let _ = write!(s, ", {n} {status}");
     }
@@ -266,8 +270,12 @@ mod tests {
         waiting.insert("in_progress".to_owned(), 5);
         waiting.insert("pending".to_owned(), 2);
         assert_eq!(
-            progress_line(3, 10, &waiting, Duration::from_secs(8), None),
+            progress_line(3, 0, 10, &waiting, Duration::from_secs(8), None),
             "3/10 finished, 5 in_progress, 2 pending; next check in 8s"
+        );
+        assert_eq!(
+            progress_line(2, 1, 10, &waiting, Duration::from_secs(8), None),
+            "2/10 finished, 1 missing, 5 in_progress, 2 pending; next check in 8s"
         );
         assert_eq!(human(Duration::from_millis(1500)), "1.5s");
         assert_eq!(human(Duration::from_secs(150)), "2m30s");
