@@ -66,6 +66,12 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
         Source::File(path) => return replay(path, &config.ids, config.keep()),
         Source::Api { endpoint, ca_certs } => (endpoint, ca_certs),
     };
+    if config.terminal.verbosity == Verbosity::Verbose {
+        crate::errln!(
+            "vocera-gate: using the API key from {}",
+            endpoint.key.source()
+        );
+    }
     let client = Client::new(
         endpoint.clone(),
         ca_certs.clone(),
@@ -82,7 +88,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
-            bar.set_position(p.finished as u64);
+            bar.set_position((p.finished + p.missing) as u64);
             bar.set_message(text::inert(&progress_line(&p)).into_owned());
         }
         (Event::Progress(p), None) if !quiet => {
@@ -104,6 +110,7 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
 fn progress_line(p: &crate::poll::Progress) -> String {
     text::progress_line(
         p.finished,
+        p.missing,
         p.total,
         &p.waiting,
         p.next,
@@ -148,7 +155,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
             "vocera-gate: cancelled by {}; the reports hold what was known",
             signal.name()
         ),
-        Stop::AllFinal | Stop::Deadline => {}
+        Stop::AllFinal | Stop::Replayed | Stop::Deadline => {}
     }
     conclude(config, &eval, failures, junit_written)
 }
@@ -201,8 +208,10 @@ fn warn(config: &Config, eval: &Evaluation<'_>, judged: usize) {
         && eval.verdict != Verdict::Failed
     {
         crate::errln!(
-            "vocera-gate: note: no run IDs given, so only the {judged} run(s) in {} were judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
-            path.display()
+            "vocera-gate: note: no run IDs given, so only the {} in {} {} judged; to reproduce a live verdict, give its run IDs too (a saved response cannot hold an ID the API did not return)",
+            crate::policy::runs_text(judged, "run"),
+            path.display(),
+            if judged == 1 { "was" } else { "were" }
         );
     }
 }
@@ -270,7 +279,11 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {
             std::io::ErrorKind::InvalidInput => "",
             _ => "; check the folder exists and is writable",
         };
-        usage(format!("cannot write {}: {e}{hint}", path.display()))
+        let why = match e.kind() {
+            std::io::ErrorKind::InvalidInput => e.to_string(),
+            _ => files::plain(&e),
+        };
+        usage(format!("cannot write {}: {why}{hint}", path.display()))
     })
 }
 
@@ -337,7 +350,7 @@ fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), E
         Fetched {
             runs,
             missing,
-            stop: Stop::AllFinal,
+            stop: Stop::Replayed,
         },
     ))
 }

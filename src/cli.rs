@@ -148,6 +148,9 @@ pub struct Connection {
     #[arg(
         long,
         env = "VOCERA_API",
+        // CI templates set "" for "not set": `[env: VOCERA_API=]` in --help
+        // would read as a setting.
+        hide_env_values = true,
         default_value = "vocera",
         value_parser = ProfileParser,
         ignore_case = true
@@ -155,7 +158,12 @@ pub struct Connection {
     pub api: Profile,
 
     /// Override the profile's base URL (https://, or http:// on loopback).
-    #[arg(long, value_name = "URL", env = "VOCERA_BASE_URL")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "VOCERA_BASE_URL",
+        hide_env_values = true
+    )]
     pub base_url: Option<String>,
 
     /// Extra trusted CA certificates (PEM), e.g. a corporate proxy's.
@@ -163,6 +171,7 @@ pub struct Connection {
         long,
         value_name = "PATH",
         env = "VOCERA_CA_CERT",
+        hide_env_values = true,
         // Accept an empty value (CI templates set "" for "not set"); config
         // treats it as unset.
         value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from)
@@ -308,10 +317,7 @@ pub fn print_helper(command: Command) -> u8 {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut cmd, "vocera-gate", &mut text);
         }
-        Command::Man => {
-            // Writing to a Vec cannot fail.
-            let _ = clap_mangen::Man::new(cmd).render(&mut text);
-        }
+        Command::Man => text = crate::man::render(cmd, EXAMPLES),
     }
     match std::io::stdout().lock().write_all(&text) {
         Ok(()) => crate::exit::PASSED,
@@ -377,5 +383,24 @@ mod tests {
             let err = weight(bad).expect_err(bad);
             assert!(err.contains(says), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn the_man_page_has_environment_and_keeps_the_exit_table() {
+        use clap::CommandFactory;
+        let page = crate::man::render(Args::command(), EXAMPLES);
+        let page = String::from_utf8(page).expect("UTF-8");
+        assert!(page.contains(".SH ENVIRONMENT\n"), "{page}");
+        assert!(page.contains("\\fBCEKURA_API_KEY\\fR"), "{page}");
+        assert!(!page.contains("vocera\\-gate\\-completions(1)"), "{page}");
+        assert!(
+            page.contains(".SH EXIT STATUS\n.nf\n  0    the gate passed\n"),
+            "{page}"
+        );
+        assert!(page.contains("\\-\\-github\\-output"), "{page}");
+        assert!(
+            page.contains(".SH EXAMPLES\n.nf\n  vocera\\-gate 181,180"),
+            "{page}"
+        );
     }
 }

@@ -24,9 +24,11 @@ impl Signal {
 /// Why waiting for the runs stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
-    /// Every requested run is final or missing (also what a replayed
-    /// response gives).
+    /// Every requested run is final or missing.
     AllFinal,
+    /// A saved response was replayed: no waiting, each run as saved (a run
+    /// unfinished in it was unfinished when the live run's deadline passed).
+    Replayed,
     /// The `--timeout` deadline passed with runs unfinished.
     Deadline,
     /// The CI system cancelled the gate.
@@ -39,7 +41,7 @@ impl Stop {
     /// Whether waiting ended as planned, so the verdict covers every run it
     /// could: not cut short by a signal or a failing API.
     pub fn is_complete(&self) -> bool {
-        matches!(self, Stop::AllFinal | Stop::Deadline)
+        matches!(self, Stop::AllFinal | Stop::Replayed | Stop::Deadline)
     }
 
     /// The API's failure, when that is why waiting stopped.
@@ -53,7 +55,10 @@ impl Stop {
     /// When unfinished runs were last seen unfinished, for their errors.
     pub fn when(&self) -> &'static str {
         match self {
-            Stop::AllFinal | Stop::Deadline => "when the deadline passed",
+            // A replayed response was saved when the live run's deadline
+            // passed (a cancelled or failed live run saves none), and the
+            // replay's JUnit matches the live one's byte for byte.
+            Stop::AllFinal | Stop::Replayed | Stop::Deadline => "when the deadline passed",
             Stop::Cancelled(_) => "when the gate was cancelled",
             Stop::ApiFailed(_) => "when the API stopped answering",
         }

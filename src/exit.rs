@@ -46,9 +46,9 @@ fn code_of(stop: &Stop, verdict: Verdict, enforcement: Enforcement) -> u8 {
         (Stop::Cancelled(Signal::Interrupt), _) => return SIGINT,
         (Stop::Cancelled(Signal::Terminate), _) => return SIGTERM,
         (Stop::ApiFailed(_), _) => return API,
-        (Stop::AllFinal | Stop::Deadline, Verdict::Passed) => PASSED,
-        (Stop::AllFinal | Stop::Deadline, Verdict::Failed) => FAILED,
-        (Stop::AllFinal | Stop::Deadline, Verdict::Unfinished) => UNFINISHED,
+        (Stop::AllFinal | Stop::Replayed | Stop::Deadline, Verdict::Passed) => PASSED,
+        (Stop::AllFinal | Stop::Replayed | Stop::Deadline, Verdict::Failed) => FAILED,
+        (Stop::AllFinal | Stop::Replayed | Stop::Deadline, Verdict::Unfinished) => UNFINISHED,
     };
     match enforcement {
         Enforcement::Gate => judged,
@@ -67,6 +67,13 @@ mod tests {
             (Stop::AllFinal, Verdict::Passed, Gate, 0, "passed"),
             (Stop::AllFinal, Verdict::Failed, Gate, 1, "failed"),
             (Stop::Deadline, Verdict::Unfinished, Gate, 3, "unfinished"),
+            (
+                Stop::Replayed,
+                Verdict::Unfinished,
+                Gate,
+                3,
+                "unfinished when saved",
+            ),
             (
                 Stop::Deadline,
                 Verdict::Failed,

@@ -23,7 +23,8 @@ pub enum Target<'a> {
 /// Classifies an output path by what it leads to.
 pub fn target(path: &Path) -> Target<'_> {
     let Ok(meta) = std::fs::metadata(path) else {
-        return Target::File(Cow::Borrowed(path));
+        // Nothing there yet, or a link to nothing yet: the file it names.
+        return Target::File(link_target(path));
     };
     if meta.is_dir() {
         return Target::Unusable("a folder");
@@ -109,6 +110,40 @@ pub fn random_delimiter() -> String {
         text.push_str(&format!("{:016x}", hasher.finish()));
     }
     text
+}
+
+/// An I/O error without the path our temporary file had (tempfile adds
+/// `at path ".vocera-gate-check2IxZSt"`, a name nobody asked about): the
+/// system's message, or the kind of error.
+pub fn plain(e: &io::Error) -> String {
+    if let Some(code) = e.raw_os_error() {
+        return io::Error::from_raw_os_error(code).to_string();
+    }
+    // tempfile's own error keeps the system's message and adds the path;
+    // its `source` skips the system's error, so the text is cut instead.
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((message, _)) => message.to_owned(),
+        None => text,
+    }
+}
+
+/// Where a path leads: symbolic links followed, also to a file that does
+/// not exist yet (at most 40 of them, like the kernel).
+pub fn link_target(path: &Path) -> Cow<'_, Path> {
+    let mut current = Cow::Borrowed(path);
+    for _ in 0..40 {
+        let Ok(next) = std::fs::read_link(&current) else {
+            break;
+        };
+        let next = if next.is_absolute() {
+            next
+        } else {
+            folder_of(&current).join(next)
+        };
+        current = Cow::Owned(next);
+    }
+    current
 }
 
 /// The folder a file path is in (`.` for a bare name).

@@ -9,7 +9,7 @@
 //!
 //! The core (`model`, `ending`, `policy`, `exit`, `render`) does no I/O: no
 //! tokio, no reqwest, no file system, no clock. The shell around it (`api`,
-//! `poll`, `files`, `console`, `cli`, `config`, `app`) talks to the command
+//! `poll`, `files`, `console`, `cli`, `man`, `config`, `app`) talks to the command
 //! line, the network, the clock and the disk.
 //!
 //! Where a change goes: a new rule of the verdict in `policy`; a new output
@@ -31,4 +31,5 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub(crate) mod files;
+pub(crate) mod man;
 pub(crate) mod poll;

@@ -518,7 +518,7 @@ async fn a_passing_replay_without_ids_says_what_it_judged() {
         .expect_code(0)
         .await;
     without
-        .stderr_has("only the 1 run(s) in saved.json were judged")
+        .stderr_has("only the 1 run in saved.json was judged")
         .stderr_has("give its run IDs too");
     let with = Gate::replay("saved.json")
         .args(["7,8"])

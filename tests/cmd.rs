@@ -15,6 +15,7 @@ fn command_cases() {
         "VOCERA_CA_CERT",
         "GITHUB_ACTIONS",
         "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
         "NO_COLOR",
     ] {
         cases.env(var, "");

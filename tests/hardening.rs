@@ -298,7 +298,7 @@ async fn sigint_and_sigterm_write_the_report_and_exit_130_or_143() {
         );
         assert!(
             out.1
-                .contains("1 run(s) had not finished when the gate was cancelled"),
+                .contains("1 run had not finished when the gate was cancelled"),
             "says why runs are unfinished: {}",
             out.1
         );

@@ -69,3 +69,107 @@ async fn the_same_misshapen_answer_twice_stops_at_once_with_exit_4() {
         out.took
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replaying_a_pending_run_does_not_ask_for_a_longer_timeout() {
+    let saved = serde_json::to_string(&[run(1, "pending", true, &[])]).expect("JSON");
+    let out = Gate::replay("saved.json")
+        .file("saved.json", &saved)
+        .args(["1"])
+        .expect_code(3)
+        .await;
+    out.stdout_has("1 run had not finished when the response was saved");
+    assert!(!out.stdout.contains("--timeout"), "{}", out.stdout);
+    // The report still reads like the live run's, byte for byte.
+    assert!(
+        out.junit()
+            .contains("run was still pending when the deadline passed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_400_says_what_the_api_said() {
+    let server = serve(|_, _| {
+        ResponseTemplate::new(400).set_body_string(r#"{"run_ids": ["Enter a whole number."]}"#)
+    })
+    .await;
+    Gate::against(&server)
+        .args(["1"])
+        .expect_code(4)
+        .await
+        .stderr_has(r#"saying "{\"run_ids\": [\"Enter a whole number.\"]}"; check --base-url"#);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compressed_answer_is_named_not_quoted_as_garbage() {
+    // The gzip header of an empty member: what a compressing proxy sends.
+    let gzip: Vec<u8> = vec![
+        0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let labelled = gzip.clone();
+    let server = serve(move |_, _| {
+        ResponseTemplate::new(200)
+            .insert_header("Content-Encoding", "gzip")
+            .set_body_raw(labelled.clone(), "application/json")
+    })
+    .await;
+    Gate::against(&server)
+        .args(["1"])
+        .expect_code(4)
+        .await
+        .stderr_has("the API's answer is gzip-compressed (Content-Encoding)");
+    let server = serve(move |_, _| {
+        ResponseTemplate::new(200).set_body_raw(gzip.clone(), "application/json")
+    })
+    .await;
+    let out = Gate::against(&server)
+        .args(["1", "--timeout", "1s"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("it is gzip-compressed data, though no Content-Encoding said so");
+    assert!(!out.stderr.contains("\u{fffd}"), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_key_comes_from_the_profiles_own_variable_and_errors_name_its_source() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path(V2_PATH))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let out = Gate::new()
+        .args(["--api", "cekura", "--base-url", &server.uri(), "-v", "1"])
+        .env("VOCERA_API_KEY", "vk_the_vocera_key")
+        .env("CEKURA_API_KEY", "ck_the_cekura_key")
+        .expect_code(4)
+        .await;
+    out.stderr_has("using the API key from CEKURA_API_KEY")
+        .stderr_has("the API refused the key from CEKURA_API_KEY (HTTP 401");
+    let sent = requests(&server).await;
+    assert_eq!(
+        sent[0]
+            .headers
+            .get("x-cekura-api-key")
+            .map(|v| v.as_bytes()),
+        Some(b"ck_the_cekura_key".as_slice())
+    );
+    let out = Gate::new()
+        .args(["--api-key", "", "1"])
+        .env("VOCERA_API_KEY", "vk_the_vocera_key")
+        .expect_code(2)
+        .await;
+    out.stderr_has("--api-key is empty; leave the flag out to use VOCERA_API_KEY");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn help_shows_no_empty_variable_as_a_setting() {
+    let out = Gate::new()
+        .args(["--help"])
+        .env("VOCERA_API", "")
+        .env("VOCERA_BASE_URL", "")
+        .env("VOCERA_CA_CERT", "")
+        .expect_code(0)
+        .await;
+    out.stdout_has("[env: VOCERA_API]");
+    assert!(!out.stdout.contains("=]"), "{}", out.stdout);
+}

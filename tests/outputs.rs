@@ -59,7 +59,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         ("unfinished-runs", "0"),
         (
             "reasons",
-            "weighted score 35 is above --max-score 0\n1 unsuccessful run(s) is above --max-failed-runs 0\n2 run(s) ended with an error (failed, timeout, cancelled or unknown status)",
+            "weighted score 35 is above --max-score 0\n1 unsuccessful run is above --max-failed-runs 0\n2 runs ended with an error (failed, timeout, cancelled or unknown status)",
         ),
         ("junit-path", "vocera-junit.xml"),
     ];

@@ -24,18 +24,24 @@ pub enum Profile {
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey {
     key: String,
+    /// Where it came from (`--api-key`, `VOCERA_API_KEY`, ...), for messages.
+    source: &'static str,
     /// The forms it can take in the API's text (`secret::forms`).
     forms: Vec<String>,
 }
 
-impl From<String> for ApiKey {
-    fn from(key: String) -> ApiKey {
-        let forms = secret::forms(&key);
-        ApiKey { key, forms }
-    }
-}
-
 impl ApiKey {
+    /// The key, and the flag or variable it came from.
+    pub fn from_source(key: String, source: &'static str) -> ApiKey {
+        let forms = secret::forms(&key);
+        ApiKey { key, source, forms }
+    }
+
+    /// The flag or variable the key came from.
+    pub fn source(&self) -> &'static str {
+        self.source
+    }
+
     pub fn expose(&self) -> &str {
         &self.key
     }
@@ -180,7 +186,7 @@ mod tests {
     use super::*;
 
     fn key() -> ApiKey {
-        ApiKey::from("secret".to_owned())
+        ApiKey::from_source("secret".to_owned(), "--api-key")
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! URL (redirects to another origin are refused, not followed), never logged,
 //! and no URL we print or put in an error carries it (it travels in a header).
 
+mod body;
 mod endpoint;
 mod secret;
 
@@ -229,7 +230,8 @@ impl Client {
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(FetchError::Fatal(format!(
-                "the API refused the key (HTTP {status}); check VOCERA_API_KEY / --api-key, and that --api matches the key's platform ({} sent)",
+                "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
+                self.endpoint.key.source(),
                 self.endpoint.header
             )));
         }
@@ -250,9 +252,15 @@ impl Client {
             });
         }
         if !status.is_success() {
+            let said = body::excerpt(response, &self.endpoint.key).await;
             return Err(FetchError::Fatal(format!(
-                "the API answered HTTP {status} for {}; check --base-url and --api",
+                "the API answered HTTP {status} for {}{said}; check --base-url and --api",
                 self.endpoint.url
+            )));
+        }
+        if let Some(encoding) = body::encoding(&response) {
+            return Err(FetchError::Fatal(format!(
+                "the API's answer is {encoding}-compressed (Content-Encoding), which the gate did not ask for and does not read; a proxy between the gate and the API may be compressing it"
             )));
         }
         if let Some(length) = response.content_length()
@@ -276,7 +284,13 @@ impl Client {
         let key = &self.endpoint.key;
         let text = match String::from_utf8(body) {
             Ok(t) => t,
-            Err(e) => return Err(undocumented("the answer is not UTF-8", e.as_bytes(), key)),
+            Err(e) => {
+                return Err(body::undocumented(
+                    "the answer is not UTF-8",
+                    e.as_bytes(),
+                    key,
+                ));
+            }
         };
         // The key goes before anything is read: run text holding it (an
         // echoed header, a URL with the key in its query) reaches every
@@ -285,7 +299,7 @@ impl Client {
         // Runs nobody asked for are skipped unbuilt; the poll warns of one.
         let wanted: HashSet<u64> = ids.iter().copied().collect();
         parse_answer(&text, self.keep, Some(&wanted))
-            .map_err(|e| undocumented(&e.0, text.as_bytes(), key))
+            .map_err(|e| body::undocumented(&e.0, text.as_bytes(), key))
     }
 
     /// A redirect the client did not follow: to another origin (the key is
@@ -355,29 +369,6 @@ fn too_large() -> FetchError {
         "the API's answer is larger than {} MiB; request fewer runs at a time",
         MAX_BODY_BYTES / 1024 / 1024
     ))
-}
-
-/// The error for an answer we cannot read, quoting its first 120 characters.
-/// The key is hidden before cutting, so no part of it survives at the cut:
-/// the window holds 120 characters of up to 4 bytes, and the key after them.
-fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
-    const SHOWN: usize = 120;
-    let window = &body[..body.len().min(4 * SHOWN + key.longest_form())];
-    let head: String = key
-        .hide_in(&String::from_utf8_lossy(window))
-        .chars()
-        .take(SHOWN)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    FetchError::Transient {
-        message: format!(
-            "the API's answer is not the documented JSON ({why}); it began: {:?}",
-            head.trim()
-        ),
-        retry_after: None,
-        rate_limited: false,
-        undocumented: true,
-    }
 }
 
 /// The error and its causes on one line, without the request URL.

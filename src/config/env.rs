@@ -7,6 +7,9 @@ use std::path::PathBuf;
 /// The environment variables the gate reads besides clap's.
 #[derive(Debug, Clone, Default)]
 pub struct Env {
+    /// `VOCERA_API_KEY` (clap reads it too, as `--api-key`; this tells the
+    /// two apart).
+    pub vocera_key: Option<String>,
     /// `CEKURA_API_KEY`, the fallback for the key.
     pub cekura_key: Option<String>,
     /// `GITHUB_STEP_SUMMARY`, the default summary file.
@@ -27,6 +30,7 @@ impl Env {
         use std::io::IsTerminal;
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Env {
+            vocera_key: std::env::var("VOCERA_API_KEY").ok(),
             cekura_key: std::env::var("CEKURA_API_KEY").ok(),
             github_step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
                 .filter(|v| !v.is_empty())

@@ -2,7 +2,7 @@
 //! any request: an empty key variable that swallowed the next flag, no key,
 //! a key with a control character.
 
-use crate::api::ApiKey;
+use crate::api::{ApiKey, Profile};
 use crate::cli::Args;
 use crate::error::{Error, usage};
 
@@ -29,23 +29,64 @@ pub fn candidates<'a>(api_key: Option<&'a str>, cekura_key: Option<&'a str>) -> 
         .collect()
 }
 
-/// The key: `--api-key` / `VOCERA_API_KEY`, else `CEKURA_API_KEY`. An empty
-/// value (a CI template's "not set") does not hide the next one.
-pub fn choose(api_key: Option<&str>, cekura_key: Option<&str>) -> Result<ApiKey, Error> {
+/// Where a key can come from, as clap and the environment give them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources<'a> {
+    /// `--api-key`, or `VOCERA_API_KEY` through clap's `env`.
+    pub api_key: Option<&'a str>,
+    /// `VOCERA_API_KEY` as set in the environment.
+    pub vocera_env: Option<&'a str>,
+    /// `CEKURA_API_KEY` as set in the environment.
+    pub cekura_env: Option<&'a str>,
+}
+
+/// The key and where it came from: `--api-key` when given; else the
+/// profile's own variable (`CEKURA_API_KEY` for `--api cekura`), else the
+/// other one. An empty variable (a CI template's "not set") does not hide
+/// the next; an empty `--api-key` is an error, not "no key".
+pub fn choose(profile: Profile, sources: Sources<'_>) -> Result<ApiKey, Error> {
     fn given(k: Option<&str>) -> Option<&str> {
         k.map(str::trim).filter(|k| !k.is_empty())
     }
-    let key = given(api_key)
-        .or_else(|| given(cekura_key))
-        .ok_or_else(|| {
-            usage("no API key; set VOCERA_API_KEY (or CEKURA_API_KEY) or pass --api-key")
-        })?;
+    // clap fills `api_key` from VOCERA_API_KEY; a different value is the flag's.
+    let flag = sources.api_key.filter(|k| Some(*k) != sources.vocera_env);
+    let (key, source) = match flag {
+        Some(k) if given(Some(k)).is_none() => {
+            let set: Vec<&str> = [
+                ("VOCERA_API_KEY", sources.vocera_env),
+                ("CEKURA_API_KEY", sources.cekura_env),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| given(value).map(|_| name))
+            .collect();
+            let hint = match set.as_slice() {
+                [] => "pass the key, or set VOCERA_API_KEY".to_owned(),
+                names => format!("leave the flag out to use {}", names.join(" or ")),
+            };
+            return Err(usage(format!("--api-key is empty; {hint}")));
+        }
+        Some(k) => (k.trim(), "--api-key"),
+        None => {
+            let vocera = ("VOCERA_API_KEY", given(sources.vocera_env));
+            let cekura = ("CEKURA_API_KEY", given(sources.cekura_env));
+            let order = match profile {
+                Profile::Vocera => [vocera, cekura],
+                Profile::Cekura => [cekura, vocera],
+            };
+            order
+                .into_iter()
+                .find_map(|(name, value)| value.map(|v| (v, name)))
+                .ok_or_else(|| {
+                    usage("no API key; set VOCERA_API_KEY (or CEKURA_API_KEY) or pass --api-key")
+                })?
+        }
+    };
     if key.chars().any(|c| c.is_control()) {
-        return Err(usage(
-            "the API key holds a control character (a stray line break?); copy it again from the dashboard",
-        ));
+        return Err(usage(format!(
+            "the API key from {source} holds a control character (a stray line break?); copy it again from the dashboard"
+        )));
     }
-    Ok(ApiKey::from(key.to_owned()))
+    Ok(ApiKey::from_source(key.to_owned(), source))
 }
 
 /// Whether `value` is one of our flags (`--max-score`, `--junit=r.xml`,
@@ -71,14 +112,58 @@ fn names_a_flag(value: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn sources<'a>(
+        flag: Option<&'a str>,
+        vocera: Option<&'a str>,
+        cekura: Option<&'a str>,
+    ) -> Sources<'a> {
+        // clap hands VOCERA_API_KEY over as --api-key when the flag is absent.
+        Sources {
+            api_key: flag.or(vocera),
+            vocera_env: vocera,
+            cekura_env: cekura,
+        }
+    }
+
     #[test]
     fn an_empty_key_does_not_hide_the_fallback() {
-        let key = choose(Some("  "), Some("ck_123456")).expect("fallback");
-        assert_eq!(key.expose(), "ck_123456");
-        let err = choose(Some(""), None).expect_err("no key");
+        let key = choose(
+            Profile::Vocera,
+            sources(None, Some("  "), Some("ck_123456")),
+        )
+        .expect("fallback");
+        assert_eq!(
+            (key.expose(), key.source()),
+            ("ck_123456", "CEKURA_API_KEY")
+        );
+        let err = choose(Profile::Vocera, sources(None, Some(""), None)).expect_err("no key");
         assert!(err.to_string().starts_with("no API key"), "{err}");
-        let err = choose(Some("ab\ncd"), None).expect_err("control");
-        assert!(err.to_string().contains("control character"), "{err}");
+        let err =
+            choose(Profile::Vocera, sources(Some("ab\ncd"), None, None)).expect_err("control");
+        assert!(
+            err.to_string()
+                .contains("from --api-key holds a control character"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_profiles_own_variable_wins_and_an_empty_flag_is_named() {
+        let both = |p| choose(p, sources(None, Some("vk_1234"), Some("ck_5678"))).expect("a key");
+        assert_eq!(both(Profile::Vocera).source(), "VOCERA_API_KEY");
+        assert_eq!(both(Profile::Cekura).source(), "CEKURA_API_KEY");
+        assert_eq!(both(Profile::Cekura).expose(), "ck_5678");
+        let flag = choose(
+            Profile::Cekura,
+            sources(Some("k_flag"), Some("vk_1234"), Some("ck_5678")),
+        );
+        assert_eq!(flag.expect("flag").source(), "--api-key");
+        let err =
+            choose(Profile::Vocera, sources(Some(""), Some("vk_1234"), None)).expect_err("empty");
+        assert_eq!(
+            err.to_string(),
+            "--api-key is empty; leave the flag out to use VOCERA_API_KEY"
+        );
     }
 
     #[test]

@@ -70,6 +70,12 @@ impl Config {
             env.cekura_key.as_deref(),
         );
         let ids = ids::collect(&args.run_ids, args.run_ids_file.as_deref(), stdin, &keys)?;
+        if let (true, Some(file), Some(_)) = (ids.is_empty(), &args.run_ids_file, &args.from_file) {
+            return Err(usage(format!(
+                "--run-ids-file {} holds no run IDs, and with --from-file that would judge every run in the file instead; give the IDs, or drop --run-ids-file to judge them all",
+                file.display()
+            )));
+        }
         let source = source(&args, &env, &ids)?;
         let waiting = Waiting {
             timeout: args.timeout,
@@ -146,10 +152,12 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
             "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
         ));
     }
-    let key = key::choose(
-        args.connection.api_key.as_deref(),
-        env.cekura_key.as_deref(),
-    )?;
+    let sources = key::Sources {
+        api_key: args.connection.api_key.as_deref(),
+        vocera_env: env.vocera_key.as_deref(),
+        cekura_env: env.cekura_key.as_deref(),
+    };
+    let key = key::choose(args.connection.api, sources)?;
     let endpoint = Endpoint::for_profile(
         args.connection.api,
         set(args.connection.base_url.as_deref()),

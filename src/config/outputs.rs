@@ -3,7 +3,7 @@
 
 use crate::cli::Args;
 use crate::error::{Error, usage};
-use crate::files::{Target, folder_of, target};
+use crate::files::{Target, folder_of, link_target, plain, target};
 use std::path::{Path, PathBuf};
 
 /// The reports a run of the gate writes.
@@ -114,7 +114,13 @@ pub fn check(outputs: &[Output<'_>], input: Option<&Path>) -> Result<(), Error> 
     for (i, out) in outputs.iter().enumerate() {
         let (flag, path) = (out.flag, out.path);
         check_writable(flag, path, out.append)?;
-        if let Some(other) = outputs[..i].iter().find(|o| same_file(o.path, path)) {
+        // A device or pipe (`/dev/null`) is written into, so several
+        // outputs may share one.
+        let shared = matches!(target(path), Target::Stream);
+        if let Some(other) = outputs[..i]
+            .iter()
+            .find(|o| !shared && same_file(o.path, path))
+        {
             return Err(usage(format!(
                 "{} and {flag} name the same file; give them different paths",
                 other.flag
@@ -140,6 +146,11 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
     if path.as_os_str().is_empty() {
         return Err(usage(format!("{flag} is empty; give a file path")));
     }
+    if path.as_os_str() == "-" {
+        return Err(usage(format!(
+            "{flag} - would write a file named \"-\", not standard output; give a file path (or /dev/stdout)"
+        )));
+    }
     let ends_in_separator = path
         .as_os_str()
         .to_string_lossy()
@@ -163,7 +174,12 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
             .append(true)
             .open(&file)
             .map(drop)
-            .map_err(|e| usage(format!("{flag} {shown}: cannot append to it ({e})")));
+            .map_err(|e| {
+                usage(format!(
+                    "{flag} {shown}: cannot append to it ({})",
+                    plain(&e)
+                ))
+            });
     }
     let dir = folder_of(&file);
     let probe = tempfile::Builder::new()
@@ -171,8 +187,9 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
         .tempfile_in(dir)
         .map_err(|e| {
             usage(format!(
-                "{flag} {shown}: cannot write in {} ({e}); create the folder or pick another path",
-                dir.display()
+                "{flag} {shown}: cannot write in {} ({}); create the folder or pick another path",
+                dir.display(),
+                plain(&e)
             ))
         })?;
     #[cfg(unix)]
@@ -202,6 +219,8 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
 fn same_file(a: &Path, b: &Path) -> bool {
     let resolve = |p: &Path| {
         std::fs::canonicalize(p).unwrap_or_else(|_| {
+            let p = link_target(p);
+            let p = p.as_ref();
             let dir =
                 std::fs::canonicalize(folder_of(p)).unwrap_or_else(|_| folder_of(p).to_path_buf());
             match p.file_name() {
@@ -249,6 +268,32 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_meeting_through_a_link_to_nothing_yet_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let link = dir.path().join("link.xml");
+        std::os::unix::fs::symlink("later.json", &link).expect("link");
+        let later = dir.path().join("later.json");
+        let outputs = [
+            Output::replaced("--junit", &link),
+            Output::replaced("--json", &later),
+        ];
+        let err = check(&outputs, None).expect_err("one file");
+        assert!(err.to_string().contains("name the same file"), "{err}");
+        assert_eq!(
+            target(&link),
+            Target::File(std::borrow::Cow::Owned(later.clone())),
+            "written through the link, which stays"
+        );
+        let null = Path::new("/dev/null");
+        let both = [
+            Output::replaced("--junit", null),
+            Output::replaced("--json", null),
+        ];
+        assert!(check(&both, None).is_ok(), "a device takes both");
     }
 
     #[test]

@@ -79,19 +79,36 @@ impl fmt::Display for Rule {
                 write!(f, "weighted score {score} is above --max-score {max}")
             }
             Rule::FailedRuns { count, max } => {
+                let is = if *count == 1 { "is" } else { "are" };
                 write!(
                     f,
-                    "{count} unsuccessful run(s) is above --max-failed-runs {max}"
+                    "{} {is} above --max-failed-runs {max}",
+                    runs_text(*count, "unsuccessful run")
                 )
             }
             Rule::Errored { count } => write!(
                 f,
-                "{count} run(s) ended with an error (failed, timeout, cancelled or unknown status)"
+                "{} ended with an error (failed, timeout, cancelled or unknown status)",
+                runs_text(*count, "run")
             ),
             Rule::Missing { count } => {
-                write!(f, "{count} requested run(s) were not returned by the API")
+                let was = if *count == 1 { "was" } else { "were" };
+                write!(
+                    f,
+                    "{} {was} not returned by the API",
+                    runs_text(*count, "requested run")
+                )
             }
         }
+    }
+}
+
+/// `1 run`, `2 runs` (`what` is the singular).
+pub fn runs_text(count: usize, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
     }
 }
 

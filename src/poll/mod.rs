@@ -36,7 +36,11 @@ pub enum Next {
 /// Where waiting stands after a poll, for the progress line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
+    /// Runs returned in a final state.
     pub finished: usize,
+    /// Requested runs the API's answer did not hold: not waited for, and
+    /// not finished either.
+    pub missing: usize,
     pub total: usize,
     /// Unfinished runs by status (`not seen yet` for runs with no answer).
     pub waiting: BTreeMap<String, usize>,

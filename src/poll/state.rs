@@ -223,8 +223,8 @@ impl Poll {
         }
         Stop::ApiFailed(if rate_limited {
             format!(
-                "{message} until the --timeout deadline passed ({} runs unfinished); try again later or raise --timeout",
-                self.pending.len()
+                "{message} until the --timeout deadline passed ({} unfinished); try again later or raise --timeout",
+                crate::policy::runs_text(self.pending.len(), "run")
             )
         } else if self.failing_polls >= 2 {
             format!(
@@ -256,7 +256,8 @@ impl Poll {
             *waiting.entry(label.to_owned()).or_default() += 1;
         }
         Progress {
-            finished: self.total - self.pending.len(),
+            finished: self.total - self.pending.len() - self.missing.len(),
+            missing: self.missing.len(),
             total: self.total,
             waiting,
             next,

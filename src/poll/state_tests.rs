@@ -258,7 +258,7 @@ fn a_run_never_seen_makes_a_failed_last_poll_an_api_failure() {
     let mut poll = Poll::new(&[1], waiting(20), t0, Some(1));
     let (next, _) = poll.absorb(failed(&[1], None, true), t0 + 19 * SEC);
     assert!(
-        api_failure(&next).contains("(1 runs unfinished)"),
+        api_failure(&next).contains("(1 run unfinished)"),
         "rate-limited: {next:?}"
     );
 }
@@ -364,4 +364,15 @@ fn progress_counts_unfinished_runs_by_status() {
     let by_status: Vec<(&str, usize)> = p.waiting.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(by_status, [("not seen yet", 2), ("pending", 1)]);
     assert_eq!(p.trouble.as_deref(), Some("reset"));
+}
+
+#[test]
+fn missing_runs_are_not_counted_as_finished() {
+    let t0 = Instant::now();
+    let mut poll = Poll::new(&[1, 2, 3], waiting(60), t0, Some(1));
+    let (_, events) = poll.absorb(ok(&[1, 2, 3], &[(1, "completed"), (2, "running")]), t0);
+    let Some(Event::Progress(p)) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!((p.finished, p.missing, p.total), (1, 1, 3));
 }

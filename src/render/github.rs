@@ -3,7 +3,7 @@
 //! cannot end a command or start another.
 
 use super::not_passed;
-use super::text::{inert, one_line, problem};
+use super::text::{case_title, inert, one_line, problem};
 use crate::policy::Evaluation;
 
 /// GitHub keeps only the first 10 error annotations of a step.
@@ -34,18 +34,17 @@ pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
         list.len()
     };
     for r in &list[..shown] {
-        let title = format!(
-            "vocera-gate: {} (run {})",
-            one_line(&r.case.name, 100),
-            r.id
-        );
+        let title = format!("vocera-gate: {}", case_title(r, 100));
         lines.push(error(&title, &one_line(&problem(r), 400)));
     }
     if shown < list.len() {
         let rest = list.len() - shown;
         lines.push(error(
             "vocera-gate",
-            &format!("{rest} more run(s) did not pass; see the JUnit report or the job summary"),
+            &format!(
+                "{rest} more {} did not pass; see the JUnit report or the job summary",
+                if rest == 1 { "run" } else { "runs" }
+            ),
         ));
     }
     lines
@@ -160,7 +159,7 @@ mod tests {
             lines[0]
         );
         assert!(
-            lines[9].contains("4 more run(s) did not pass"),
+            lines[9].contains("4 more runs did not pass"),
             "the last counts the rest: {}",
             lines[9]
         );
@@ -173,7 +172,10 @@ mod tests {
             "API error first: {}",
             with_error[0]
         );
-        assert!(with_error[9].contains("5 more run(s)"), "{}", with_error[9]);
+        assert_eq!(
+            with_error[9],
+            "::error title=vocera-gate::5 more runs did not pass; see the JUnit report or the job summary"
+        );
     }
 
     #[test]
@@ -231,9 +233,9 @@ mod tests {
         D10
         reasons<<D11
         weighted score 13 is above --max-score 0
-        1 unsuccessful run(s) is above --max-failed-runs 0
-        1 run(s) ended with an error (failed, timeout, cancelled or unknown status)
-        1 requested run(s) were not returned by the API
+        1 unsuccessful run is above --max-failed-runs 0
+        1 run ended with an error (failed, timeout, cancelled or unknown status)
+        1 requested run was not returned by the API
         D11
         junit-path<<D12
         r.xml
@@ -270,7 +272,7 @@ mod tests {
         let runs = sample();
         insta::assert_snapshot!(annotations(&sample_eval(&runs)).join("\n"), @r#"
         ::error title=vocera-gate%3A Scenario 4 (run 4)::ended failed: agent hung up
-        ::error title=vocera-gate%3A run 6 (run 6)::not returned by the API
+        ::error title=vocera-gate%3A run 6::not returned by the API
         ::error title=vocera-gate%3A Scenario 5 (run 5)::still pending when waiting stopped
         ::error title=vocera-gate%3A Refund <over> "$100" (run 2)::[high] high problem
         ::error title=vocera-gate%3A Scenario 3 (run 3)::[medium] medium problem

@@ -2,21 +2,26 @@
 //! end. Plain functions from figures to text; printing is the caller's.
 
 use crate::ending::{Stop, Verdict};
-use crate::policy::{Evaluation, Outcome, RunResult};
+use crate::model::Status;
+use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// `3/10 finished, 5 in_progress, 2 pending; next check in 8s`.
+/// `3/10 finished, 1 missing, 4 in_progress, 2 pending; next check in 8s`.
 pub fn progress_line(
     finished: usize,
+    missing: usize,
     total: usize,
     waiting: &BTreeMap<String, usize>,
     next: Duration,
     trouble: Option<&str>,
 ) -> String {
     let mut s = format!("{finished}/{total} finished");
+    if missing > 0 {
+        let _ = write!(s, ", {missing} missing");
+    }
     for (status, n) in waiting {
         let _ = write!(s, ", {n} {status}");
     }
@@ -70,8 +75,15 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     let word = format!("{style}{word}{style:#}");
     let c = &eval.counts;
     format!(
-        "vocera-gate: {word}: score {} (max {}), {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished",
-        eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
+        "vocera-gate: {word}: score {} (max {}), {}: {} passed, {} failed, {} errored, {} missing, {} unfinished",
+        eval.score,
+        eval.max_score,
+        runs_text(c.runs, "run"),
+        c.passed,
+        c.failed,
+        c.errored,
+        c.missing,
+        c.unfinished
     )
 }
 
@@ -97,13 +109,17 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
     if eval.counts.unfinished > 0 {
         let why = match eval.stop {
             Stop::AllFinal | Stop::Deadline => "by the deadline; raise --timeout",
+            Stop::Replayed => {
+                "when the response was saved; replay a response saved after they finished"
+            }
             Stop::Cancelled(_) => "when the gate was cancelled",
             Stop::ApiFailed(_) => "when the API stopped answering",
         };
+        let unfinished = eval.counts.unfinished;
         let _ = writeln!(
             s,
-            "  {} run(s) had not finished {why}",
-            eval.counts.unfinished
+            "  {} had not finished {why}",
+            runs_text(unfinished, "run")
         );
     }
     let mut first = true;
@@ -116,12 +132,7 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             s.push_str("  runs that did not pass:\n");
             first = false;
         }
-        let _ = writeln!(
-            s,
-            "    - {} (run {}): {detail}",
-            one_line(&result.case.name, 80),
-            result.id
-        );
+        let _ = writeln!(s, "    - {}: {detail}", case_title(result, 80));
     }
     s
 }
@@ -152,6 +163,17 @@ pub fn breakdown(
     Some(parts.join(", "))
 }
 
+/// A run as people read it: `Refund (run 181)`, or `run 181` alone when the
+/// run has no name of its own.
+pub fn case_title(r: &RunResult<'_>, max: usize) -> String {
+    let name = one_line(&r.case.name, max);
+    if name == format!("run {}", r.id) {
+        name
+    } else {
+        format!("{name} (run {})", r.id)
+    }
+}
+
 /// What went wrong with a run that did not pass, in a few words:
 /// `[high] <category>`, `ended failed: <error>`, `not returned by the API`.
 pub fn problem(r: &RunResult<'_>) -> String {
@@ -163,14 +185,18 @@ pub fn problem(r: &RunResult<'_>) -> String {
             None => "failed".to_owned(),
         },
         Outcome::Errored => {
-            let status = r.run.map_or("(none)", |run| run.status.label());
+            let ended = match r.run.map(|run| &run.status) {
+                Some(Status::Ended(s)) => format!("ended {s}"),
+                Some(Status::Unknown(s)) => format!("ended with the undocumented status {s:?}"),
+                _ => "ended without a status".to_owned(),
+            };
             match r
                 .run
                 .and_then(|run| run.error_message.as_deref())
                 .filter(|e| !e.trim().is_empty())
             {
-                Some(e) => format!("ended {status}: {e}"),
-                None => format!("ended {status}"),
+                Some(e) => format!("{ended}: {e}"),
+                None => ended,
             }
         }
         Outcome::Missing => "not returned by the API".to_owned(),
@@ -244,8 +270,12 @@ mod tests {
         waiting.insert("in_progress".to_owned(), 5);
         waiting.insert("pending".to_owned(), 2);
         assert_eq!(
-            progress_line(3, 10, &waiting, Duration::from_secs(8), None),
+            progress_line(3, 0, 10, &waiting, Duration::from_secs(8), None),
             "3/10 finished, 5 in_progress, 2 pending; next check in 8s"
+        );
+        assert_eq!(
+            progress_line(2, 1, 10, &waiting, Duration::from_secs(8), None),
+            "2/10 finished, 1 missing, 5 in_progress, 2 pending; next check in 8s"
         );
         assert_eq!(human(Duration::from_millis(1500)), "1.5s");
         assert_eq!(human(Duration::from_secs(150)), "2m30s");
@@ -306,7 +336,7 @@ mod tests {
             let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
             assert!(text.starts_with(&format!("vocera-gate: {word}:")), "{text}");
             assert!(
-                text.contains(&format!("1 run(s) had not finished {why}\n")),
+                text.contains(&format!("1 run had not finished {why}\n")),
                 "{text}"
             );
         }
@@ -352,10 +382,49 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("the gate failed because"), "{text}");
+        has(&text, "the runs known so far already break the policy:");
+    }
+
+    #[track_caller]
+    fn has(text: &str, part: &str) {
+        assert!(text.contains(part), "{part:?} not in {text}");
+    }
+
+    #[test]
+    fn counts_and_statuses_read_as_words() {
+        let mut none = run(1, "completed", None, &[]);
+        none.status = Status::Absent;
+        (none.scenario_id, none.scenario_name) = (None, None);
+        let runs = [none, run(2, "", None, &[]), run(3, "failed", None, &[])];
+        let eval = eval_in(&Policy::default(), &runs[..1], &[], Stop::AllFinal);
         assert!(
-            text.contains("the runs known so far already break the policy:"),
-            "{text}"
+            headline(&eval, false).contains(", 1 run: "),
+            "{}",
+            headline(&eval, false)
         );
+        let eval = eval_in(&Policy::default(), &runs, &[], Stop::AllFinal);
+        let problems: Vec<String> = eval.results.iter().map(problem).collect();
+        assert_eq!(
+            problems,
+            [
+                "ended without a status",
+                "ended with the undocumented status \"\"",
+                "ended failed"
+            ]
+        );
+        assert!(verdict(&eval, false).contains("\n    - run 1: ended without a status\n"));
+    }
+
+    #[test]
+    fn a_replayed_unfinished_run_does_not_ask_for_a_longer_timeout() {
+        let runs = [run(1, "pending", None, &[])];
+        let text = verdict(
+            &eval_in(&Policy::default(), &runs, &[], Stop::Replayed),
+            false,
+        );
+        assert!(text.starts_with("vocera-gate: UNFINISHED:"), "{text}");
+        assert!(!text.contains("--timeout"), "{text}");
+        has(&text, "1 run had not finished when the response was saved");
     }
 
     #[test]
@@ -372,16 +441,16 @@ mod tests {
           score by priority: high 1 x 10 = 10, medium 1 x 3 = 3
           the gate failed because:
             - weighted score 13 is above --max-score 0
-            - 1 unsuccessful run(s) is above --max-failed-runs 0
-            - 1 run(s) ended with an error (failed, timeout, cancelled or unknown status)
-            - 1 requested run(s) were not returned by the API
-          1 run(s) had not finished by the deadline; raise --timeout
+            - 1 unsuccessful run is above --max-failed-runs 0
+            - 1 run ended with an error (failed, timeout, cancelled or unknown status)
+            - 1 requested run was not returned by the API
+          1 run had not finished by the deadline; raise --timeout
           runs that did not pass:
             - Refund <over> "$100" (run 2): [high] high problem
             - Scenario 3 (run 3): [medium] medium problem
             - Scenario 4 (run 4): ended failed: agent hung up
             - Scenario 5 (run 5): still pending when waiting stopped
-            - run 6 (run 6): not returned by the API
+            - run 6: not returned by the API
         "#);
     }
 }
