@@ -855,6 +855,60 @@ def example_cases(service: Service, binary: Path):
             C.check("examples", KEY not in p.stdout + p.stderr, f"{label}: the key is not printed")
     art = gitlab["artifacts"]
     C.check("examples", art["when"] == "always" and art["reports"]["junit"] == "vocera-junit.xml", "gitlab keeps the JUnit report always")
+    C.check("examples", "rules" not in gitlab and "stages" not in yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()), "gitlab: no rules on a variable a dotenv report would set, no stages of its own")
+    C.check("examples", gitlab["stage"] == "test", "gitlab: the job is in the test stage")
+
+    # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
+    work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
+    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": ""})
+    p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    C.check("examples", p.returncode == 0 and "VOCERA_RUN_IDS is empty" in p.stdout, "gitlab without VOCERA_RUN_IDS: says so, exit 0", p.stdout + p.stderr)
+
+    # Jenkins: the junit step does not mark the build UNSTABLE with REPORT_ONLY.
+    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: params\.REPORT_ONLY", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: params.REPORT_ONLY")
+
+    # The install scripts, with stand-ins for curl (serving a fake release and
+    # release-manifest.txt) and uname: the archive of the machine's
+    # architecture is fetched, and checked against the manifest.
+    gitlab_install = gitlab["before_script"][1].replace("/usr/local/bin/vocera-gate", "./installed-vocera-gate")
+    m = re.search(r"stage\('Install vocera-gate'\).*?sh '''(.*?)'''", jenkins, re.S)
+    C.check("examples", m is not None, "the Jenkinsfile's install script is found")
+    jenkins_install = (m.group(1) if m else "").replace("\\\\", "\\")
+    releases = Path(SCRATCH) / "example-releases"
+    hashes = {t: make_release(releases, "v0.1.0", binary, target=t) for t in ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl")}
+    for system, script, dest in (("gitlab", gitlab_install, "installed-vocera-gate"), ("jenkins", jenkins_install, "vocera-gate")):
+        for machine, target in (("x86_64", "x86_64-unknown-linux-musl"), ("aarch64", "aarch64-unknown-linux-musl"), ("riscv64", None)):
+            for tampered in ((False, True) if machine == "x86_64" else (False,)):
+                work = Path(tempfile.mkdtemp(prefix=f"example-install-{system}-", dir=SCRATCH))
+                fake = work / "fake-bin"
+                fake.mkdir()
+                manifest = work / "served-manifest.txt"
+                manifest.write_text("".join(f"sha256 v0.1.0 {t} {'0' * 64 if tampered else h}\n" for t, h in hashes.items()))
+                (fake / "uname").write_text(f"#!/bin/sh\necho {machine}\n")
+                (fake / "curl").write_text(
+                    "#!/bin/sh\n"
+                    'out=""; url=""; prev=""\n'
+                    'for a in "$@"; do if [ "$prev" = -o ]; then out="$a"; fi; case "$a" in http*) url="$a" ;; esac; prev="$a"; done\n'
+                    'echo "$url" >> fetched.txt\n'
+                    'case "$url" in\n'
+                    f'  */release-manifest.txt) src="{manifest}" ;;\n'
+                    f'  */releases/download/*) src="{releases}/${{url#*/releases/download/}}" ;;\n'
+                    "esac\n"
+                    '[ -f "$src" ] || exit 22\n'
+                    'cp "$src" "${out:-${url##*/}}"\n'
+                )
+                for f in ("uname", "curl"):
+                    (fake / f).chmod(0o755)
+                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate"})
+                env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+                p = subprocess.run(["sh", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+                label = f"{system} install on {machine}" + (" with a hash that does not match" if tampered else "")
+                fetched = (work / "fetched.txt").read_text() if (work / "fetched.txt").exists() else ""
+                if target and not tampered:
+                    ok = p.returncode == 0 and (work / dest).is_file() and f"vocera-gate-v0.1.0-{target}.tar.gz" in fetched and "release-manifest.txt" in fetched and ".sha256" not in fetched
+                    C.check("examples", ok, f"{label}: fetches the {target} archive, checks it against release-manifest.txt", p.stdout + p.stderr + fetched)
+                else:
+                    C.check("examples", p.returncode != 0 and not (work / dest).exists(), f"{label}: fails, installs nothing", p.stdout + p.stderr)
 
 
 def binary_has(binary: Path, flag: str) -> bool:
