@@ -200,6 +200,8 @@ def action_copy(manifest: str, *, source_change: bool = False) -> Path:
         if (ROOT / f).is_file():
             shutil.copy2(ROOT / f, d / f)
     shutil.copytree(ROOT / "src", d / "src")
+    if (ROOT / "benches").is_dir():  # Cargo.toml names a bench: cargo wants it there
+        shutil.copytree(ROOT / "benches", d / "benches")
     if source_change:
         with open(d / "src" / "main.rs", "a") as f:
             f.write("// changed after the release\n")
