@@ -790,7 +790,7 @@ def static_checks():
         if ref.startswith("./"):
             continue
         pinned = re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref) is not None
-        comment = re.fullmatch(r"\s*# (v\d+(\.\d+)*|stable)", lines.get(ref, "")) is not None
+        comment = re.fullmatch(r"\s*# (v?\d+(\.\d+)*|stable)", lines.get(ref, "")) is not None
         C.check("static", pinned and comment, f"{where}: {ref.split('@')[0]} is pinned by commit SHA, the version in a comment", f"{ref}{lines.get(ref, '')}")
         if ref.startswith("actions/checkout@"):
             C.check("static", (step.get("with") or {}).get("persist-credentials") is False, f"{where}: checkout keeps no credentials (persist-credentials: false)")
