@@ -655,7 +655,7 @@ def install_cases(service: Service, binary: Path, release_dir: Path):
     # checked, saved before the gate runs; the gate fails, the cache is saved.
     cargo_dir = fake_cargo(binary)
     cargo_home = Path(SCRATCH) / "cargo-home"
-    crates = cargo_home / "registry" / "cache" / "index.crates.io-test"
+    crates = cargo_home / "registry" / "cache" / "a-registry"
     crates.mkdir(parents=True)
     real = next((p for p in (Path.home() / ".cargo" / "registry" / "cache").glob("*/*.crate")), None)
     locked = dict(re.findall(r'name = "([^"]+)"\nversion = "([^"]+)"\nsource = "registry[^"]*"\nchecksum', (ROOT / "Cargo.lock").read_text()))
