@@ -3,13 +3,16 @@
 It does what the GitHub runner does for a composite action, as far as the
 action's tests need: fills in the inputs' defaults, evaluates the
 `${{ }}` expressions of each step's `if:`, `env:` and `with:` (inputs.*,
-github.*, runner.*, env.*, steps.<id>.outputs.*, ==, !=, &&, ||, !,
-success()/always()/failure()), runs each `run:` script as
-`bash --noprofile --norc -eo pipefail FILE` (GitHub's `shell: bash`), gives
-each step fresh GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH /
-GITHUB_STEP_SUMMARY files and reads them back, stops at the first failing
-step, and evaluates the action's `outputs:`. `uses:` steps (actions/cache)
-are not run: their `with:` is evaluated and recorded.
+github.*, runner.*, env.*, steps.<id>.outputs.*, steps.<id>.outcome, ==, !=,
+&&, ||, !, success()/always()/failure()), runs each `run:` script as GitHub
+does for its shell (`shell: sh` is `sh -e FILE`, with the `sh` the caller
+names: dash, busybox, bash as sh; `shell: bash` is
+`bash --noprofile --norc -eo pipefail FILE`), gives each step fresh
+GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH / GITHUB_STEP_SUMMARY files and
+reads them back, skips the steps after a failure unless their `if:` asks for
+failure() or always(), and evaluates the action's `outputs:`. `uses:` steps
+(actions/cache/restore, actions/cache/save) are not run: their `with:` is
+evaluated and recorded, and their outputs are what the caller says.
 
 Nothing is masked: stdout and stderr are kept raw, so a test can check that
 a secret appears nowhere but in `::add-mask::` commands (which the real
@@ -328,12 +331,16 @@ def run_action(
     workdir: Path,
     runner_temp: Path,
     step_env_overrides: dict | None = None,
+    uses_outputs: dict | None = None,
     stop_after: str | None = None,
+    sh: list | None = None,
     timeout: float = 600,
 ) -> ActionResult:
     """Runs the composite action. `base_env` is the job's environment (it
     must hold RUNNER_OS, RUNNER_ARCH, PATH, HOME, ...). `step_env_overrides`
-    maps a step id to env values that replace what the step declares."""
+    maps a step id to env values that replace what the step declares;
+    `uses_outputs` maps the id of a `uses:` step to its outputs. `sh` is the
+    command that runs `shell: sh` steps (default: `sh` from PATH)."""
     action = load_action(action_path)
     declared = action.get("inputs") or {}
     unknown = set(inputs) - set(declared)
@@ -385,6 +392,7 @@ def run_action(
         if "uses" in step:
             res.with_ = {k: ctx.template(v) for k, v in (step.get("with") or {}).items()}
             res.ran, res.outcome, res.exit_code = True, "success", 0
+            res.outputs = dict(((uses_outputs or {}).get(sid) or {}))
             if sid:
                 ctx.steps[sid] = res
             if stop_after is not None and sid == stop_after:
@@ -393,8 +401,8 @@ def run_action(
         script = step["run"]
         if "${{" in script:
             violations.append(f"step {res.name!r}: run script holds a ${{{{ }}}} expression")
-        if step.get("shell") != "bash":
-            violations.append(f"step {res.name!r}: shell is {step.get('shell')!r}, not bash")
+        if step.get("shell") != "sh":
+            violations.append(f"step {res.name!r}: shell is {step.get('shell')!r}, not sh")
         token = uuid.uuid4().hex
         paths = {
             "GITHUB_OUTPUT": files_dir / f"set_output_{token}",
@@ -412,8 +420,12 @@ def run_action(
             proc_env["PATH"] = os.pathsep.join(extra_path + [proc_env.get("PATH", "")])
         proc_env.update(env)
         proc_env.update({k: str(v) for k, v in paths.items()})
+        if step.get("shell") == "bash":
+            command = ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)]
+        else:
+            command = [*(sh or ["sh"]), "-e", str(script_file)]
         proc = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],
+            command,
             cwd=workdir,
             env=proc_env,
             stdin=subprocess.DEVNULL,

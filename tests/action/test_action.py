@@ -4,15 +4,19 @@
 Each case runs the action's steps with run_action.py in a faked GitHub
 Actions environment (temporary GITHUB_OUTPUT, GITHUB_ENV, GITHUB_PATH,
 GITHUB_STEP_SUMMARY and RUNNER_TEMP; RUNNER_OS=Linux, RUNNER_ARCH=X64;
-GITHUB_ACTIONS=true; GITHUB_ACTION_PATH = the repository root) against a
-loopback HTTP server that plays the runs API and a GitHub releases page.
+GITHUB_ACTIONS=true; GITHUB_ACTION_PATH = the repository root, or a copy of
+the action with a test release-manifest.txt) against a loopback HTTP server
+that plays the runs API and a GitHub releases page. Its `shell: sh` steps run
+in the machine's sh (dash here), in busybox sh with only busybox on PATH (a
+slim container: no bash, jq, python or curl), and in bash as sh.
 
     python3 tests/action/test_action.py --bin target/debug/vocera-gate [--source-build]
 
 --bin is the vocera-gate binary under test (handed to the action through
 VOCERA_GATE_BIN, and packed into the fake release archives).
---source-build also runs the build-from-source path for real (cargo build
---release into the repository's target/), which takes minutes.
+--source-build also runs the build-from-source path with the real cargo
+(cargo build --release into the repository's target/), which takes minutes;
+without it, that path runs with a stand-in cargo.
 
 Prints one line per check and ends with "N passed, M failed"; exits 1 when a
 check failed. Listens on 127.0.0.1 only, and stops its server when done.
@@ -33,6 +37,7 @@ import tempfile
 import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
+import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -47,6 +52,7 @@ RUNS = {r["id"]: r for r in json.loads((HERE / "runs.json").read_text())}
 API_PATH = "/test_framework/v1/runs-external/bulk/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path")
 
 
 # ---------------------------------------------------------------- the fake service
@@ -59,6 +65,7 @@ class Service(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.release_dir = release_dir
         self.requests: list[dict] = []
+        self.downloads: list[str] = []
         self.lock = threading.Lock()
 
     @property
@@ -94,6 +101,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, json.dumps(runs).encode())
         prefix = "/releases/download/"
         if url.path.startswith(prefix):
+            with self.server.lock:
+                self.server.downloads.append(url.path[len(prefix) :])
             rel = url.path[len(prefix) :]
             parts = rel.split("/")
             if len(parts) == 2 and all(p and p not in (".", "..") for p in parts):
@@ -129,26 +138,98 @@ class Checks:
 C = Checks()
 
 
-def make_release(release_dir: Path, tag: str, binary: Path, *, tamper: bool = False):
-    """The archive and checksum file exactly as release.yml names and lays them out."""
-    name = f"vocera-gate-{tag}-{TARGET}"
+def make_release(release_dir: Path, tag: str, binary: Path, *, target: str = TARGET, served_differs: bool = False) -> str:
+    """The archive and its .sha256 file exactly as release.yml names and lays
+    them out; returns the archive's SHA-256 (what the manifest commits). With
+    served_differs, the server holds another archive, with a .sha256 file
+    that matches it: only the committed hash can tell."""
+    name = f"vocera-gate-{tag}-{target}"
+    exe = ".exe" if "windows" in target else ""
+    ext = "zip" if "windows" in target else "tar.gz"
     d = release_dir / tag
     d.mkdir(parents=True, exist_ok=True)
-    staging = d / "staging" / name
-    staging.mkdir(parents=True, exist_ok=True)
-    # A small stand-in that runs the binary under test keeps the archives small.
-    stand_in = staging / "vocera-gate"
-    stand_in.write_text(f'#!/bin/sh\nexec "{binary}" "$@"\n')
-    stand_in.chmod(0o755)
-    (staging / "README.md").write_text("vocera-gate test archive\n")
-    archive = d / f"{name}.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(staging, arcname=name)
-    shutil.rmtree(d / "staging")
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-    if tamper:
-        digest = hashlib.sha256(b"something else").hexdigest()
-    (d / f"{name}.tar.gz.sha256").write_text(f"{digest}  {name}.tar.gz\n")
+    archive = d / f"{name}.{ext}"
+
+    def pack(marker: str) -> bytes:
+        # A small stand-in that runs the binary under test keeps archives small.
+        script = f'#!/bin/sh\n# {marker}\nexec "{binary}" "$@"\n'
+        if ext == "zip":
+            with zipfile.ZipFile(archive, "w") as z:
+                info = zipfile.ZipInfo(f"{name}/vocera-gate{exe}")
+                info.external_attr = 0o755 << 16
+                z.writestr(info, script)
+                z.writestr(f"{name}/README.md", "vocera-gate test archive\n")
+        else:
+            staging = d / "staging" / name
+            staging.mkdir(parents=True, exist_ok=True)
+            (staging / "vocera-gate").write_text(script)
+            (staging / "vocera-gate").chmod(0o755)
+            (staging / "README.md").write_text("vocera-gate test archive\n")
+            with tarfile.open(archive, "w:gz") as tar:
+                tar.add(staging, arcname=name)
+            shutil.rmtree(d / "staging")
+        return archive.read_bytes()
+
+    committed = hashlib.sha256(pack(f"release {tag}")).hexdigest()
+    served = committed
+    if served_differs:
+        served = hashlib.sha256(pack(f"replaced after release {tag}")).hexdigest()
+    (d / f"{archive.name}.sha256").write_text(f"{served}  {archive.name}\n")
+    return committed
+
+
+def source_sha256(root: Path) -> str:
+    """The source hash as release-manifest.txt documents it."""
+    files = [f for f in ("Cargo.toml", "Cargo.lock", "build.rs") if (root / f).is_file()]
+    files += [p.relative_to(root).as_posix() for p in (root / "src").rglob("*") if p.is_file()]
+    listing = "".join(f"{hashlib.sha256((root / f).read_bytes()).hexdigest()}  {f}\n" for f in sorted(files, key=lambda s: s.encode()))
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+COPIES = 0
+
+
+def action_copy(manifest: str, *, source_change: bool = False) -> Path:
+    """A copy of the action (action.yml, its source, Cargo files) with this
+    release-manifest.txt; returns the path of its action.yml."""
+    global COPIES
+    COPIES += 1
+    d = Path(SCRATCH) / f"action-copy-{COPIES}"
+    d.mkdir()
+    for f in ("action.yml", "Cargo.toml", "Cargo.lock", "build.rs"):
+        if (ROOT / f).is_file():
+            shutil.copy2(ROOT / f, d / f)
+    shutil.copytree(ROOT / "src", d / "src")
+    if (ROOT / "benches").is_dir():  # Cargo.toml names a bench: cargo wants it there
+        shutil.copytree(ROOT / "benches", d / "benches")
+    if source_change:
+        with open(d / "src" / "main.rs", "a") as f:
+            f.write("// changed after the release\n")
+    (d / "release-manifest.txt").write_text(manifest)
+    return d / "action.yml"
+
+
+def stand_in(path: Path, binary: Path) -> Path:
+    """A script that runs the binary under test (copies of it stay small)."""
+    path.write_text(f'#!/bin/sh\nexec "{binary}" "$@"\n')
+    path.chmod(0o755)
+    return path
+
+
+def busybox_path() -> Path | None:
+    """A folder holding busybox and a link for each of its applets, and
+    nothing else: a slim container's PATH (no bash, jq, python or curl)."""
+    bb = shutil.which("busybox")
+    if bb is None:
+        return None
+    d = Path(SCRATCH) / "busybox-only"
+    if not d.is_dir():
+        d.mkdir()
+        applets = subprocess.run([bb, "--list"], capture_output=True, text=True).stdout.split()
+        for name in ["busybox", *applets]:
+            if "/" not in name and not (d / name).exists():
+                (d / name).symlink_to(bb)
+    return d
 
 
 def base_env(binary: Path | None, extra: dict | None = None) -> dict:
@@ -187,7 +268,7 @@ class Case:
     def expect_outputs(self, expected: dict):
         out = self.gate_outputs()
         for k, v in expected.items():
-            self.check(out.get(k) == v, f"output {k} = {v!r}", f"got {out.get(k)!r}; all outputs: {out}")
+            self.check(out.get(k, "") == v, f"output {k} = {v!r}", f"got {out.get(k)!r}; all outputs: {out}")
             self.check(self.r.outputs.get(k) == v, f"action output {k} = {v!r}", f"got {self.r.outputs.get(k)!r}")
 
     def expect_exit(self, code: int):
@@ -234,11 +315,19 @@ class Case:
         out = self.r.step("gate")
         delim = out.output_delimiters.get(name)
         self.check(
-            delim is not None and re.fullmatch(r"EOF_[0-9a-f]{32}", delim) is not None,
+            delim is not None and len(delim) >= 16 and delim not in out.outputs.get(name, ""),
             f"multi-line output {name} uses a random heredoc delimiter",
             f"delimiter {delim!r}; output file:\n{out.output_file}",
         )
         return delim
+
+    def expect_gate_wrote_outputs(self):
+        """Each figure once, written by the gate (--github-output), and the
+        action's exit-code and json-path once."""
+        f = self.r.step("gate").output_file
+        names = [re.split(r"<<|=", ln, maxsplit=1)[0] for ln in f.splitlines() if re.match(r"^[a-z-]+(<<|=)", ln)]
+        for n in (*GATE_OUTPUTS, "exit-code", "json-path"):
+            self.check(names.count(n) == 1, f"output {n} is written once", f"output file:\n{f}")
 
     def junit_cases(self, path: str) -> int | None:
         p = Path(path)
@@ -258,7 +347,10 @@ def run_case(
     github: dict | None = None,
     env: dict | None = None,
     overrides: dict | None = None,
+    uses_outputs: dict | None = None,
     stop_after: str | None = None,
+    action: Path = ACTION,
+    sh: list | None = None,
 ) -> Case:
     tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
     work, temp = tmp / "work", tmp / "runner-temp"
@@ -267,17 +359,19 @@ def run_case(
     full = {"api-key": KEY, "base-url": service.url, "poll-interval": "200ms", "max-poll-interval": "500ms", "timeout": "60s"}
     full.update(inputs)
     result = run_action(
-        ACTION,
+        action,
         inputs=full,
-        github={"action_ref": "", "action_repository": "", **(github or {})},
+        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", **(github or {})},
         base_env=base_env(binary, env),
         workdir=work,
         runner_temp=temp,
         step_env_overrides=overrides,
+        uses_outputs=uses_outputs,
         stop_after=stop_after,
+        sh=sh,
     )
     case = Case(name, result, tmp, work)
-    case.check(not result.policy_violations, "every input reaches the scripts through env:", "; ".join(result.policy_violations))
+    case.check(not result.policy_violations, "every input reaches the scripts through env:, every step runs in sh", "; ".join(result.policy_violations))
     return case
 
 
@@ -296,6 +390,7 @@ def gate_cases(service: Service, binary: Path):
     c.check(out.get("json-path", "").endswith("vocera-gate.json"), "json-path output is set", str(out))
     c.check(out.get("reasons", "x") == "", "reasons output is empty when the gate passed", repr(out.get("reasons")))
     c.expect_masked_first()
+    c.expect_gate_wrote_outputs()
     c.expect_no_leak()
 
     # Failing: an unsuccessful run with a high and a medium category, and an errored run.
@@ -322,21 +417,29 @@ def gate_cases(service: Service, binary: Path):
     c.check(d1 is not None and d1 != d2, "each run draws a new delimiter", f"{d1} vs {d2}")
     c.expect_no_leak()
 
-    # Without jq the JSON result is read with python3, to the same outputs.
-    nojq = Path(SCRATCH) / "path-without-jq"
-    nojq.mkdir(exist_ok=True)
-    for d in os.environ.get("PATH", "").split(os.pathsep):
-        if d and Path(d).is_dir():
-            for f in Path(d).iterdir():
-                if f.name != "jq" and not (nojq / f.name).exists() and os.access(f, os.X_OK):
-                    (nojq / f.name).symlink_to(f)
-    c = run_case("no-jq", service, fail_inputs, binary=binary, env={"PATH": str(nojq)})
-    gate = c.r.step("gate")
-    c.check("jq" not in os.listdir(nojq), "jq is not on this PATH")
+    # The same outputs from the gate alone, in the shells the action meets:
+    # busybox sh with only busybox on PATH (an Alpine container: no bash, jq,
+    # python or curl), and bash as sh (macOS's sh, Git for Windows' sh).
+    bb = busybox_path()
+    if bb is None:
+        C.skip("slim-gate", "busybox is not installed: the slim-container gate case NOT RUN")
+    else:
+        c = run_case("slim-gate", service, fail_inputs, binary=binary, env={"PATH": str(bb)}, sh=[str(bb / "sh")])
+        c.check(not any((bb / x).exists() for x in ("bash", "jq", "python3", "python", "curl")), "no bash, jq, python or curl on this PATH")
+        c.expect_exit(1)
+        c.expect_outputs({"verdict": "failed", "score": "9", "runs": "3", "failed-runs": "1", "errored-runs": "1"})
+        c.check(c.gate_outputs().get("reasons") == reasons, "reasons are the same as in dash", repr(c.gate_outputs().get("reasons")))
+        c.expect_heredoc("reasons")
+        c.expect_gate_wrote_outputs()
+        c.expect_no_leak()
+    bash_sh = Path(SCRATCH) / "bash-as-sh"
+    bash_sh.mkdir(exist_ok=True)
+    if not (bash_sh / "sh").exists():
+        (bash_sh / "sh").symlink_to(shutil.which("bash"))
+    c = run_case("bash-as-sh", service, fail_inputs, binary=binary, sh=[str(bash_sh / "sh")])
     c.expect_exit(1)
-    c.expect_outputs({"verdict": "failed", "score": "9", "runs": "3", "failed-runs": "1", "errored-runs": "1"})
-    c.check(c.gate_outputs().get("reasons") == reasons, "reasons are the same as with jq", repr(c.gate_outputs().get("reasons")))
-    c.expect_heredoc("reasons")
+    c.expect_outputs({"verdict": "failed", "score": "9", "reasons": reasons})
+    c.expect_gate_wrote_outputs()
 
     # Extra args come after the inputs, so they override them.
     c = run_case("args", service, {"run-ids": "101 201", "max-score": "0", "args": "--max-score 100\n--max-failed-runs 1 -q"}, binary=binary)
@@ -386,124 +489,326 @@ def gate_cases(service: Service, binary: Path):
     c.expect_outputs({"verdict": "passed"})
 
 
-def install_cases(service: Service, binary: Path, release_dir: Path):
-    releases = {"RELEASES_URL": f"{service.url}/releases/download"}
-    gh = {"action_repository": "example/vocera-gate"}
+def fake_cargo(binary: Path) -> Path:
+    """A folder with a stand-in `cargo` that logs its arguments and "builds"
+    a stand-in of the binary under test into --target-dir."""
+    d = Path(SCRATCH) / "fake-cargo"
+    if not d.is_dir():
+        d.mkdir()
+        (d / "cargo").write_text(
+            "#!/bin/sh\n"
+            'printf "%s\\n" "$*" >> "${FAKE_CARGO_LOG:-/dev/null}"\n'
+            'dir=""; prev=""\n'
+            'for a in "$@"; do if [ "$prev" = --target-dir ]; then dir="$a"; fi; prev="$a"; done\n'
+            'mkdir -p "$dir/release"\n'
+            f"printf '#!/bin/sh\\nexec \"%s\" \"$@\"\\n' '{binary}' > \"$dir/release/vocera-gate\"\n"
+            'chmod +x "$dir/release/vocera-gate"\n'
+        )
+        (d / "cargo").chmod(0o755)
+    return d
 
-    # A release tag: the archive is downloaded, verified, unpacked and used.
-    make_release(release_dir, "v9.9.9", binary)
-    c = run_case("release", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "v9.9.9"}, overrides={"install": releases})
-    inst = c.r.step("install")
-    c.check(inst.exit_code == 0 and inst.outputs.get("build") == "false", "install uses the release archive", inst.stdout + inst.stderr)
-    c.check("SHA-256 verified" in inst.stdout, "the archive's SHA-256 was checked", inst.stdout)
-    bin_path = inst.outputs.get("bin", "")
-    c.check(f"vocera-gate-v9.9.9-{TARGET}/vocera-gate" in bin_path, "the binary comes from the archive", bin_path)
-    c.check(not c.r.step("build").ran, "no source build")
+
+def install_cases(service: Service, binary: Path, release_dir: Path):
+    releases = {"VOCERA_GATE_TEST_ONLY_RELEASES_URL": f"{service.url}/releases/download"}
+    gh = {"action_repository": "example/vocera-gate"}
+    sha_ref = hashlib.sha1(os.urandom(8)).hexdigest()  # a commit SHA, as zizmor asks users to pin
+    src_hash = source_sha256(ROOT)
+    version = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
+    win = "x86_64-pc-windows-msvc"
+
+    h999 = make_release(release_dir, "v9.9.9", binary)
+    h999w = make_release(release_dir, "v9.9.9", binary, target=win)
+    h998 = make_release(release_dir, "v9.9.8", binary, served_differs=True)
+    manifest = (
+        "# test manifest\n"
+        f"release v9.9.8 {'0' * 64}\n"
+        f"sha256 v9.9.8 {TARGET} {h998}\n"
+        f"release v9.9.9 {src_hash}\n"
+        f"sha256 v9.9.9 {TARGET} {h999}\n"
+        f"sha256 v9.9.9 {win} {h999w}\n"
+        f"release v9.9.7 {'1' * 64}\n"
+        f"sha256 v9.9.7 {TARGET} {'2' * 64}\n"
+        "alias latest v9.9.8\nalias v9 v9.9.8\nalias v9.9 v9.9.8\n"
+        "alias latest v9.9.9\nalias v9 v9.9.9\nalias v9.9 v9.9.9\n"
+    )
+    action = action_copy(manifest)
+    c = C.check("install", source_sha256(action.parent) == src_hash, "the copy of the action has the repository's source hash")
+
+    def install(name, inputs=None, github=None, env=None, **kw) -> Case:
+        return run_case(name, service, {"run-ids": "101", **(inputs or {})}, binary=None, github={**gh, **(github or {})}, env={**releases, **(env or {})}, action=kw.pop("action", action), **kw)
+
+    def installed(c: Case, tag: str, target: str = TARGET, how: str = ""):
+        inst = c.r.step("install")
+        c.check(inst.exit_code == 0 and inst.outputs.get("build") == "false", f"installs release {tag}", inst.stdout + inst.stderr)
+        c.check(f"SHA-256 verified against release-manifest.txt" in inst.stdout, "the archive is checked against the committed hash", inst.stdout)
+        c.check(inst.outputs.get("bin", "").endswith("/vocera-gate-bin/vocera-gate" + (".exe" if "windows" in target else "")), "the binary is put where the gate step runs it", str(inst.outputs))
+        if how:
+            c.check(how in inst.stdout, f"the log says the release came from {how!r}", inst.stdout)
+        c.check(service.downloads[-1:] == [f"{tag}/vocera-gate-{tag}-{target}.{'zip' if 'windows' in target else 'tar.gz'}"], f"the {target} archive of {tag} was downloaded", str(service.downloads[-3:]))
+        c.check(not any(d.endswith(".sha256") for d in service.downloads), "no .sha256 file of a release is ever fetched", str(service.downloads))
+
+    def built(c: Case, why: str = ""):
+        inst = c.r.step("install")
+        c.check(inst.exit_code == 0 and inst.outputs.get("build") == "true", "falls back to a source build", inst.stdout + inst.stderr)
+        c.check("bin" not in inst.outputs, "no downloaded binary is offered", str(inst.outputs))
+        if why:
+            c.check(why in inst.outputs.get("reason", ""), f"and says why: {why!r}", repr(inst.outputs.get("reason")))
+
+    # A release tag: downloaded, checked against the manifest, run.
+    c = install("release-tag", github={"action_ref": "v9.9.9"})
+    installed(c, "v9.9.9", how="the action's ref")
+    c.check(not c.r.step("build").ran and not c.r.step("cache-restore").ran, "no source build, no cache")
     c.expect_exit(0)
     c.expect_outputs({"verdict": "passed", "runs": "1"})
     c.expect_no_leak()
 
-    # A moving major tag on a release commit: the release of Cargo.toml's version.
-    version = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M).group(1)
-    make_release(release_dir, f"v{version}", binary)
-    major = "v" + version.split(".")[0]
-    c = run_case("major-tag", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": major}, overrides={"install": releases}, stop_after="install")
-    inst = c.r.step("install")
-    c.check(inst.outputs.get("build") == "false" and f"vocera-gate-v{version}-{TARGET}" in inst.outputs.get("bin", ""), f"ref {major} installs release v{version}", inst.stdout + inst.stderr)
+    # Pinned by commit SHA: the source is v9.9.9's, so that is the release.
+    c = install("sha-pinned", github={"action_ref": sha_ref})
+    installed(c, "v9.9.9", how="whose source is that release's")
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "passed", "runs": "1"})
+    c.expect_gate_wrote_outputs()
 
-    # The version input picks a release.
-    c = run_case("version-input", service, {"run-ids": "101", "version": "9.9.9"}, binary=None, github={**gh, "action_ref": "main"}, overrides={"install": releases}, stop_after="install")
-    inst = c.r.step("install")
-    c.check(inst.outputs.get("build") == "false" and "v9.9.9" in inst.outputs.get("bin", ""), "version: 9.9.9 installs release v9.9.9", inst.stdout + inst.stderr)
+    # A SHA whose source is no release's: built, and the log says why.
+    changed = action_copy(manifest, source_change=True)
+    before = len(service.downloads)
+    c = install("sha-unreleased", github={"action_ref": sha_ref}, action=changed, stop_after="install")
+    built(c, "is not a release in its release-manifest.txt")
+    c.check(len(service.downloads) == before, "nothing was downloaded")
 
-    # A checksum that does not match: the archive is not used; build from source.
-    make_release(release_dir, "v9.9.8", binary, tamper=True)
-    c = run_case("tampered", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "v9.9.8"}, overrides={"install": releases}, stop_after="install")
-    inst = c.r.step("install")
-    c.check(inst.exit_code == 0 and inst.outputs.get("build") == "true", "a checksum mismatch falls back to a source build", inst.stdout + inst.stderr)
-    c.check("::warning" in inst.stdout and "SHA-256" in inst.stdout, "the mismatch is a ::warning", inst.stdout)
-    c.check("bin" not in inst.outputs, "the unverified binary is not offered", str(inst.outputs))
-    for k in ("lock-hash", "source-hash", "target-dir"):
-        c.check(inst.outputs.get(k, "") != "", f"the cache key part {k} is set", str(inst.outputs))
+    # A moving major tag, and the version input: resolved through the aliases.
+    c = install("major-tag", github={"action_ref": "v9"}, stop_after="install")
+    installed(c, "v9.9.9", how="release-manifest.txt points at")
+    c = install("version-latest", inputs={"version": "latest"}, github={"action_ref": "main"}, stop_after="install")
+    installed(c, "v9.9.9", how="the version input latest")
+    c = install("version-number", inputs={"version": "9.9"}, github={"action_ref": sha_ref}, stop_after="install")
+    installed(c, "v9.9.9", how="the version input v9.9")
 
-    # No such release: build from source.
-    c = run_case("no-release", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "v9.9.7"}, overrides={"install": releases}, stop_after="install")
+    # The served archive is not the released one, though the release's own
+    # .sha256 file says it is: the committed hash refuses it.
+    c = install("replaced-archive", github={"action_ref": "v9.9.8"}, stop_after="install")
+    built(c, "as committed in release-manifest.txt")
     inst = c.r.step("install")
-    c.check(inst.exit_code == 0 and inst.outputs.get("build") == "true", "a missing release falls back to a source build", inst.stdout + inst.stderr)
+    c.check("::warning" in inst.stdout and "cannot be used" in inst.stdout, "the refusal is a ::warning", inst.stdout)
 
-    # An explicit version that cannot be had, with source of another version: fail.
-    c = run_case("explicit-missing", service, {"run-ids": "101", "version": "v9.9.7"}, binary=None, github={**gh, "action_ref": "main"}, overrides={"install": releases}, stop_after="install")
-    inst = c.r.step("install")
-    c.check(inst.exit_code == 1 and "::error" in inst.stdout, "an explicit version without a release fails the step", inst.stdout)
+    # In the manifest but not on the server (a 404): built, with the reason.
+    c = install("missing-archive", github={"action_ref": "v9.9.7"}, stop_after="install")
+    built(c, "could not be downloaded")
+    c.check("404" in c.r.step("install").outputs.get("reason", ""), "the reason quotes the HTTP error", repr(c.r.step("install").outputs.get("reason")))
 
-    # A branch ref and an unusual platform: source build; no download attempted.
-    before = len(service.requests)
-    c = run_case("branch-ref", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "main"}, overrides={"install": releases}, stop_after="install")
+    # An explicit version that cannot be had: the step fails, and says so.
+    c = install("explicit-missing", inputs={"version": "v9.9.6"}, github={"action_ref": "main"}, stop_after="install")
     inst = c.r.step("install")
-    c.check(inst.outputs.get("build") == "true", "a branch ref builds from source", inst.stdout)
-    c = run_case("odd-platform", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "v9.9.9"}, env={"RUNNER_ARCH": "ARM"}, overrides={"install": releases}, stop_after="install")
+    c.check(inst.exit_code == 1 and "::error" in inst.stdout and "v9.9.6 is not in this action's release-manifest.txt" in inst.stdout, "an explicit version that is no release fails the step", inst.stdout)
+    c = install("explicit-bad", inputs={"version": "v9;rm -rf /"}, github={"action_ref": "main"}, stop_after="install")
     inst = c.r.step("install")
-    c.check(inst.outputs.get("build") == "true", "a platform without a release binary builds from source", inst.stdout)
-    c.check(len(service.requests) == before, "neither downloaded anything")
+    c.check(inst.exit_code == 2 and "version must be a release" in inst.stdout, "a version that is no version is refused", inst.stdout)
+    # ... unless it is the action's own source version: then it is built.
+    c = install("explicit-own-source", inputs={"version": version}, github={"action_ref": "main"}, stop_after="install")
+    built(c, f"v{version} is not in this action's release-manifest.txt")
 
-    # The cache step gets a usable key.
-    c = run_case("cache-key", service, {"run-ids": "101"}, binary=None, github={**gh, "action_ref": "main"}, overrides={"install": releases}, stop_after="cache")
-    cache = c.r.step("cache")
-    key = cache.with_.get("key", "")
-    c.check(cache.ran and re.fullmatch(r"vocera-gate-build-Linux-X64-[0-9a-f]{16}-[0-9a-f]{16}", key) is not None, "actions/cache runs with key os-arch-lock-source", key)
-    c.check(c.r.step("install").outputs.get("target-dir", "") in cache.with_.get("path", ""), "the build's target dir is cached")
+    # Platforms: Windows on ARM64 runs the x64 build; an unknown one builds.
+    c = install("windows-arm64", github={"action_ref": "v9.9.9"}, env={"RUNNER_OS": "Windows", "RUNNER_ARCH": "ARM64"}, stop_after="install")
+    installed(c, "v9.9.9", target=win)
+    before = len(service.downloads)
+    c = install("odd-platform", github={"action_ref": "v9.9.9"}, env={"RUNNER_ARCH": "ARM"}, stop_after="install")
+    built(c, "no release binary for Linux/ARM")
+    c = install("branch-ref", github={"action_ref": "main"}, action=changed, stop_after="install")
+    built(c, "'main' is not a release")
+    c.check(len(service.downloads) == before, "neither downloaded anything")
+
+    # The empty manifest this repository holds until its first release.
+    c = install("empty-manifest", github={"action_ref": "v0.1.0"}, action=ACTION, stop_after="install")
+    built(c, "(releases: none yet)")
+
+    # A slim container: busybox sh, wget, sha256sum and tar, nothing else.
+    bb = busybox_path()
+    if bb is None:
+        C.skip("slim", "busybox is not installed: the slim-container install cases NOT RUN")
+    else:
+        c = install("slim", github={"action_ref": sha_ref}, env={"PATH": str(bb)}, sh=[str(bb / "sh")])
+        installed(c, "v9.9.9")
+        c.expect_exit(0)
+        c.expect_outputs({"verdict": "passed", "runs": "1", "exit-code": "0"})
+        c.expect_gate_wrote_outputs()
+        c.expect_no_leak()
+        # Without wget or curl, and without cargo: the error says what failed.
+        nodl = Path(SCRATCH) / "busybox-without-wget"
+        if not nodl.is_dir():
+            nodl.mkdir()
+            for f in bb.iterdir():
+                if f.name != "wget":
+                    (nodl / f.name).symlink_to(os.readlink(f))
+        c = install("slim-no-download", github={"action_ref": "v9.9.9"}, env={"PATH": str(nodl)}, sh=[str(nodl / "sh")])
+        built(c, "neither curl nor wget is installed")
+        b = c.r.step("build")
+        c.check(b.exit_code == 1 and "release v9.9.9 cannot be used (" in b.stdout and "neither curl nor wget" in b.stdout, "the build step's error says why the release could not be used", b.stdout)
+        c.check("use a release" not in b.stdout, "and does not tell a user of a release tag to use one", b.stdout)
+        c.check(c.r.exit_code == 1 and not c.r.step("gate").ran, "the action fails before the gate")
+
+    # No release for a branch, no cargo: the error says both.
+    c = install("no-cargo", github={"action_ref": "main"}, action=changed, env={"PATH": str(bb) if bb else "/usr/bin:/bin"})
+    b = c.r.step("build")
+    c.check(b.exit_code == 1 and "'main' is not a release" in b.stdout and "add a Rust toolchain" in b.stdout, "without cargo, the error says why there is no release binary and what to do", b.stdout)
+
+    # The source build (a stand-in cargo): the registry cache is restored,
+    # checked, saved before the gate runs; the gate fails, the cache is saved.
+    cargo_dir = fake_cargo(binary)
+    cargo_home = Path(SCRATCH) / "cargo-home"
+    crates = cargo_home / "registry" / "cache" / "a-registry"
+    crates.mkdir(parents=True)
+    real = next((p for p in (Path.home() / ".cargo" / "registry" / "cache").glob("*/*.crate")), None)
+    locked = dict(re.findall(r'name = "([^"]+)"\nversion = "([^"]+)"\nsource = "registry[^"]*"\nchecksum', (ROOT / "Cargo.lock").read_text()))
+    poisoned_name = next(iter(locked))
+    (crates / f"{poisoned_name}-{locked[poisoned_name]}.crate").write_bytes(b"not the crate Cargo.lock names")
+    kept = None
+    if real is not None and re.search(rf'checksum = "{hashlib.sha256(real.read_bytes()).hexdigest()}"', (ROOT / "Cargo.lock").read_text()):
+        kept = crates / real.name
+        shutil.copy2(real, kept)
+    log = Path(SCRATCH) / "fake-cargo.log"
+    env = {"PATH": f"{cargo_dir}{os.pathsep}{os.environ.get('PATH', '')}", "CARGO_HOME": str(cargo_home), "FAKE_CARGO_LOG": str(log), "VOCERA_GATE_TARGET_DIR": str(Path(SCRATCH) / "fake-target")}
+    fail = {"run-ids": "101 201 202"}
+    c = install("build-gate-fails", inputs=fail, github={"action_ref": "main"}, action=changed, env=env)
+    restore, build, save, gate = (c.r.step(s) for s in ("cache-restore", "build", "cache-save", "gate"))
+    key = restore.with_.get("key", "")
+    c.check(restore.ran and re.fullmatch(r"vocera-gate-cargo-Linux-X64-[0-9a-f]{16}", key) is not None, "the registry cache is restored, keyed by OS, arch and Cargo.lock", key)
+    paths = restore.with_.get("path", "").split()
+    c.check(paths == [f"{cargo_home}/registry/index/", f"{cargo_home}/registry/cache/"], "only Cargo's registry index and .crate files are cached, never a build", str(paths))
+    c.check(build.exit_code == 0 and "--release --locked" in log.read_text(), "cargo build --release --locked", log.read_text() if log.exists() else "no cargo call")
+    c.check(not (crates / f"{poisoned_name}-{locked[poisoned_name]}.crate").exists() and "is not the one Cargo.lock names" in build.stdout, "a cached .crate that is not Cargo.lock's is removed before the build", build.stdout)
+    if kept is not None:
+        c.check(kept.exists(), "a cached .crate with Cargo.lock's checksum is kept")
+    c.check(save.ran and save.index < gate.index, "the cache is saved after the build, before the gate", f"save ran={save.ran}")
+    c.check(save.with_.get("path") == restore.with_.get("path") and save.with_.get("key") == key, "with the restore step's paths and key", f"{save.with_}")
+    c.expect_exit(1)
+    c.expect_outputs({"verdict": "failed"})
+    c.check(c.r.exit_code == 1, "the failing gate fails the action, and the cache was saved all the same")
+    c.expect_no_leak()
+    # An exact cache hit is not saved again.
+    c = install("build-cache-hit", github={"action_ref": "main"}, action=changed, env=env, uses_outputs={"cache-restore": {"cache-hit": "true"}})
+    c.check(c.r.step("build").exit_code == 0 and not c.r.step("cache-save").ran, "an exact cache hit is not saved again")
+    c.expect_exit(0)
+
+
+def release_manifest_cases():
+    """release.yml's step that appends a release to release-manifest.txt,
+    run with bash on a copy of the repository's files and fake archives."""
+    import yaml
+
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+    steps = [s for s in wf["jobs"]["publish"]["steps"] if s.get("name") == "Append the release to release-manifest.txt"]
+    C.check("release", len(steps) == 1, "release.yml has the manifest step")
+    if not steps:
+        return
+    work = Path(SCRATCH) / "release-work"
+    work.mkdir()
+    for f in ("Cargo.toml", "Cargo.lock", "release-manifest.txt"):
+        shutil.copy2(ROOT / f, work / f)
+    shutil.copytree(ROOT / "src", work / "src")
+    targets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-pc-windows-msvc"]
+
+    def release(tag: str) -> dict:
+        shutil.rmtree(work / "dist", ignore_errors=True)
+        (work / "dist").mkdir()
+        hashes = {}
+        for t in targets:
+            f = work / "dist" / f"vocera-gate-{tag}-{t}.{'zip' if 'windows' in t else 'tar.gz'}"
+            f.write_bytes(f"{tag} {t}".encode())
+            hashes[t] = hashlib.sha256(f.read_bytes()).hexdigest()
+        p = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps[0]["run"]], cwd=work, env={**os.environ, "TAG": tag}, capture_output=True, text=True)
+        C.check("release", p.returncode == 0, f"the manifest step appends {tag}", p.stdout + p.stderr)
+        return hashes
+
+    def records(kind: str) -> list:
+        return [ln.split()[1:] for ln in (work / "release-manifest.txt").read_text().splitlines() if ln.split()[:1] == [kind]]
+
+    hashes = release("v1.2.3")
+    C.check("release", records("release") == [["v1.2.3", source_sha256(ROOT)]], "the release record holds the source hash action.yml computes", str(records("release")))
+    C.check("release", sorted(records("sha256")) == sorted([["v1.2.3", t, h] for t, h in hashes.items()]), "one sha256 record a target", str(records("sha256")))
+    C.check("release", "No release has been published yet" not in (work / "release-manifest.txt").read_text(), "the 'no release yet' line goes")
+    release("v1.2.4")
+    release("v1.1.9")  # a fix to an older line moves only that line's alias
+    release("v1.3.0-rc.1")  # a prerelease moves none
+    aliases = {a: v for a, v in records("alias")}
+    C.check("release", aliases == {"latest": "v1.2.4", "v1": "v1.2.4", "v1.2": "v1.2.4", "v1.1": "v1.1.9"}, "latest and each line's alias follow the newest release", str(records("alias")))
+    C.check("release", len(records("alias")) == 4, "an alias is rewritten, not repeated", str(records("alias")))
+    C.check("release", [r[0] for r in records("release")] == ["v1.2.3", "v1.2.4", "v1.1.9", "v1.3.0-rc.1"], "releases in the order published")
 
 
 def source_build_case(service: Service):
     env = {"VOCERA_GATE_TARGET_DIR": str(ROOT / "target")}
-    for attempt in ("source-build", "source-build-cached"):
-        c = run_case(attempt, service, {"run-ids": "101, 102"}, binary=None, github={"action_ref": "main", "action_repository": "example/vocera-gate"}, env=env)
+    for attempt in ("source-build", "source-build-again"):
+        c = run_case(attempt, service, {"run-ids": "101, 102"}, binary=None, github={"action_ref": "main", "action_repository": "example/vocera-gate"}, env=env, action=action_copy("", source_change=True))
         b = c.r.step("build")
-        c.check(b.exit_code == 0 and b.outputs.get("bin", "").endswith("/release/vocera-gate"), "the build step builds the release binary", b.stdout[-3000:] + b.stderr[-3000:])
-        if attempt == "source-build-cached":
-            c.check("reusing the cached build" in b.stdout, "a second run reuses the build of the same source", b.stdout)
+        c.check(b.exit_code == 0 and b.outputs.get("bin", "").endswith("/vocera-gate-bin/vocera-gate"), "the build step builds the release binary", b.stdout[-3000:] + b.stderr[-3000:])
         c.expect_exit(0)
         c.expect_outputs({"verdict": "passed", "runs": "2"})
         c.expect_no_leak()
 
 
 def static_checks():
-    """What can be seen from action.yml itself."""
+    """What can be seen from action.yml and the workflows themselves."""
     text = ACTION.read_text()
     import yaml
 
     action = yaml.safe_load(text)
     steps = action["runs"]["steps"]
+    shells = [["dash"], ["bash", "--posix"]] + ([["busybox", "sh"]] if shutil.which("busybox") else [])
     for s in steps:
         if "run" in s:
-            code = subprocess.run(["bash", "-n"], input=s["run"], text=True, capture_output=True)
-            C.check("static", code.returncode == 0, f"step {s.get('name')!r} is valid bash", code.stderr)
+            for sh in shells:
+                if shutil.which(sh[0]):
+                    code = subprocess.run([*sh, "-n"], input=s["run"], text=True, capture_output=True)
+                    C.check("static", code.returncode == 0, f"step {s.get('name')!r} is valid sh for {' '.join(sh)}", code.stderr)
             C.check("static", "${{" not in s["run"], f"step {s.get('name')!r} has no ${{{{ }}}} in its script")
-            C.check("static", s.get("shell") == "bash", f"step {s.get('name')!r} uses shell: bash")
+            C.check("static", s.get("shell") == "sh", f"step {s.get('name')!r} uses shell: sh (slim containers have no bash)")
             C.check("static", "--api-key" not in s["run"], f"step {s.get('name')!r} never puts the key on a command line")
+            for tool in ("jq", "python", "curl -"):
+                used = re.search(rf"(^|[\s;|(]){re.escape(tool)}", s["run"], re.M) is not None and tool != "curl -"
+                C.check("static", not used, f"step {s.get('name')!r} does not need {tool.strip(' -')}")
     C.check("static", "VOCERA_API_KEY" in (steps[0].get("env") or {}) and "add-mask" in steps[0].get("run", ""), "the first step masks the key")
     with_key = [s.get("name") for s in steps if any("inputs.api-key" in str(v) for v in (s.get("env") or {}).values())]
     C.check("static", with_key == [steps[0].get("name"), "Run vocera-gate"], "only the mask and gate steps get the key", str(with_key))
-    scripts = [(f"action.yml: {s.get('name')}", s["run"]) for s in steps if "run" in s]
+    scripts = [(f"action.yml: {s.get('name')}", "sh", s["run"]) for s in steps if "run" in s]
+    uses = [("action.yml", s["uses"], s) for s in steps if "uses" in s]
     for wf in sorted((ROOT / ".github" / "workflows").glob("*.yml")):
         for job_id, job in (yaml.safe_load(wf.read_text()).get("jobs") or {}).items():
             for i, s in enumerate(job.get("steps") or []):
-                if "run" in s and s.get("shell", "bash") == "bash" and "${{" not in s["run"]:
-                    scripts.append((f"{wf.name}: {job_id} step {i}", s["run"]))
+                if "uses" in s:
+                    uses.append((f"{wf.name}: {job_id}", s["uses"], s))
+                if "run" in s and "${{" not in s["run"]:
+                    scripts.append((f"{wf.name}: {job_id} step {i}", s.get("shell", "bash"), s["run"]))
                 elif "run" in s:
                     C.check("static", "${{" not in s["run"], f"{wf.name}: {job_id} step {i} has no ${{{{ }}}} in its script")
+    lines = {}
+    for f in [ACTION, *sorted((ROOT / ".github" / "workflows").glob("*.yml"))]:
+        for ln in f.read_text().splitlines():
+            m = re.match(r"\s*(?:- )?uses:\s*(\S+)(.*)$", ln)
+            if m:
+                lines.setdefault(m.group(1), m.group(2))
+    for where, ref, step in uses:
+        if ref.startswith("./"):
+            continue
+        pinned = re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref) is not None
+        comment = re.fullmatch(r"\s*# (v?\d+(\.\d+)*|stable)", lines.get(ref, "")) is not None
+        C.check("static", pinned and comment, f"{where}: {ref.split('@')[0]} is pinned by commit SHA, the version in a comment", f"{ref}{lines.get(ref, '')}")
+        if ref.startswith("actions/checkout@"):
+            C.check("static", (step.get("with") or {}).get("persist-credentials") is False, f"{where}: checkout keeps no credentials (persist-credentials: false)")
     if shutil.which("shellcheck"):
-        for label, script in scripts:
-            sc = subprocess.run(["shellcheck", "-S", "warning", "-s", "bash", "-"], input=script, text=True, capture_output=True)
-            C.check("static", sc.returncode == 0, f"shellcheck: {label}", sc.stdout)
+        for label, shell, script in scripts:
+            sc = subprocess.run(["shellcheck", "-S", "warning", "-s", shell, "-"], input=script, text=True, capture_output=True)
+            C.check("static", sc.returncode == 0, f"shellcheck -s {shell}: {label}", sc.stdout)
     else:
         C.skip("static", "shellcheck is not installed: the scripts are not linted")
     C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is True, "api-key is a required input")
     for name in ("run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "report-only", "save-response", "args", "version"):
         C.check("static", name in action["inputs"], f"input {name} is declared")
-    for name in ("verdict", "exit-code", "score", "runs", "failed-runs", "errored-runs", "junit-path"):
-        C.check("static", name in action["outputs"], f"output {name} is declared")
+    for name in (*GATE_OUTPUTS, "exit-code", "json-path"):
+        C.check("static", name in action["outputs"] and action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}", f"output {name} is the gate step's")
     C.check("static", action["inputs"]["junit-path"].get("default") == "vocera-junit.xml", "junit-path defaults to vocera-junit.xml")
+    manifest = (ROOT / "release-manifest.txt").read_text()
+    bad = [ln for ln in manifest.splitlines() if ln and not ln.startswith("#") and not re.fullmatch(r"(release \S+ [0-9a-f]{64}|sha256 \S+ \S+ [0-9a-f]{64}|alias \S+ \S+)", ln)]
+    C.check("static", not bad, "release-manifest.txt holds only well-formed records", str(bad))
 
 
 def example_cases(service: Service, binary: Path):
@@ -552,6 +857,60 @@ def example_cases(service: Service, binary: Path):
             C.check("examples", KEY not in p.stdout + p.stderr, f"{label}: the key is not printed")
     art = gitlab["artifacts"]
     C.check("examples", art["when"] == "always" and art["reports"]["junit"] == "vocera-junit.xml", "gitlab keeps the JUnit report always")
+    C.check("examples", "rules" not in gitlab and "stages" not in yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()), "gitlab: no rules on a variable a dotenv report would set, no stages of its own")
+    C.check("examples", gitlab["stage"] == "test", "gitlab: the job is in the test stage")
+
+    # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
+    work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
+    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": ""})
+    p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    C.check("examples", p.returncode == 0 and "VOCERA_RUN_IDS is empty" in p.stdout, "gitlab without VOCERA_RUN_IDS: says so, exit 0", p.stdout + p.stderr)
+
+    # Jenkins: the junit step does not mark the build UNSTABLE with REPORT_ONLY.
+    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: params\.REPORT_ONLY", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: params.REPORT_ONLY")
+
+    # The install scripts, with stand-ins for curl (serving a fake release and
+    # release-manifest.txt) and uname: the archive of the machine's
+    # architecture is fetched, and checked against the manifest.
+    gitlab_install = gitlab["before_script"][1].replace("/usr/local/bin/vocera-gate", "./installed-vocera-gate")
+    m = re.search(r"stage\('Install vocera-gate'\).*?sh '''(.*?)'''", jenkins, re.S)
+    C.check("examples", m is not None, "the Jenkinsfile's install script is found")
+    jenkins_install = (m.group(1) if m else "").replace("\\\\", "\\")
+    releases = Path(SCRATCH) / "example-releases"
+    hashes = {t: make_release(releases, "v0.1.0", binary, target=t) for t in ("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl")}
+    for system, script, dest in (("gitlab", gitlab_install, "installed-vocera-gate"), ("jenkins", jenkins_install, "vocera-gate")):
+        for machine, target in (("x86_64", "x86_64-unknown-linux-musl"), ("aarch64", "aarch64-unknown-linux-musl"), ("riscv64", None)):
+            for tampered in ((False, True) if machine == "x86_64" else (False,)):
+                work = Path(tempfile.mkdtemp(prefix=f"example-install-{system}-", dir=SCRATCH))
+                fake = work / "fake-bin"
+                fake.mkdir()
+                manifest = work / "served-manifest.txt"
+                manifest.write_text("".join(f"sha256 v0.1.0 {t} {'0' * 64 if tampered else h}\n" for t, h in hashes.items()))
+                (fake / "uname").write_text(f"#!/bin/sh\necho {machine}\n")
+                (fake / "curl").write_text(
+                    "#!/bin/sh\n"
+                    'out=""; url=""; prev=""\n'
+                    'for a in "$@"; do if [ "$prev" = -o ]; then out="$a"; fi; case "$a" in http*) url="$a" ;; esac; prev="$a"; done\n'
+                    'echo "$url" >> fetched.txt\n'
+                    'case "$url" in\n'
+                    f'  */release-manifest.txt) src="{manifest}" ;;\n'
+                    f'  */releases/download/*) src="{releases}/${{url#*/releases/download/}}" ;;\n'
+                    "esac\n"
+                    '[ -f "$src" ] || exit 22\n'
+                    'cp "$src" "${out:-${url##*/}}"\n'
+                )
+                for f in ("uname", "curl"):
+                    (fake / f).chmod(0o755)
+                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate"})
+                env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
+                p = subprocess.run(["sh", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+                label = f"{system} install on {machine}" + (" with a hash that does not match" if tampered else "")
+                fetched = (work / "fetched.txt").read_text() if (work / "fetched.txt").exists() else ""
+                if target and not tampered:
+                    ok = p.returncode == 0 and (work / dest).is_file() and f"vocera-gate-v0.1.0-{target}.tar.gz" in fetched and "release-manifest.txt" in fetched and ".sha256" not in fetched
+                    C.check("examples", ok, f"{label}: fetches the {target} archive, checks it against release-manifest.txt", p.stdout + p.stderr + fetched)
+                else:
+                    C.check("examples", p.returncode != 0 and not (work / dest).exists(), f"{label}: fails, installs nothing", p.stdout + p.stderr)
 
 
 def binary_has(binary: Path, flag: str) -> bool:
@@ -578,8 +937,10 @@ def main() -> int:
     thread.start()
     try:
         static_checks()
+        release_manifest_cases()
+        gate_bin = stand_in(Path(SCRATCH) / "vocera-gate-under-test", binary)
         if binary_has(binary, "--json"):
-            gate_cases(service, binary)
+            gate_cases(service, gate_bin)
         else:
             C.skip("gate", f"{binary} has no --json yet: the gate-step cases (outputs, exit codes, key, delimiters) NOT RUN")
         install_cases(service, binary, release_dir)
