@@ -42,15 +42,19 @@ pub(super) fn assign(results: &mut [RunResult<'_>]) {
     }
 }
 
+/// The run's scenario name, trimmed; `None` when missing or blank.
+pub(super) fn scenario_name(run: &crate::model::Run) -> Option<&str> {
+    run.scenario_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
 fn base_name(result: &RunResult<'_>) -> CaseName {
     let (classname, name) = match result.run {
         None => ("vocera.missing".to_owned(), format!("run {}", result.id)),
         Some(run) => {
-            let name = run
-                .scenario_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty());
+            let name = scenario_name(run);
             match (run.scenario_id, name) {
                 (Some(sid), Some(name)) => (format!("vocera.scenario_{sid}"), name.to_owned()),
                 (Some(sid), None) => (format!("vocera.scenario_{sid}"), format!("scenario {sid}")),
