@@ -106,7 +106,7 @@ pub(super) fn judge<'a>(
         Status::Waiting(_) => Outcome::Unfinished,
         Status::Ended(_) | Status::Unknown(_) | Status::Absent => Outcome::Errored,
         Status::Completed => {
-            let unsuccessful = run.success != Some(true);
+            let unsuccessful = run.review.or(run.success) != Some(true);
             if unsuccessful || categories.iter().any(|s| s.counts) {
                 Outcome::Failed { unsuccessful }
             } else {

@@ -420,4 +420,19 @@ mod tests {
         assert_eq!(judge_all(&rated("80%", 1), &runs).verdict, Verdict::Passed);
         assert_eq!(judge_all(&rated("0.4", 0), &runs).verdict, Verdict::Passed);
     }
+
+    #[test]
+    fn a_reviewers_decision_wins_over_success() {
+        let mut overruled = of(1, Some(1), None, true);
+        overruled.review = Some(false);
+        let mut rescued = of(2, Some(1), None, false);
+        rescued.review = Some(true);
+        let runs = [overruled, rescued];
+        let eval = judge_all(&Policy::default(), &runs);
+        let outcomes: Vec<_> = eval.results.iter().map(|r| &r.outcome).collect();
+        assert_eq!(
+            outcomes,
+            [&Outcome::Failed { unsuccessful: true }, &Outcome::Passed]
+        );
+    }
 }

@@ -221,6 +221,16 @@ fn describe(run: &Run) -> String {
         let _ = write!(s, " ({name})");
     }
     let _ = writeln!(s, ": status {}", run.status.label());
+    if let Some(review) = run.review {
+        let (decision, status) = match review {
+            true => ("a success", "reviewed_success"),
+            false => ("a failure", "reviewed_failure"),
+        };
+        let _ = writeln!(
+            s,
+            "A reviewer judged this run {decision} ({status}); it wins over success."
+        );
+    }
     s
 }
 
