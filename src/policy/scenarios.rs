@@ -160,6 +160,14 @@ impl Scenario {
     pub fn below(&self) -> bool {
         self.met == Some(false)
     }
+
+    /// Failing: below the rate, or without a rate any failed or errored run.
+    pub fn failing(&self) -> bool {
+        match self.met {
+            Some(met) => !met,
+            None => self.failed + self.errored > 0,
+        }
+    }
 }
 
 /// A rate shown with up to two decimals, no trailing zeros.
@@ -200,7 +208,7 @@ pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario
         scenario.flaky = scenario.passed > 0 && scenario.failed > 0;
         scenario.met = rate.map(|r| r.met_by(scenario.passed, scenario.judged()));
     }
-    list.sort_by_key(|s| (!s.below(), !s.flaky));
+    list.sort_by_key(|s| (!s.failing(), !s.flaky));
     list
 }
 
