@@ -206,7 +206,10 @@ pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario
         scenario.members.sort_by_key(|&i| results[i].id);
         scenario.name = name_of(scenario, results);
         scenario.flaky = scenario.passed > 0 && scenario.failed > 0;
-        scenario.met = rate.map(|r| r.met_by(scenario.passed, scenario.judged()));
+        // Only unfinished runs: not judged yet, so the unfinished verdict
+        // (exit 3) stays; all errored fails closed.
+        let waiting = scenario.judged() == 0 && scenario.errored == 0;
+        scenario.met = rate.map(|r| waiting || r.met_by(scenario.passed, scenario.judged()));
     }
     list.sort_by_key(|s| (!s.failing(), !s.flaky));
     list
@@ -427,6 +430,17 @@ mod tests {
         assert_eq!(eval.broken, vec![rule]);
         assert_eq!(judge_all(&rated("80%", 1), &runs).verdict, Verdict::Passed);
         assert_eq!(judge_all(&rated("0.4", 0), &runs).verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn unfinished_runs_alone_are_not_judged() {
+        let runs = [run(1, "pending", None, &[])];
+        let rated = Policy {
+            min_pass_rate: rate("0.8").into(),
+            ..Policy::default()
+        };
+        let eval = judge_all(&rated, &runs);
+        assert_eq!(eval.verdict, Verdict::Unfinished, "{:?}", eval.broken);
     }
 
     #[test]
