@@ -64,6 +64,9 @@ pub struct Counts {
     pub passed: usize,
     /// Completed runs that are JUnit failures.
     pub failed: usize,
+    /// Quality failures of scenarios that met `--min-pass-rate`: passing
+    /// JUnit cases with a `<flakyFailure>`.
+    pub tolerated: usize,
     /// Completed runs whose `success` is not true (the `--max-failed-runs` figure).
     pub unsuccessful: usize,
     pub errored: usize,
@@ -180,6 +183,9 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         .fold(0u64, |acc, t| acc.saturating_add(t.points));
     let scenarios = scenarios::group(&results, policy.min_pass_rate.as_ref());
     let broken = broken_rules(policy, score, &counts, &scenarios);
+    let score_broken = broken.iter().any(|r| matches!(r, Rule::Score { .. }));
+    scenarios::mark(&mut results, &scenarios, score_broken);
+    let counts = count(&results);
     let verdict = if !broken.is_empty() {
         Verdict::Failed
     } else if counts.unfinished > 0 {
@@ -211,7 +217,11 @@ fn count(results: &[RunResult<'_>]) -> Counts {
         match result.outcome {
             Outcome::Passed => counts.passed += 1,
             Outcome::Failed { unsuccessful } => {
-                counts.failed += 1;
+                if result.tolerated {
+                    counts.tolerated += 1;
+                } else {
+                    counts.failed += 1;
+                }
                 counts.unsuccessful += usize::from(unsuccessful);
             }
             Outcome::Errored => counts.errored += 1,

@@ -23,8 +23,12 @@ pub(super) fn assign(results: &mut [RunResult<'_>]) {
     let mut taken: HashSet<CaseName> = bases.iter().cloned().collect();
     let mut first_seen: HashSet<&CaseName> = HashSet::with_capacity(bases.len());
     let mut next_ordinal: HashMap<&CaseName, usize> = HashMap::new();
-    for (result, base) in results.iter_mut().zip(&bases) {
-        result.case = if first_seen.insert(base) {
+    // Repeats are numbered in run-ID order, whatever order they were asked in.
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| results[i].id);
+    for i in order {
+        let base = &bases[i];
+        results[i].case = if first_seen.insert(base) {
             base.clone()
         } else {
             let n = next_ordinal.entry(base).or_insert(2);

@@ -215,6 +215,21 @@ pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario
     list
 }
 
+/// Points each result at its scenario and marks the tolerated failures:
+/// quality failures of a scenario that met its rate, unless the gate fails
+/// on score and the run's categories count toward it.
+pub fn mark(results: &mut [RunResult<'_>], scenarios: &[Scenario], score_broken: bool) {
+    for (index, scenario) in scenarios.iter().enumerate() {
+        for &i in &scenario.members {
+            let result = &mut results[i];
+            result.scenario = index;
+            result.tolerated = scenario.met == Some(true)
+                && matches!(result.outcome, Outcome::Failed { .. })
+                && !(score_broken && result.score() > 0);
+        }
+    }
+}
+
 fn empty(key: ScenarioKey) -> Scenario {
     Scenario {
         key,
