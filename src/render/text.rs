@@ -1,6 +1,7 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
+use super::{SCENARIO_HEADER, scenario_rows};
 use crate::ending::{Stop, Verdict};
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::borrow::Cow;
@@ -105,6 +106,12 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             "  {} run(s) had not finished {why}",
             eval.counts.unfinished
         );
+    }
+    if let Some(rows) = scenario_rows(eval, |n| one_line(n, 60)) {
+        let _ = writeln!(s, "  scenarios ({}):", SCENARIO_HEADER.join(", "));
+        for row in rows {
+            let _ = writeln!(s, "    - {}", row.join(", "));
+        }
     }
     let mut first = true;
     for result in &eval.results {
