@@ -61,6 +61,7 @@ async fn one_scenario_below_the_rate_fails_the_gate_by_name() {
         .env("GITHUB_OUTPUT", "out.txt")
         .expect_code(1)
         .await;
+    out.stdout_has("3 failed, 0 errored, 0 missing, 0 unfinished, 1 flaky failure(s)");
     out.stdout_has("    - Broken, 5, 2, 3, 0, 0.4 (2/5), flaky, failed\n    - Flaky, 5, 4, 1, 0, 0.8 (4/5), flaky, passed\n    - Stable, 5, 5, 0, 0, 1 (5/5), -, passed\n");
     let verdict = out.json("v.json");
     let failing: Vec<&Value> = verdict["scenarios"]

@@ -70,10 +70,18 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     };
     let word = format!("{style}{word}{style:#}");
     let c = &eval.counts;
-    format!(
+    let mut line = format!(
         "vocera-gate: {word}: score {} (max {}), {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished",
         eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
-    )
+    );
+    if c.tolerated > 0 {
+        let _ = write!(
+            line,
+            ", {} flaky failure(s) in scenarios that met --min-pass-rate",
+            c.tolerated
+        );
+    }
+    line
 }
 
 /// The full verdict for stdout.
