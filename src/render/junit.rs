@@ -186,30 +186,7 @@ fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String,
                 result.id
             ),
         )),
-        (Outcome::Failed { unsuccessful }, Some(run)) => {
-            let (ty, message) = match result.top_category() {
-                Some(top) => (
-                    top.priority(),
-                    format!("[{}] {}", top.priority(), top.category.name),
-                ),
-                None => (
-                    "unsuccessful".to_owned(),
-                    "the run did not pass its evaluation (success is not true)".to_owned(),
-                ),
-            };
-            let mut body = describe(run);
-            if *unsuccessful {
-                body.push_str("The run did not pass its evaluation (success is not true).\n");
-            }
-            list_categories(&mut body, result, true);
-            let tag = if result.tolerated {
-                body.push_str("Its scenario met --min-pass-rate: a flaky failure, not a reason the gate failed.\n");
-                "flakyFailure"
-            } else {
-                "failure"
-            };
-            Some((tag, ty, message, body))
-        }
+        (Outcome::Failed { unsuccessful }, Some(run)) => Some(failure(result, run, *unsuccessful)),
         (Outcome::Errored, Some(run)) => {
             let (ty, mut message) = match &run.status {
                 Status::Ended(s) => (s.clone(), format!("run ended with status {s}")),
@@ -243,6 +220,38 @@ fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String,
             Some(("error", "unfinished".to_owned(), message, body))
         }
     }
+}
+
+/// The `<failure>` (or, tolerated by a pass rate, `<flakyFailure>`) of a completed run.
+fn failure(
+    result: &RunResult<'_>,
+    run: &Run,
+    unsuccessful: bool,
+) -> (&'static str, String, String, String) {
+    let (ty, message) = match result.top_category() {
+        Some(top) => (
+            top.priority(),
+            format!("[{}] {}", top.priority(), top.category.name),
+        ),
+        None => (
+            "unsuccessful".to_owned(),
+            "the run did not pass its evaluation (success is not true)".to_owned(),
+        ),
+    };
+    let mut body = describe(run);
+    if unsuccessful {
+        body.push_str("The run did not pass its evaluation (success is not true).\n");
+    }
+    list_categories(&mut body, result, true);
+    let tag = if result.tolerated {
+        body.push_str(
+            "Its scenario met --min-pass-rate: a flaky failure, not a reason the gate failed.\n",
+        );
+        "flakyFailure"
+    } else {
+        "failure"
+    };
+    (tag, ty, message, body)
 }
 
 fn describe(run: &Run) -> String {
