@@ -9,6 +9,7 @@
 //! without echoing it.
 
 use crate::api::Profile;
+use crate::policy::PassRate;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -77,9 +78,23 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
     pub max_score: u64,
 
-    /// Fail when more than N runs have success: false.
+    /// Fail when more than N runs have success: false [default: 0] (not with --min-pass-rate).
+    #[arg(long, value_name = "N", help_heading = "Policy")]
+    pub max_failed_runs: Option<u64>,
+
+    /// Judge scenarios over repeated runs: a scenario passes when this share
+    /// of its judged runs pass, e.g. 0.8 or 80%.
+    #[arg(long, value_name = "RATE", value_parser = pass_rate, help_heading = "Policy")]
+    pub min_pass_rate: Option<PassRate>,
+
+    /// With --min-pass-rate: fail when more than N scenarios are below it [default: 0].
+    #[arg(long, value_name = "N", help_heading = "Policy")]
+    pub max_failed_scenarios: Option<u64>,
+
+    /// Fail when more than N runs ended in an infrastructure error
+    /// (failed, timeout, cancelled, unknown status).
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
-    pub max_failed_runs: u64,
+    pub max_errored_runs: u64,
 
     /// Write every report but exit 0 where the gate failed or timed out.
     #[arg(long, help_heading = "Policy")]
@@ -256,6 +271,11 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 /// `PRIORITY=N` with N a whole number that fits a weight.
+fn pass_rate(spec: &str) -> Result<PassRate, String> {
+    spec.parse()
+        .map_err(|e: crate::policy::BadRate| e.to_string())
+}
+
 fn weight(spec: &str) -> Result<Weight, String> {
     let example = "e.g. --weight medium=5";
     let (priority, n) = spec

@@ -89,6 +89,7 @@ impl Config {
                 humantime::format_duration(waiting.poll_interval)
             )));
         }
+        check_rate_flags(&args)?;
         let mut weights = Weights::default();
         for w in &args.weights {
             weights.set(&w.priority, w.weight);
@@ -106,7 +107,10 @@ impl Config {
             policy: Policy {
                 weights,
                 max_score: args.max_score,
-                max_failed_runs: args.max_failed_runs,
+                max_failed_runs: args.max_failed_runs.unwrap_or(0),
+                max_errored_runs: args.max_errored_runs,
+                max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
+                min_pass_rate: args.min_pass_rate.clone(),
                 enforcement: if args.report_only {
                     Enforcement::ReportOnly
                 } else {
@@ -179,4 +183,19 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
 /// An optional value, with an empty or blank one meaning unset.
 fn set(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.trim().is_empty())
+}
+
+/// `--max-failed-scenarios` only means something with `--min-pass-rate`,
+/// which replaces `--max-failed-runs`.
+fn check_rate_flags(args: &Args) -> Result<(), Error> {
+    match (&args.min_pass_rate, args.max_failed_runs, args.max_failed_scenarios) {
+        (Some(_), Some(_), _) => Err(usage(
+            "--max-failed-runs does not apply with --min-pass-rate; use --max-failed-scenarios N (e.g. --min-pass-rate 0.8 --max-failed-scenarios 0)"
+                .to_owned(),
+        )),
+        (None, _, Some(_)) => Err(usage(
+            "--max-failed-scenarios needs --min-pass-rate; add e.g. --min-pass-rate 0.8".to_owned(),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -113,6 +113,9 @@ pub struct Run {
     pub recording_url: Option<String>,
     pub timestamp: Option<String>,
     pub error_message: Option<String>,
+    /// A reviewer's decision (v2 `evaluation_status` `reviewed_success` or
+    /// `reviewed_failure`); it wins over `success`.
+    pub review: Option<bool>,
 }
 
 #[cfg(test)]

@@ -490,4 +490,14 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_review_is_read_from_evaluation_status() {
+        let body = r#"[{"id": 1, "status": "completed", "success": true, "evaluation_status": "reviewed_failure"},
+            {"id": 2, "status": "completed", "success": false, "evaluation_status": "reviewed_success"},
+            {"id": 3, "status": "completed", "success": false, "evaluation_status": "failure"}]"#;
+        let runs = parse_runs(body).expect("reviewed runs parse");
+        let reviews: Vec<_> = runs.iter().map(|r| r.run.review).collect();
+        assert_eq!(reviews, [Some(false), Some(true), None]);
+    }
 }

@@ -131,6 +131,9 @@ pub(super) struct WireRun<T> {
     scenario_name: Option<String>,
     #[serde(default)]
     success: Option<bool>,
+    /// v2: `reviewed_success` / `reviewed_failure` carry a reviewer's decision.
+    #[serde(default)]
+    evaluation_status: Option<String>,
     #[serde(default)]
     evaluation: Option<WireEvaluation>,
     #[serde(default)]
@@ -338,6 +341,11 @@ impl<T: Transcript> WireRun<T> {
             recording_url: self.voice_recording_url,
             timestamp: self.timestamp,
             error_message: self.error_message.map(|e| e.0),
+            review: match self.evaluation_status.as_deref() {
+                Some("reviewed_success") => Some(true),
+                Some("reviewed_failure") => Some(false),
+                _ => None,
+            },
         }
     }
 }

@@ -28,6 +28,7 @@ pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&s
         recording_url: None,
         timestamp: None,
         error_message: None,
+        review: None,
     }
 }
 

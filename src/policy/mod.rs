@@ -6,10 +6,12 @@
 
 mod names;
 mod run;
+mod scenarios;
 mod weights;
 
 pub use names::CaseName;
 pub use run::{Outcome, RunResult, Scored};
+pub use scenarios::{BadRate, PassRate, Scenario, ScenarioKey};
 pub use weights::{FALLBACK_PRIORITY, Weights};
 
 use crate::ending::{Conclusion, Stop, Verdict};
@@ -25,6 +27,12 @@ pub struct Policy {
     pub max_score: u64,
     /// The gate fails when more runs than this have `success` false.
     pub max_failed_runs: u64,
+    /// The gate fails when more runs than this ended in an infrastructure error.
+    pub max_errored_runs: u64,
+    /// `--min-pass-rate`: judge scenarios by their pass rate instead of runs.
+    pub min_pass_rate: Option<PassRate>,
+    /// With a pass rate: the gate fails when more scenarios than this are below it.
+    pub max_failed_scenarios: u64,
     /// Whether a failed or unfinished verdict fails the CI step.
     pub enforcement: Enforcement,
 }
@@ -56,6 +64,9 @@ pub struct Counts {
     pub passed: usize,
     /// Completed runs that are JUnit failures.
     pub failed: usize,
+    /// Quality failures of scenarios that met `--min-pass-rate`: passing
+    /// JUnit cases with a `<flakyFailure>`.
+    pub tolerated: usize,
     /// Completed runs whose `success` is not true (the `--max-failed-runs` figure).
     pub unsuccessful: usize,
     pub errored: usize,
@@ -66,10 +77,26 @@ pub struct Counts {
 /// A rule of the policy that the runs broke.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rule {
-    Score { score: u64, max: u64 },
-    FailedRuns { count: usize, max: u64 },
-    Errored { count: usize },
-    Missing { count: usize },
+    Score {
+        score: u64,
+        max: u64,
+    },
+    FailedRuns {
+        count: usize,
+        max: u64,
+    },
+    FailedScenarios {
+        count: usize,
+        max: u64,
+        rate: String,
+    },
+    Errored {
+        count: usize,
+        max: u64,
+    },
+    Missing {
+        count: usize,
+    },
 }
 
 impl fmt::Display for Rule {
@@ -86,11 +113,23 @@ impl fmt::Display for Rule {
                     runs_text(*count, "unsuccessful run")
                 )
             }
-            Rule::Errored { count } => write!(
+            Rule::FailedScenarios { count, max, rate } => write!(
                 f,
-                "{} ended with an error (failed, timeout, cancelled or unknown status)",
-                runs_text(*count, "run")
+                "{} below --min-pass-rate {rate} {} above --max-failed-scenarios {max}",
+                runs_text(*count, "scenario"),
+                if *count == 1 { "is" } else { "are" }
             ),
+            Rule::Errored { count, max } => {
+                write!(
+                    f,
+                    "{} ended with an error (failed, timeout, cancelled or unknown status)",
+                    runs_text(*count, "run")
+                )?;
+                if *max > 0 {
+                    write!(f, ", above --max-errored-runs {max}")?;
+                }
+                Ok(())
+            }
             Rule::Missing { count } => {
                 let was = if *count == 1 { "was" } else { "were" };
                 write!(
@@ -133,6 +172,8 @@ pub struct Evaluation<'a> {
     /// Heaviest priority first.
     pub by_priority: Vec<PriorityTotal>,
     pub counts: Counts,
+    /// The runs grouped by scenario, failing ones first.
+    pub scenarios: Vec<Scenario>,
     pub broken: Vec<Rule>,
     pub verdict: Verdict,
     /// One line each, for stderr; already deduplicated.
@@ -159,7 +200,11 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
     let score = by_priority
         .iter()
         .fold(0u64, |acc, t| acc.saturating_add(t.points));
-    let broken = broken_rules(policy, score, &counts);
+    let scenarios = scenarios::group(&results, policy.min_pass_rate.as_ref());
+    let broken = broken_rules(policy, score, &counts, &scenarios);
+    let score_broken = broken.iter().any(|r| matches!(r, Rule::Score { .. }));
+    scenarios::mark(&mut results, &scenarios, score_broken);
+    let counts = count(&results);
     let verdict = if !broken.is_empty() {
         Verdict::Failed
     } else if counts.unfinished > 0 {
@@ -175,6 +220,7 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         max_score: policy.max_score,
         by_priority,
         counts,
+        scenarios,
         broken,
         verdict,
         warnings: warnings.into_iter().collect(),
@@ -190,7 +236,11 @@ fn count(results: &[RunResult<'_>]) -> Counts {
         match result.outcome {
             Outcome::Passed => counts.passed += 1,
             Outcome::Failed { unsuccessful } => {
-                counts.failed += 1;
+                if result.tolerated {
+                    counts.tolerated += 1;
+                } else {
+                    counts.failed += 1;
+                }
                 counts.unsuccessful += usize::from(unsuccessful);
             }
             Outcome::Errored => counts.errored += 1,
@@ -230,7 +280,7 @@ fn by_priority(results: &[RunResult<'_>]) -> Vec<PriorityTotal> {
     list
 }
 
-fn broken_rules(policy: &Policy, score: u64, counts: &Counts) -> Vec<Rule> {
+fn broken_rules(policy: &Policy, score: u64, counts: &Counts, scenarios: &[Scenario]) -> Vec<Rule> {
     let mut broken = Vec::new();
     if score > policy.max_score {
         broken.push(Rule::Score {
@@ -238,15 +288,25 @@ fn broken_rules(policy: &Policy, score: u64, counts: &Counts) -> Vec<Rule> {
             max: policy.max_score,
         });
     }
-    if counts.unsuccessful as u64 > policy.max_failed_runs {
+    if let Some(rate) = &policy.min_pass_rate {
+        let below = scenarios.iter().filter(|s| s.below()).count();
+        if below as u64 > policy.max_failed_scenarios {
+            broken.push(Rule::FailedScenarios {
+                count: below,
+                max: policy.max_failed_scenarios,
+                rate: rate.to_string(),
+            });
+        }
+    } else if counts.unsuccessful as u64 > policy.max_failed_runs {
         broken.push(Rule::FailedRuns {
             count: counts.unsuccessful,
             max: policy.max_failed_runs,
         });
     }
-    if counts.errored > 0 {
+    if counts.errored as u64 > policy.max_errored_runs {
         broken.push(Rule::Errored {
             count: counts.errored,
+            max: policy.max_errored_runs,
         });
     }
     if counts.missing > 0 {

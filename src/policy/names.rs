@@ -23,8 +23,12 @@ pub(super) fn assign(results: &mut [RunResult<'_>]) {
     let mut taken: HashSet<CaseName> = bases.iter().cloned().collect();
     let mut first_seen: HashSet<&CaseName> = HashSet::with_capacity(bases.len());
     let mut next_ordinal: HashMap<&CaseName, usize> = HashMap::new();
-    for (result, base) in results.iter_mut().zip(&bases) {
-        result.case = if first_seen.insert(base) {
+    // Repeats are numbered in run-ID order, whatever order they were asked in.
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| results[i].id);
+    for i in order {
+        let base = &bases[i];
+        results[i].case = if first_seen.insert(base) {
             base.clone()
         } else {
             let n = next_ordinal.entry(base).or_insert(2);
@@ -42,15 +46,19 @@ pub(super) fn assign(results: &mut [RunResult<'_>]) {
     }
 }
 
+/// The run's scenario name, trimmed; `None` when missing or blank.
+pub(super) fn scenario_name(run: &crate::model::Run) -> Option<&str> {
+    run.scenario_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+}
+
 fn base_name(result: &RunResult<'_>) -> CaseName {
     let (classname, name) = match result.run {
         None => ("vocera.missing".to_owned(), format!("run {}", result.id)),
         Some(run) => {
-            let name = run
-                .scenario_name
-                .as_deref()
-                .map(str::trim)
-                .filter(|n| !n.is_empty());
+            let name = scenario_name(run);
             match (run.scenario_id, name) {
                 (Some(sid), Some(name)) => (format!("vocera.scenario_{sid}"), name.to_owned()),
                 (Some(sid), None) => (format!("vocera.scenario_{sid}"), format!("scenario {sid}")),

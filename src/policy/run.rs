@@ -53,6 +53,12 @@ pub struct RunResult<'a> {
     pub outcome: Outcome,
     /// Every category of the run, in the order the API sent them.
     pub categories: Vec<Scored<'a>>,
+    /// Index of its scenario in [`Evaluation::scenarios`](super::Evaluation).
+    pub scenario: usize,
+    /// A quality failure of a scenario that met `--min-pass-rate`, whose
+    /// categories break no score rule: a flaky failure, not a reason the
+    /// gate failed.
+    pub tolerated: bool,
 }
 
 impl<'a> RunResult<'a> {
@@ -90,6 +96,8 @@ pub(super) fn judge<'a>(
         run: None,
         outcome,
         categories: Vec::new(),
+        scenario: 0,
+        tolerated: false,
     };
     let run = match slot {
         Slot::Found(run) => run,
@@ -106,7 +114,7 @@ pub(super) fn judge<'a>(
         Status::Waiting(_) => Outcome::Unfinished,
         Status::Ended(_) | Status::Unknown(_) | Status::Absent => Outcome::Errored,
         Status::Completed => {
-            let unsuccessful = run.success != Some(true);
+            let unsuccessful = run.review.or(run.success) != Some(true);
             if unsuccessful || categories.iter().any(|s| s.counts) {
                 Outcome::Failed { unsuccessful }
             } else {
@@ -120,6 +128,8 @@ pub(super) fn judge<'a>(
         run: Some(run),
         outcome,
         categories,
+        scenario: 0,
+        tolerated: false,
     }
 }
 

@@ -29,6 +29,7 @@ fn raw(id: u64, status: &str) -> RawRun {
             recording_url: None,
             timestamp: None,
             error_message: None,
+            review: None,
         },
         raw: None,
     }

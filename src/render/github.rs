@@ -4,7 +4,7 @@
 
 use super::not_passed;
 use super::text::{case_title, inert, one_line, problem};
-use crate::policy::Evaluation;
+use crate::policy::{Evaluation, Scenario};
 
 /// GitHub keeps only the first 10 error annotations of a step.
 pub const MAX_ANNOTATIONS: usize = 10;
@@ -77,9 +77,22 @@ pub fn outputs(
         c.unfinished.to_string(),
         reasons.join("\n"),
         junit_path.to_owned(),
+        scenario_names(eval, |s| s.failing()),
+        scenario_names(eval, |s| s.flaky),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
     output_file(&values, delimiter)
+}
+
+/// The names of the scenarios that `pick` keeps, one a line, failing first.
+fn scenario_names(eval: &Evaluation<'_>, pick: impl Fn(&Scenario) -> bool) -> String {
+    let names: Vec<&str> = eval
+        .scenarios
+        .iter()
+        .filter(|s| pick(s))
+        .map(|s| s.name.as_str())
+        .collect();
+    names.join("\n")
 }
 
 /// The step outputs of a gate that stopped before judging any run: verdict
@@ -95,7 +108,7 @@ pub fn error_outputs(exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> St
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 12] = [
+pub const OUTPUT_NAMES: [&str; 14] = [
     "verdict",
     "exit-code",
     "score",
@@ -108,6 +121,8 @@ pub const OUTPUT_NAMES: [&str; 12] = [
     "unfinished-runs",
     "reasons",
     "junit-path",
+    "failed-scenarios",
+    "flaky-scenarios",
 ];
 
 fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
@@ -200,7 +215,7 @@ mod tests {
     fn outputs_are_heredocs_with_a_delimiter_each() {
         let runs = sample();
         let text = outputs(&sample_eval(&runs), 1, "r.xml", &mut counter());
-        insta::assert_snapshot!(text, @r"
+        insta::assert_snapshot!(text, @r#"
         verdict<<D1
         failed
         D1
@@ -240,7 +255,16 @@ mod tests {
         junit-path<<D12
         r.xml
         D12
-        ");
+        failed-scenarios<<D13
+        Refund <over> "$100"
+        Scenario 3
+        Scenario 4
+        run 6
+        D13
+        flaky-scenarios<<D14
+
+        D14
+        "#);
         let names: Vec<&str> = text
             .lines()
             .filter_map(|l| l.split_once("<<").map(|(name, _)| name))
@@ -254,10 +278,7 @@ mod tests {
         let eval = eval_of(&runs, &[]);
         // The path holds the first delimiter the JUnit path would get (D12).
         let text = outputs(&eval, 0, "a\nD12\nb", &mut counter());
-        assert!(
-            text.ends_with("junit-path<<D13\na\nD12\nb\nD13\n"),
-            "{text}"
-        );
+        assert!(text.contains("junit-path<<D13\na\nD12\nb\nD13\n"), "{text}");
         assert!(text.contains("reasons<<D11\n\nD11\n"), "empty when passed");
         let text = error_outputs(4, &mut counter());
         assert!(

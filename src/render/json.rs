@@ -2,7 +2,7 @@
 //! run's result.
 
 use crate::ending::Conclusion;
-use crate::policy::{Evaluation, Outcome};
+use crate::policy::{Evaluation, Outcome, ScenarioKey};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -19,7 +19,52 @@ struct JsonVerdict<'a> {
     unfinished_runs: usize,
     junit_path: &'a str,
     reasons: Vec<String>,
+    /// Failing scenarios first.
+    scenarios: Vec<JsonScenario<'a>>,
     results: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonScenario<'a> {
+    name: &'a str,
+    scenario_id: Option<i64>,
+    runs: usize,
+    passed: usize,
+    failed: usize,
+    errored: usize,
+    unfinished: usize,
+    pass_rate: String,
+    flaky: bool,
+    verdict: &'static str,
+    run_ids: Vec<u64>,
+}
+
+fn scenarios<'a>(eval: &'a Evaluation<'_>) -> Vec<JsonScenario<'a>> {
+    eval.scenarios
+        .iter()
+        .map(|s| JsonScenario {
+            name: &s.name,
+            scenario_id: match s.key {
+                ScenarioKey::Id(id) => Some(id),
+                _ => None,
+            },
+            runs: s.runs,
+            passed: s.passed,
+            failed: s.failed,
+            errored: s.errored,
+            unfinished: s.unfinished,
+            pass_rate: s.rate_label(),
+            flaky: s.flaky,
+            verdict: if s.failing() {
+                "failed"
+            } else if s.unfinished > 0 {
+                "unfinished"
+            } else {
+                "passed"
+            },
+            run_ids: s.members.iter().map(|&i| eval.results[i].id).collect(),
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -85,6 +130,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         unfinished_runs: c.unfinished,
         junit_path,
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
+        scenarios: scenarios(eval),
         results,
     };
     let mut text = serde_json::to_string_pretty(&verdict).unwrap_or_else(|_| "{}".to_owned()); // ok: plain data always serializes
@@ -115,6 +161,9 @@ mod tests {
         assert_eq!(value["junit_path"], "r.xml");
         assert_eq!(value["results"][1]["top_priority"], "high");
         assert_eq!(value["results"][2]["outcome"], "missing");
+        assert_eq!(value["scenarios"][0]["name"], "Scenario 2", "failing first");
+        assert_eq!(value["scenarios"][0]["pass_rate"], "0 (0/1)");
+        assert_eq!(value["scenarios"][2]["verdict"], "passed");
         assert_eq!(
             value["reasons"].as_array().map(Vec::len),
             Some(3),

@@ -10,7 +10,7 @@
 use super::xml::{push_attr, push_text};
 use crate::ending::Stop;
 use crate::model::{Run, Status};
-use crate::policy::{Evaluation, Outcome, RunResult, Scored};
+use crate::policy::{Evaluation, Outcome, RunResult, Scenario, Scored};
 use std::fmt::Write as _;
 
 /// What goes into the report beyond the defaults.
@@ -58,7 +58,15 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     property(&mut out, 6, "max_score", &eval.max_score.to_string());
     out.push_str("    </properties>\n");
     for result in &eval.results {
-        case(&mut out, &eval.stop, result, millis(result), options);
+        let scenario = eval.scenarios.get(result.scenario);
+        case(
+            &mut out,
+            &eval.stop,
+            result,
+            scenario,
+            millis(result),
+            options,
+        );
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -77,7 +85,14 @@ fn property(out: &mut String, indent: usize, name: &str, value: &str) {
     out.push_str("\"/>\n");
 }
 
-fn case(out: &mut String, stop: &Stop, result: &RunResult<'_>, millis: u64, options: Options) {
+fn case(
+    out: &mut String,
+    stop: &Stop,
+    result: &RunResult<'_>,
+    scenario: Option<&Scenario>,
+    millis: u64,
+    options: Options,
+) {
     out.push_str("    <testcase name=\"");
     push_attr(out, &result.case.name);
     out.push_str("\" classname=\"");
@@ -91,6 +106,12 @@ fn case(out: &mut String, stop: &Stop, result: &RunResult<'_>, millis: u64, opti
             property(out, 8, "scenario_id", &sid.to_string());
         }
         property(out, 8, "status", run.status.label());
+        if let Some(s) = scenario.filter(|s| s.met.is_some()) {
+            property(out, 8, "pass_rate", &s.rate_label());
+        }
+        if scenario.is_some_and(|s| s.flaky) {
+            property(out, 8, "flaky", "true");
+        }
         let success = match run.success {
             Some(true) => "true",
             Some(false) => "false",
@@ -111,20 +132,26 @@ fn case(out: &mut String, stop: &Stop, result: &RunResult<'_>, millis: u64, opti
     }
     out.push_str("      </properties>\n");
 
-    if let Some((tag, ty, message, body)) = problem(stop, result) {
+    let problem = problem(stop, result);
+    if let Some((tag, ty, message, body)) = &problem {
         let _ = write!(out, "      <{tag} message=\"");
-        push_attr(out, &message);
+        push_attr(out, message);
         out.push_str("\" type=\"");
-        push_attr(out, &ty);
+        push_attr(out, ty);
         out.push_str("\">");
         // GitLab shows only the body, so it starts with the message.
-        push_text(out, &message);
+        push_text(out, message);
         out.push('\n');
-        push_text(out, &body);
+        push_text(out, body);
         let _ = writeln!(out, "</{tag}>");
     }
 
-    let system_out = system_out(result, options);
+    let mut system_out = String::new();
+    if let Some(("flakyFailure", _, message, body)) = &problem {
+        // Readers that ignore <flakyFailure> still show why it was flaky.
+        let _ = write!(system_out, "Flaky failure: {message}\n{body}");
+    }
+    system_out.push_str(&system_out_of(result, options));
     if !system_out.is_empty() {
         out.push_str("      <system-out>");
         push_text(out, &system_out);
@@ -159,24 +186,7 @@ fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String,
                 result.id
             ),
         )),
-        (Outcome::Failed { unsuccessful }, Some(run)) => {
-            let (ty, message) = match result.top_category() {
-                Some(top) => (
-                    top.priority(),
-                    format!("[{}] {}", top.priority(), top.category.name),
-                ),
-                None => (
-                    "unsuccessful".to_owned(),
-                    "the run did not pass its evaluation (success is not true)".to_owned(),
-                ),
-            };
-            let mut body = describe(run);
-            if *unsuccessful {
-                body.push_str("The run did not pass its evaluation (success is not true).\n");
-            }
-            list_categories(&mut body, result, true);
-            Some(("failure", ty, message, body))
-        }
+        (Outcome::Failed { unsuccessful }, Some(run)) => Some(failure(result, run, *unsuccessful)),
         (Outcome::Errored, Some(run)) => {
             let (ty, mut message) = match &run.status {
                 Status::Ended(s) => (s.clone(), format!("run ended with status {s}")),
@@ -212,6 +222,38 @@ fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String,
     }
 }
 
+/// The `<failure>` (or, tolerated by a pass rate, `<flakyFailure>`) of a completed run.
+fn failure(
+    result: &RunResult<'_>,
+    run: &Run,
+    unsuccessful: bool,
+) -> (&'static str, String, String, String) {
+    let (ty, message) = match result.top_category() {
+        Some(top) => (
+            top.priority(),
+            format!("[{}] {}", top.priority(), top.category.name),
+        ),
+        None => (
+            "unsuccessful".to_owned(),
+            "the run did not pass its evaluation (success is not true)".to_owned(),
+        ),
+    };
+    let mut body = describe(run);
+    if unsuccessful {
+        body.push_str("The run did not pass its evaluation (success is not true).\n");
+    }
+    list_categories(&mut body, result, true);
+    let tag = if result.tolerated {
+        body.push_str(
+            "Its scenario met --min-pass-rate: a flaky failure, not a reason the gate failed.\n",
+        );
+        "flakyFailure"
+    } else {
+        "failure"
+    };
+    (tag, ty, message, body)
+}
+
 fn describe(run: &Run) -> String {
     let mut s = format!("Run {}", run.id);
     if let Some(sid) = run.scenario_id {
@@ -221,6 +263,16 @@ fn describe(run: &Run) -> String {
         let _ = write!(s, " ({name})");
     }
     let _ = writeln!(s, ": status {}", run.status.label());
+    if let Some(review) = run.review {
+        let (decision, status) = match review {
+            true => ("a success", "reviewed_success"),
+            false => ("a failure", "reviewed_failure"),
+        };
+        let _ = writeln!(
+            s,
+            "A reviewer judged this run {decision} ({status}); it wins over success."
+        );
+    }
     s
 }
 
@@ -254,7 +306,7 @@ fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
     }
 }
 
-fn system_out(result: &RunResult<'_>, options: Options) -> String {
+fn system_out_of(result: &RunResult<'_>, options: Options) -> String {
     let mut s = String::new();
     list_categories(&mut s, result, false);
     if options.include_transcript

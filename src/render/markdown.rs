@@ -1,8 +1,8 @@
 //! The job summary in Markdown (GitHub's step summary). Run text is made
 //! inert: it cannot forge markup, HTML or links.
 
-use super::not_passed;
 use super::text::{breakdown, one_line, problem};
+use super::{SCENARIO_HEADER, not_passed, scenario_rows};
 use crate::ending::Conclusion;
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::fmt::Write as _;
@@ -33,6 +33,14 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         s.push_str("The gate failed because:\n\n");
         for rule in &eval.broken {
             let _ = writeln!(s, "- {}", md(&rule.to_string()));
+        }
+        s.push('\n');
+    }
+    if let Some(rows) = scenario_rows(eval, |n| md(&one_line(n, 80))) {
+        let _ = writeln!(s, "| {} |", SCENARIO_HEADER.join(" | "));
+        let _ = writeln!(s, "|{}", " --- |".repeat(SCENARIO_HEADER.len()));
+        for row in rows {
+            let _ = writeln!(s, "| {} |", row.join(" | "));
         }
         s.push('\n');
     }

@@ -38,3 +38,52 @@ pub(crate) fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<&'e RunResult<
     list.sort_by_key(|r| severity(r));
     list
 }
+
+/// The per-scenario table's header.
+pub(crate) const SCENARIO_HEADER: [&str; 8] = [
+    "scenario",
+    "runs",
+    "passed",
+    "failed",
+    "errored",
+    "pass rate",
+    "flaky",
+    "verdict",
+];
+
+/// One row per scenario, failing first, each cell through `show` for the
+/// name; `None` when no scenario ran twice and no pass rate was asked for
+/// (the run table already says it all).
+pub(crate) fn scenario_rows(
+    eval: &Evaluation<'_>,
+    show: impl Fn(&str) -> String,
+) -> Option<Vec<[String; 8]>> {
+    let repeated = eval.scenarios.iter().any(|s| s.runs > 1 || s.met.is_some());
+    if !repeated {
+        return None;
+    }
+    let rows = eval
+        .scenarios
+        .iter()
+        .map(|s| {
+            let verdict = if s.failing() {
+                "failed"
+            } else if s.unfinished > 0 {
+                "unfinished"
+            } else {
+                "passed"
+            };
+            [
+                show(&s.name),
+                s.runs.to_string(),
+                s.passed.to_string(),
+                s.failed.to_string(),
+                s.errored.to_string(),
+                s.rate_label(),
+                if s.flaky { "flaky" } else { "-" }.to_owned(),
+                verdict.to_owned(),
+            ]
+        })
+        .collect();
+    Some(rows)
+}

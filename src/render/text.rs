@@ -1,6 +1,7 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
+use super::{SCENARIO_HEADER, scenario_rows};
 use crate::ending::{Stop, Verdict};
 use crate::model::Status;
 use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
@@ -74,7 +75,7 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
     };
     let word = format!("{style}{word}{style:#}");
     let c = &eval.counts;
-    format!(
+    let mut line = format!(
         "vocera-gate: {word}: score {} (max {}), {}: {} passed, {} failed, {} errored, {} missing, {} unfinished",
         eval.score,
         eval.max_score,
@@ -84,7 +85,15 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
         c.errored,
         c.missing,
         c.unfinished
-    )
+    );
+    if c.tolerated > 0 {
+        let _ = write!(
+            line,
+            ", {} in scenarios that met --min-pass-rate",
+            runs_text(c.tolerated, "flaky failure")
+        );
+    }
+    line
 }
 
 /// The full verdict for stdout.
@@ -121,6 +130,12 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             "  {} had not finished {why}",
             runs_text(unfinished, "run")
         );
+    }
+    if let Some(rows) = scenario_rows(eval, |n| one_line(n, 60)) {
+        let _ = writeln!(s, "  scenarios ({}):", SCENARIO_HEADER.join(", "));
+        for row in rows {
+            let _ = writeln!(s, "    - {}", row.join(", "));
+        }
     }
     let mut first = true;
     for result in &eval.results {

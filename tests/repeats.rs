@@ -1,0 +1,112 @@
+//! Repeated runs judged by scenario (issue 12): three scenarios of five runs
+//! each, a stable pass, a flaky pass at 4/5 and a failure at 2/5.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::Command;
+
+/// 15 runs: scenario 1 passes 5/5, scenario 2 4/5, scenario 3 2/5.
+fn batch() -> String {
+    let mut runs: Vec<Value> = Vec::new();
+    for (sid, name, passes) in [(1, "Stable", 5), (2, "Flaky", 4), (3, "Broken", 2)] {
+        for k in 0..5u64 {
+            let mut r = run(sid * 100 + k, "completed", k < passes, &[]);
+            r["scenario"] = json!(sid);
+            r["scenario_name"] = json!(name);
+            runs.push(r);
+        }
+    }
+    Value::Array(runs).to_string()
+}
+
+/// Runs junit-check when it is installed, expecting these counts.
+fn junit_check(report: &Path, tests: usize, failures: usize, errors: usize) {
+    let check =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/junit-check/junit_check.py");
+    if !check.exists() {
+        return;
+    }
+    let out = Command::new("python3")
+        .arg(&check)
+        .arg(report)
+        .args(["--expect-tests", &tests.to_string()])
+        .args(["--expect-failures", &failures.to_string()])
+        .args(["--expect-errors", &errors.to_string()])
+        .args(["--expect-skipped", "0"])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "junit-check disagrees:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_scenario_below_the_rate_fails_the_gate_by_name() {
+    let out = Gate::new()
+        .file("runs.json", &batch())
+        .args([
+            "--from-file",
+            "runs.json",
+            "--min-pass-rate",
+            "0.8",
+            "--json",
+            "v.json",
+        ])
+        .env("GITHUB_OUTPUT", "out.txt")
+        .expect_code(1)
+        .await;
+    out.stdout_has("3 failed, 0 errored, 0 missing, 0 unfinished, 1 flaky failure in");
+    out.stdout_has("    - Broken, 5, 2, 3, 0, 0.4 (2/5), flaky, failed\n    - Flaky, 5, 4, 1, 0, 0.8 (4/5), flaky, passed\n    - Stable, 5, 5, 0, 0, 1 (5/5), -, passed\n");
+    let verdict = out.json("v.json");
+    let failing: Vec<&Value> = verdict["scenarios"]
+        .as_array()
+        .map(|a| a.iter().filter(|s| s["verdict"] == "failed").collect())
+        .unwrap_or_default();
+    assert_eq!(failing.len(), 1, "{verdict}");
+    assert_eq!(failing[0]["name"], "Broken");
+    assert_eq!(verdict["scenarios"][1]["flaky"], true, "Flaky next");
+    let outputs = out.file("out.txt").expect("step outputs");
+    assert!(outputs.contains("\nBroken\n"), "{outputs}");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (15, 3, 0), "Broken's three failures");
+    assert_eq!(
+        junit.matches("<flakyFailure").count(),
+        1,
+        "Flaky's one failure"
+    );
+    assert!(junit.contains("name=\"Flaky #5\""), "{junit}");
+    assert!(junit.contains("value=\"0.8 (4/5)\""));
+    junit_check(&out.dir.join("vocera-junit.xml"), 15, 3, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_batch_passes_at_a_lower_rate() {
+    let out = Gate::new()
+        .file("runs.json", &batch())
+        .args(["--from-file", "runs.json", "--min-pass-rate", "40%"])
+        .expect_code(0)
+        .await;
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (15, 0, 0));
+    assert_eq!(junit.matches("<flakyFailure").count(), 4);
+    junit_check(&out.dir.join("vocera-junit.xml"), 15, 0, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_rate_every_failed_run_counts_as_today() {
+    let out = Gate::new()
+        .file("runs.json", &batch())
+        .args(["--from-file", "runs.json"])
+        .expect_code(1)
+        .await;
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (15, 4, 0));
+    assert!(!junit.contains("flakyFailure"));
+    junit_check(&out.dir.join("vocera-junit.xml"), 15, 4, 0);
+}
