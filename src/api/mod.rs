@@ -1,5 +1,6 @@
 //! The bulk-runs endpoint over HTTP: one `GET` per chunk of IDs, answers read
-//! into runs ([`Parsed`]), failures sorted into "try again" and "give up".
+//! into runs ([`Parsed`]), failures sorted into "try again" and "give up";
+//! and (in `start`) starting a result, reading one, ending its calls.
 //!
 //! The key is a secret: it is sent only to the origin of the configured base
 //! URL (redirects to another origin are refused, not followed), never logged,
@@ -8,8 +9,9 @@
 mod body;
 mod endpoint;
 mod secret;
+mod start;
 
-pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
+pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
 
 use crate::console::Verbosity;
 use crate::model::{Keep, Parsed, parse_answer};
@@ -61,6 +63,9 @@ pub enum ClientError {
 /// A client for one endpoint.
 pub struct Client {
     http: reqwest::Client,
+    /// Follows no redirect: for the POSTs, which a redirect could repeat
+    /// or turn into a GET.
+    once: reqwest::Client,
     endpoint: Endpoint,
     key: HeaderValue,
     keep: Keep,
@@ -87,15 +92,23 @@ impl Client {
                 attempt.follow()
             }
         });
-        let http = reqwest::Client::builder()
+        let builder = || {
+            reqwest::Client::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(ca_certs.clone())
+        };
+        let http = builder()
             .redirect(policy)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(ca_certs)
+            .build()
+            .map_err(|e| ClientError::Http(chain(&e)))?;
+        let once = builder()
+            .redirect(redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Http(chain(&e)))?;
         Ok(Client {
             http,
+            once,
             endpoint,
             key,
             keep,

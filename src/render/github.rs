@@ -79,9 +79,17 @@ pub fn outputs(
         junit_path.to_owned(),
         scenario_names(eval, |s| s.failing()),
         scenario_names(eval, |s| s.flaky),
+        eval.result_id.map(|id| id.to_string()).unwrap_or_default(),
+        run_ids(eval),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
     output_file(&values, delimiter)
+}
+
+/// The judged run IDs, comma-separated, in the order judged.
+fn run_ids(eval: &Evaluation<'_>) -> String {
+    let ids: Vec<String> = eval.results.iter().map(|r| r.id.to_string()).collect();
+    ids.join(",")
 }
 
 /// The names of the scenarios that `pick` keeps, one a line, failing first.
@@ -108,7 +116,7 @@ pub fn error_outputs(exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> St
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 14] = [
+pub const OUTPUT_NAMES: [&str; 16] = [
     "verdict",
     "exit-code",
     "score",
@@ -123,6 +131,8 @@ pub const OUTPUT_NAMES: [&str; 14] = [
     "junit-path",
     "failed-scenarios",
     "flaky-scenarios",
+    "result-id",
+    "run-ids",
 ];
 
 fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
@@ -264,6 +274,12 @@ mod tests {
         flaky-scenarios<<D14
 
         D14
+        result-id<<D15
+
+        D15
+        run-ids<<D16
+        1,2,3,4,5,6
+        D16
         "#);
         let names: Vec<&str> = text
             .lines()
