@@ -35,10 +35,17 @@ struct Obtained {
 pub async fn run(config: Config) -> Finished {
     if let Source::DryRun(text) = &config.source {
         crate::outln!("{}", text.trim_end());
-        return Finished {
-            code: exit::PASSED,
-            _runs: None,
-        };
+        let mut code = exit::PASSED;
+        if let Some(path) = &config.reports.github_output {
+            let text = github::dry_run_outputs(&mut files::random_delimiter);
+            if let Err(e) = files::append(path, &text) {
+                code = fail(&usage(format!(
+                    "cannot append the step outputs to {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        return Finished { code, _runs: None };
     }
     match obtain(&config).await {
         Ok(got) => {

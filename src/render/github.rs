@@ -106,11 +106,21 @@ fn scenario_names(eval: &Evaluation<'_>, pick: impl Fn(&Scenario) -> bool) -> St
 /// The step outputs of a gate that stopped before judging any run: verdict
 /// `error`, its exit code, every other output empty.
 pub fn error_outputs(exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> String {
+    bare_outputs("error", exit_code, delimiter)
+}
+
+/// The step outputs of a dry run (`--dry-run`): verdict `dry-run`, exit
+/// code 0, every other output empty, as nothing was judged.
+pub fn dry_run_outputs(delimiter: &mut dyn FnMut() -> String) -> String {
+    bare_outputs("dry-run", crate::exit::PASSED, delimiter)
+}
+
+fn bare_outputs(verdict: &str, exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> String {
     let mut values: Vec<(&str, String)> = OUTPUT_NAMES
         .iter()
         .map(|name| (*name, String::new()))
         .collect();
-    values[0].1 = "error".to_owned();
+    values[0].1 = verdict.to_owned();
     values[1].1 = exit_code.to_string();
     output_file(&values, delimiter)
 }
@@ -302,6 +312,11 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("<<").count(), OUTPUT_NAMES.len());
+        let text = dry_run_outputs(&mut counter());
+        assert!(
+            text.starts_with("verdict<<D1\ndry-run\nD1\nexit-code<<D2\n0\nD2\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -50,9 +50,10 @@ ROOT = HERE.parents[1]
 ACTION = ROOT / "action.yml"
 RUNS = {r["id"]: r for r in json.loads((HERE / "runs.json").read_text())}
 API_PATH = "/test_framework/v1/runs-external/bulk/"
+START_PATH = "/test_framework/v1/scenarios-external/run_scenarios/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
-GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path")
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "result-id", "run-ids")
 
 
 # ---------------------------------------------------------------- the fake service
@@ -85,6 +86,23 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        url = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with self.server.lock:
+            self.server.requests.append(
+                {"method": "POST", "path": url.path, "query": url.query, "key": self.headers.get("X-VOCERA-API-KEY"), "body": body}
+            )
+        if self.headers.get("X-VOCERA-API-KEY") != KEY:
+            return self.send(401, b'{"detail": "Invalid API key"}')
+        if url.path == START_PATH:
+            runs = [{"id": i, "status": "pending", "scenario": RUNS[i].get("scenario")} for i in (101, 102)]
+            return self.send(201, json.dumps({"id": 9876, "agent": 42, "status": "pending", "runs": runs}).encode())
+        if url.path.endswith("/end_calls/"):
+            return self.send(200, b"")
+        return self.send(404, b'{"detail": "Not found."}')
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -482,6 +500,39 @@ def gate_cases(service: Service, binary: Path):
     c = run_case("bad-report-only", service, {"run-ids": "101", "report-only": "maybe"}, binary=binary)
     c.expect_exit(2)
     c.check("report-only must be true or false" in c.r.step("gate").stdout, "a bad report-only is named in an ::error")
+
+    # Starting runs: the inputs become the start request, the gate then
+    # judges the runs it answered with and names them in its outputs.
+    starts = lambda: [r for r in service.requests if r.get("method") == "POST" and r["path"] == START_PATH]
+    before = len(starts())
+    start_inputs = {"agent-id": "42", "scenarios": "67, 68", "frequency": "1", "run-name": "nightly build"}
+    c = run_case("start", service, start_inputs, binary=binary, env={"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"})
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "passed", "runs": "2", "result-id": "9876", "run-ids": "101,102"})
+    posted = starts()[before:]
+    c.check(len(posted) == 1, "one start request", str(posted))
+    if posted:
+        body = json.loads(posted[0]["body"] or b"{}")
+        want = {"agent_id": 42, "scenarios": [67, 68], "frequency": 1, "name": "nightly build"}
+        c.check(body == want, "the start request's body is built from the inputs", repr(body))
+    c.check("started result 9876: 2 runs" in c.r.step("gate").stderr, "the result is announced at once", c.r.step("gate").stderr[-1000:])
+    c.expect_gate_wrote_outputs()
+    c.expect_no_leak()
+
+    # A dry run starts nothing and passes.
+    before = len(starts())
+    c = run_case("start-dry-run", service, {"agent-id": "42", "tags": "smoke", "dry-run": "true"}, binary=binary)
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "dry-run", "result-id": ""})
+    c.check(len(starts()) == before, "nothing was started")
+    c.check('"tags": [' in c.r.step("gate").stdout, "the request is printed", c.r.step("gate").stdout[-1000:])
+    c.expect_no_leak()
+
+    # Two sources of runs: exit 2 before any request.
+    before = len(service.requests)
+    c = run_case("start-and-ids", service, {"run-ids": "101", "agent-id": "42", "scenarios": "67"}, binary=binary)
+    c.expect_exit(2)
+    c.check(len(service.requests) == before, "nothing was requested")
 
     # No key at all: the gate says so (exit 2), CEKURA_API_KEY is let through.
     c = run_case("cekura-key", service, {"run-ids": "101", "api-key": ""}, binary=binary, env={"CEKURA_API_KEY": KEY})
