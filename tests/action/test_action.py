@@ -911,6 +911,34 @@ def example_cases(service: Service, binary: Path):
     C.check("examples", "rules" not in gitlab and "stages" not in yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()), "gitlab: no rules on a variable a dotenv report would set, no stages of its own")
     C.check("examples", gitlab["stage"] == "test", "gitlab: the job is in the test stage")
 
+    # The start-and-gate variants: the runs are started in the same job, then gated.
+    start_job = yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()).get("vocera-gate-start", {})
+    C.check("examples", start_job.get("before_script") == gitlab["before_script"], "gitlab: the start job installs like the gate job")
+    C.check("examples", start_job.get("artifacts") is not None and start_job["artifacts"].get("when") == "always", "gitlab: the start job keeps its reports always")
+    for system in ("gitlab-start", "jenkins-start"):
+        work = Path(tempfile.mkdtemp(prefix=f"example-{system}-", dir=SCRATCH))
+        bindir = work / "bin"
+        bindir.mkdir()
+        (bindir / "vocera-gate").symlink_to(binary)
+        (work / "vocera-gate").symlink_to(binary)
+        env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": "", "REPORT_ONLY": "false",
+                              "VOCERA_AGENT_ID": "42", "VOCERA_SCENARIOS": "67,68", "VOCERA_FREQUENCY": "1"})
+        for k in ("GITHUB_ACTIONS", "RUNNER_OS", "RUNNER_ARCH"):
+            env.pop(k)
+        env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
+        script = "\n".join(["set -e"] + start_job.get("script", [])) if system == "gitlab-start" else jenkins_script
+        shell = ["sh", "-c"] if system == "gitlab-start" else ["sh", "-xe", "-c"]
+        before = len([r for r in service.requests if r.get("method") == "POST"])
+        p = subprocess.run([*shell, script], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        C.check("examples", p.returncode == 0, f"{system}: starts the runs and passes", p.stdout + p.stderr)
+        C.check("examples", "started result 9876: 2 runs" in p.stderr, f"{system}: the result is announced", p.stderr[-1000:])
+        posted = [r for r in service.requests if r.get("method") == "POST"][before:]
+        body = json.loads(posted[0]["body"]) if len(posted) == 1 else None
+        C.check("examples", body is not None and body.get("agent_id") == 42 and body.get("scenarios") == [67, 68] and body.get("frequency") == 1, f"{system}: one start request with the agent and scenarios", str(posted))
+        result = json.loads((work / "vocera-gate.json").read_text()) if (work / "vocera-gate.json").is_file() else {}
+        C.check("examples", result.get("result_id") == 9876, f"{system}: the JSON names the result", str(result)[:300])
+        C.check("examples", KEY not in p.stdout + p.stderr, f"{system}: the key is not printed")
+
     # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
     work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
     env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": ""})
