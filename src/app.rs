@@ -186,7 +186,10 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u6
         })
         .collect();
     let mut eval = evaluate(&config.policy, &slots, fetched.stop.clone());
-    eval.result_id = result_id;
+    // The result started or given; else the one every returned run names
+    // (v2 runs carry it), so a replay of a saved response names it too.
+    eval.result_id =
+        result_id.or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
     if !quiet {
         warn(config, &eval, ids.len());
     }

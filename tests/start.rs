@@ -502,20 +502,25 @@ async fn a_refused_key_starts_nothing_and_exits_4() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_saved_response_of_a_started_result_replays_to_the_same_verdict() {
-    let runs = vec![
+    // v2 runs name their result, so the saved response does too.
+    let mut runs = vec![
         run(181, "completed", true, &[]),
         run(182, "completed", false, &["high"]),
     ];
+    for r in &mut runs {
+        r["result_id"] = json!(RESULT_ID);
+    }
     let server = platform(|_, _| started(&[(181, 67), (182, 68)]), runs).await;
     let live = Gate::against(&server)
         .args([
+            "--api",
+            "cekura",
             "--agent-id",
             "42",
             "--scenarios",
             "67,68",
-            "--save-response",
-            "saved.json",
         ])
+        .args(["--save-response", "saved.json"])
         .expect_code(1)
         .await;
     let replay = Gate::replay("saved.json")
@@ -523,14 +528,43 @@ async fn a_saved_response_of_a_started_result_replays_to_the_same_verdict() {
         .args(["--junit", "replayed.xml"])
         .expect_code(1)
         .await;
-    let verdict = |s: &str| {
-        s.lines()
-            .next()
-            .unwrap_or("")
-            .split("; result")
-            .next()
-            .unwrap_or("")
-            .to_owned()
-    };
-    assert_eq!(verdict(&live.stdout), verdict(&replay.stdout));
+    let headline = |s: &str| s.lines().next().unwrap_or("").to_owned();
+    assert_eq!(headline(&live.stdout), headline(&replay.stdout));
+    assert!(
+        headline(&replay.stdout).ends_with("; result 9876"),
+        "{}",
+        replay.stdout
+    );
+    assert_eq!(
+        live.junit(),
+        replay.file("replayed.xml").expect("replayed JUnit"),
+        "the same report, result property included"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_of_different_results_name_none() {
+    let mut runs = done(&[181, 182]);
+    runs[0]["result_id"] = json!(1);
+    runs[1]["result_id"] = json!(2);
+    let server = serve_runs(runs).await;
+    let out = Gate::against(&server)
+        .args(["181,182", "--json", "r.json"])
+        .expect_code(0)
+        .await;
+    assert_eq!(out.json("r.json")["result_id"], Value::Null);
+    let mut same = done(&[181, 182]);
+    for r in &mut same {
+        r["result_id"] = json!(5);
+    }
+    let server = serve_runs(same).await;
+    let out = Gate::against(&server)
+        .args(["181,182", "--json", "r.json"])
+        .expect_code(0)
+        .await;
+    assert_eq!(
+        out.json("r.json")["result_id"],
+        5,
+        "runs by ID of one result"
+    );
 }
