@@ -127,11 +127,10 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         .timeout
         .saturating_sub(begun.elapsed())
         .max(Duration::from_millis(1));
-    let ids = chosen.ids;
     let bar = config
         .terminal
         .progress_bar
-        .then(|| progress_bar(ids.len()));
+        .then(|| progress_bar(chosen.ids.len()));
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position((p.finished + p.missing) as u64);
@@ -146,15 +145,13 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
         _ => {}
     };
-    let fetched = wait_for_runs(&client, &ids, waiting, &mut signals, &mut log).await;
+    let fetched = wait_for_runs(&client, &chosen.ids, waiting, &mut signals, &mut log).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    if let Some(id) = chosen.ours {
-        crate::launch::end_calls(&client, id, &ids, &fetched, quiet).await;
-    }
+    crate::launch::end_calls(&client, &chosen, &fetched, quiet).await;
     Ok(Obtained {
-        ids,
+        ids: chosen.ids,
         fetched,
         result_id: chosen.result_id,
     })

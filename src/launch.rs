@@ -15,9 +15,11 @@ use std::time::Instant;
 pub struct Runs {
     pub ids: Vec<u64>,
     pub result_id: Option<u64>,
-    /// The result this invocation started, when its calls are to be ended
-    /// should waiting stop early (not with --keep-calls).
+    /// The result this invocation started, whose calls are ended should
+    /// waiting stop early.
     pub ours: Option<u64>,
+    /// `--keep-calls`: leave them running (and say so) instead.
+    pub keep_calls: bool,
 }
 
 /// The runs given by ID, a result's runs, or a new result's.
@@ -33,6 +35,7 @@ pub async fn runs(
             ids: config.ids.clone(),
             result_id: None,
             ours: None,
+            keep_calls: false,
         }),
         Some(Chosen::Result(id)) => {
             let ids = client.result_runs(*id, deadline).await?;
@@ -47,6 +50,7 @@ pub async fn runs(
                 ids,
                 result_id: Some(*id),
                 ours: None,
+                keep_calls: false,
             })
         }
         Some(Chosen::Start {
@@ -67,7 +71,8 @@ pub async fn runs(
             Ok(Runs {
                 ids: started.run_ids,
                 result_id: Some(started.result_id),
-                ours: (!keep_calls).then_some(started.result_id),
+                ours: Some(started.result_id),
+                keep_calls: *keep_calls,
             })
         }
     }
@@ -75,7 +80,11 @@ pub async fn runs(
 
 /// Ends result `id`'s calls when waiting stopped on a signal or the
 /// deadline with runs unfinished: once, bounded, logged, never fatal.
-pub async fn end_calls(client: &Client, id: u64, ids: &[u64], fetched: &Fetched, quiet: bool) {
+pub async fn end_calls(client: &Client, runs: &Runs, fetched: &Fetched, quiet: bool) {
+    let Some(id) = runs.ours else {
+        return;
+    };
+    let ids = &runs.ids;
     if !matches!(fetched.stop, Stop::Cancelled(_) | Stop::Deadline) {
         return;
     }
@@ -87,6 +96,14 @@ pub async fn end_calls(client: &Client, id: u64, ids: &[u64], fetched: &Fetched,
                 .is_none_or(|raw| raw.run.status.is_waiting())
     });
     if !unfinished {
+        return;
+    }
+    if runs.keep_calls {
+        if !quiet {
+            crate::errln!(
+                "vocera-gate: leaving the unfinished calls of result {id} running (--keep-calls)"
+            );
+        }
         return;
     }
     match client.end_calls(id).await {

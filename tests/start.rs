@@ -355,9 +355,9 @@ async fn a_dry_run_sends_nothing_and_shows_no_key() {
         .stdout_has("the number of calls is known only after the start");
 }
 
-/// Starts the gate on runs that never finish, sends `signal` once it has
-/// polled, and returns its exit code with the server.
-async fn cancelled(extra: &[&str]) -> (i32, MockServer, tempfile::TempDir) {
+/// Starts the gate on runs that never finish, sends SIGTERM once it has
+/// polled, and returns its exit code and stderr with the server.
+async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDir) {
     let server = platform(
         |_, _| started(&[(181, 67), (182, 68)]),
         vec![
@@ -373,7 +373,7 @@ async fn cancelled(extra: &[&str]) -> (i32, MockServer, tempfile::TempDir) {
     let mut child = gate_command(dir.path())
         .args(&args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
     let began = Instant::now();
@@ -387,19 +387,31 @@ async fn cancelled(extra: &[&str]) -> (i32, MockServer, tempfile::TempDir) {
         .status()
         .expect("kill");
     assert!(status.success());
-    let code = tokio::task::spawn_blocking(move || child.wait().expect("wait"))
-        .await
-        .expect("join")
-        .code()
-        .unwrap_or(-1);
-    (code, server, dir)
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("read stderr");
+        }
+        (child.wait().expect("wait"), stderr)
+    })
+    .await
+    .expect("join");
+    (status.code().unwrap_or(-1), stderr, server, dir)
 }
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_the_wait_ends_the_started_calls_once() {
-    let (code, server, dir) = cancelled(&[]).await;
-    assert_eq!(code, 143);
+    let (code, stderr, server, dir) = cancelled(&[]).await;
+    assert_eq!(code, 143, "{stderr}");
+    assert!(
+        stderr.contains("vocera-gate: started result 9876: 2 runs"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ended the calls of result 9876"),
+        "{stderr}"
+    );
     let ends = sent(&server, "POST", "/end_calls/").await;
     assert_eq!(ends.len(), 1, "exactly one end-calls request");
     assert_eq!(
@@ -422,9 +434,13 @@ async fn sigterm_during_the_wait_ends_the_started_calls_once() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn keep_calls_leaves_them_running() {
-    let (code, server, _dir) = cancelled(&["--keep-calls"]).await;
-    assert_eq!(code, 143);
+    let (code, stderr, server, _dir) = cancelled(&["--keep-calls"]).await;
+    assert_eq!(code, 143, "{stderr}");
     assert!(sent(&server, "POST", "/end_calls/").await.is_empty());
+    assert!(
+        stderr.contains("leaving the unfinished calls of result 9876 running (--keep-calls)"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -486,6 +502,26 @@ async fn an_existing_result_is_gated_and_an_unknown_one_named() {
         .expect_code(2)
         .await;
     out.stderr_has(&format!("result 5 was not found at {}", server.uri()));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_undocumented_success_answer_may_have_started_runs() {
+    let server = platform(
+        |_, _| ResponseTemplate::new(201).set_body_string("<html>proxy</html>"),
+        vec![],
+    )
+    .await;
+    let out = Gate::against(&server)
+        .args(["--agent-id", "42", "--scenarios", "67"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("not with the documented result")
+        .stderr_has("the runs may have started");
+    assert_eq!(
+        sent(&server, "POST", START_V1).await.len(),
+        1,
+        "never repeated"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -114,7 +114,7 @@ pub fn choose(
     }
     let flags = flags(s, keys)?;
     let file = match &s.trigger_json {
-        Some(path) => Some(read_trigger(path, args, stdin, keys)?),
+        Some(path) => Some(read_trigger(path, stdin, keys)?),
         None => None,
     };
     let name = env.commit.as_deref().map(commit_name);
@@ -256,20 +256,12 @@ fn text_value(flag: &str, text: &str) -> Result<String, Error> {
 /// The `--trigger-json` object, from a file or standard input.
 fn read_trigger(
     path: &Path,
-    args: &Args,
     stdin: &mut dyn Read,
     keys: &[&str],
 ) -> Result<Map<String, Value>, Error> {
     let text = if path.as_os_str() == "-" {
-        if args
-            .run_ids_file
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-")
-        {
-            return Err(usage(
-                "--trigger-json - and --run-ids-file - both read standard input; put one in a file",
-            ));
-        }
+        // --run-ids-file (the other reader of standard input) is another
+        // source of runs, refused before this.
         let mut s = String::new();
         stdin.read_to_string(&mut s).map_err(|e| {
             usage(format!(
@@ -366,6 +358,29 @@ mod tests {
             chosen(&["--result-id", "9876"], &Env::default()).ok(),
             Some(Some(Chosen::Result(9876)))
         );
+    }
+
+    #[test]
+    fn the_trigger_file_may_come_from_standard_input_but_not_twice() {
+        let parse = |argv: &[&str]| {
+            Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
+                .expect("parses")
+        };
+        let args = parse(&["--trigger-json", "-", "--scenarios", "1"]);
+        let mut stdin = r#"{"agent_id": 7, "frequency": 2}"#.as_bytes();
+        let Ok(Some(Chosen::Start { body, .. })) = choose(&args, &Env::default(), &mut stdin, &[])
+        else {
+            panic!("a start from standard input");
+        };
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({"agent_id": 7, "frequency": 2, "scenarios": [1]})
+        );
+        let args = parse(&["--trigger-json", "-"]);
+        let err = choose(&args, &Env::default(), &mut "[1]".as_bytes(), &[]).expect_err("array");
+        assert!(err.to_string().contains("is not a JSON object"), "{err}");
+        let err = choose(&args, &Env::default(), &mut "{".as_bytes(), &[]).expect_err("bad");
+        assert!(err.to_string().contains("is not valid JSON"), "{err}");
     }
 
     #[test]
