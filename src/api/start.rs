@@ -219,7 +219,7 @@ impl Client {
             if status == StatusCode::NOT_FOUND {
                 return Err(usage(format!(
                     "result {id} was not found at {} (HTTP 404); check the ID, --base-url and the key's account",
-                    origin_text(&self.endpoint.base)
+                    self.endpoint.base.as_str().trim_end_matches('/')
                 )));
             }
             if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
