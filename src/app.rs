@@ -62,19 +62,31 @@ fn fail(e: &Error) -> u8 {
 
 /// The runs: from the saved response, or by polling the API.
 async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
-    let (endpoint, ca_certs) = match &config.source {
+    let (endpoint, ca_certs, proxy) = match &config.source {
         Source::File(path) => return replay(path, &config.ids, config.keep()),
-        Source::Api { endpoint, ca_certs } => (endpoint, ca_certs),
+        Source::Api {
+            endpoint,
+            ca_certs,
+            proxy,
+        } => (endpoint, ca_certs, proxy),
     };
     if config.terminal.verbosity == Verbosity::Verbose {
         crate::errln!(
             "vocera-gate: using the API key from {}",
             endpoint.key.source()
         );
+        if let Some(p) = proxy {
+            crate::errln!(
+                "vocera-gate: using the proxy {} from {}",
+                p.shown(),
+                p.variable
+            );
+        }
     }
     let client = Client::new(
         endpoint.clone(),
         ca_certs.clone(),
+        proxy.as_deref().cloned(),
         config.keep(),
         config.terminal.verbosity,
     )

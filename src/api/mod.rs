@@ -7,9 +7,11 @@
 
 mod body;
 mod endpoint;
+pub mod proxy;
 mod secret;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
+pub use proxy::{Proxy, ProxyVars};
 
 use crate::console::Verbosity;
 use crate::model::{Keep, Parsed, parse_answer};
@@ -42,6 +44,8 @@ pub enum FetchError {
         /// The answer came, but not in the documented shape: the same one
         /// twice in a row is no blip (see `poll`).
         undocumented: bool,
+        /// The proxy, not the API, was out of reach: advice names the proxy.
+        proxy: bool,
     },
     /// Trying again will not help: key refused, other 4xx, a redirect to
     /// another host, an untrusted certificate.
@@ -63,6 +67,7 @@ pub struct Client {
     http: reqwest::Client,
     endpoint: Endpoint,
     key: HeaderValue,
+    proxy: Option<Proxy>,
     keep: Keep,
     verbosity: Verbosity,
 }
@@ -73,6 +78,7 @@ impl Client {
     pub fn new(
         endpoint: Endpoint,
         ca_certs: Vec<reqwest::Certificate>,
+        proxy: Option<Proxy>,
         keep: Keep,
         verbosity: Verbosity,
     ) -> Result<Client, ClientError> {
@@ -87,7 +93,16 @@ impl Client {
                 attempt.follow()
             }
         });
-        let http = reqwest::Client::builder()
+        // The proxy was chosen from the environment already (`proxy`).
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(p) = &proxy {
+            let through = reqwest::Proxy::all(p.url.as_str()).map_err(|e| {
+                let e = chain(&e.without_url());
+                ClientError::Http(format!("{} cannot be used as a proxy: {e}", p.variable))
+            })?;
+            builder = builder.proxy(through);
+        }
+        let http = builder
             .redirect(policy)
             .connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
@@ -98,6 +113,7 @@ impl Client {
             http,
             endpoint,
             key,
+            proxy,
             keep,
             verbosity,
         })
@@ -158,6 +174,7 @@ impl Client {
                 retry_after: None,
                 rate_limited: false,
                 undocumented: false,
+                proxy: false,
             }));
         }
         let started = Instant::now();
@@ -204,11 +221,13 @@ impl Client {
                 retry_after,
                 rate_limited,
                 undocumented,
+                proxy,
             } => FetchError::Transient {
                 message: key.hide_in(&message),
                 retry_after,
                 rate_limited,
                 undocumented,
+                proxy,
             },
             FetchError::Fatal(message) => FetchError::Fatal(key.hide_in(&message)),
         }
@@ -241,6 +260,7 @@ impl Client {
                 retry_after,
                 rate_limited: true,
                 undocumented: false,
+                proxy: false,
             });
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
@@ -249,6 +269,7 @@ impl Client {
                 retry_after,
                 rate_limited: false,
                 undocumented: false,
+                proxy: false,
             });
         }
         if !status.is_success() {
@@ -342,6 +363,11 @@ impl Client {
                 origin_text(&self.endpoint.url)
             ));
         }
+        if let Some(p) = &self.proxy
+            && e.is_connect()
+        {
+            return self.proxy_error(p, &detail);
+        }
         let what = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -357,6 +383,35 @@ impl Client {
             retry_after: None,
             rate_limited: false,
             undocumented: false,
+            proxy: false,
+        }
+    }
+}
+
+impl Client {
+    /// A connection through the proxy failed: at the proxy itself, or at its
+    /// tunnel to the API. Retried as other connection trouble is.
+    fn proxy_error(&self, p: &Proxy, detail: &str) -> FetchError {
+        let api = origin_text(&self.endpoint.url);
+        let message = if detail.to_lowercase().contains("tunnel") {
+            format!(
+                "the proxy {} (from {}) did not open a connection to {api}: {detail}; check that the proxy allows it, or add the API's host to NO_PROXY",
+                p.shown(),
+                p.variable
+            )
+        } else {
+            format!(
+                "could not reach the proxy {} (from {}) on the way to {api}, so the API itself was not reached: {detail}",
+                p.shown(),
+                p.variable
+            )
+        };
+        FetchError::Transient {
+            message,
+            retry_after: None,
+            rate_limited: false,
+            undocumented: false,
+            proxy: true,
         }
     }
 }

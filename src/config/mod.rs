@@ -11,7 +11,7 @@ mod outputs;
 pub use env::Env;
 pub use outputs::{Reports, StepFiles, SummaryTarget};
 
-use crate::api::{Endpoint, read_ca_certs};
+use crate::api::{Endpoint, Proxy, read_ca_certs};
 use crate::cli::{Args, ColorWhen};
 use crate::console::Verbosity;
 use crate::error::{Error, usage};
@@ -28,6 +28,8 @@ pub enum Source {
         endpoint: Endpoint,
         /// Trusted on top of the system's certificate store.
         ca_certs: Vec<reqwest::Certificate>,
+        /// From `HTTPS_PROXY` and its kin, `NO_PROXY` applied.
+        proxy: Option<Box<Proxy>>,
     },
     /// A saved response, replayed without network.
     File(PathBuf),
@@ -177,7 +179,12 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
         Some(path) => read_ca_certs(path)?,
         None => Vec::new(),
     };
-    Ok(Source::Api { endpoint, ca_certs })
+    let proxy = crate::api::proxy::choose(&endpoint.url, &env.proxies)?.map(Box::new);
+    Ok(Source::Api {
+        endpoint,
+        ca_certs,
+        proxy,
+    })
 }
 
 /// An optional value, with an empty or blank one meaning unset.
