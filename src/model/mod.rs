@@ -118,6 +118,19 @@ pub struct Run {
     pub review: Option<bool>,
 }
 
+impl Run {
+    /// The reviewer's decision as the API spells it, when there is one.
+    pub fn review_status(&self) -> Option<&'static str> {
+        self.review.map(|passed| {
+            if passed {
+                "reviewed_success"
+            } else {
+                "reviewed_failure"
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
