@@ -86,7 +86,7 @@ fn fail(e: &Error) -> u8 {
 /// The runs: from the saved response, or by polling the API (after
 /// starting them, or reading a result's, when asked).
 async fn obtain(config: &Config) -> Result<Obtained, Error> {
-    let (endpoint, ca_certs, chosen) = match &config.source {
+    let (endpoint, ca_certs, proxy, chosen) = match &config.source {
         Source::File(path) => {
             let (ids, fetched) = replay(path, &config.ids, config.keep())?;
             return Ok(Obtained {
@@ -99,18 +99,27 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         Source::Api {
             endpoint,
             ca_certs,
+            proxy,
             chosen,
-        } => (endpoint, ca_certs, chosen),
+        } => (endpoint, ca_certs, proxy, chosen),
     };
     if config.terminal.verbosity == Verbosity::Verbose {
         crate::errln!(
             "vocera-gate: using the API key from {}",
             endpoint.key.source()
         );
+        if let Some(p) = proxy {
+            crate::errln!(
+                "vocera-gate: using the proxy {} from {}",
+                p.shown(),
+                p.variable
+            );
+        }
     }
     let client = Client::new(
         endpoint.clone(),
         ca_certs.clone(),
+        proxy.as_deref().cloned(),
         config.keep(),
         config.terminal.verbosity,
     )

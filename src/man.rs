@@ -36,10 +36,13 @@ const ENVIRONMENT: [(&str, &str); 12] = [
     ("NO_COLOR", "set: no colour with --color auto"),
     ("TERM", "dumb: no colour and no progress bar"),
     (
-        "HTTPS_PROXY, HTTP_PROXY",
-        "the proxy to reach the API through",
+        "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY",
+        "the proxy to reach the API through (either case; the scheme's own first)",
     ),
-    ("NO_PROXY", "hosts reached without the proxy"),
+    (
+        "NO_PROXY",
+        "hosts, addresses and CIDR blocks reached without the proxy",
+    ),
 ];
 
 /// The page in roff; `examples` is the help's examples block.

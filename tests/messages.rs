@@ -173,3 +173,51 @@ async fn help_shows_no_empty_variable_as_a_setting() {
     out.stdout_has("[env: VOCERA_API]");
     assert!(!out.stdout.contains("=]"), "{}", out.stdout);
 }
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address").port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_proxy_is_named_not_blamed_on_the_api() {
+    let server = serve_runs_all(vec![run(1, "completed", true, &[])]).await;
+    let proxy = format!("http://user:pr0xy-pw@127.0.0.1:{}", closed_port());
+    let out = Gate::against(&server)
+        .env("HTTP_PROXY", &proxy)
+        .args(["--timeout", "1s", "1"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("could not reach the proxy http://127.0.0.1:");
+    out.stderr_has("(from HTTP_PROXY)");
+    out.stderr_has("so the API itself was not reached");
+    out.stderr_has("check that proxy, or add the API's host to NO_PROXY");
+    assert!(
+        !out.stderr.contains("check the service status"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("pr0xy-pw"), "{}", out.stderr);
+    let seen = server.received_requests().await.unwrap_or_default();
+    assert!(seen.is_empty(), "the API was reached: {}", seen.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_proxy_sends_the_api_host_around_the_proxy() {
+    let server = serve_runs_all(vec![run(1, "completed", true, &[])]).await;
+    let proxy = format!("127.0.0.1:{}", closed_port());
+    let out = Gate::against(&server)
+        .env("http_proxy", &proxy)
+        .env("no_proxy", "example.com, 127.0.0.0/8")
+        .args(["-v", "1"])
+        .expect_code(0)
+        .await;
+    assert!(!out.stderr.contains("using the proxy"), "{}", out.stderr);
+    let out = Gate::against(&server)
+        .env("HTTP_PROXY", "socks5://127.0.0.1:1080")
+        .args(["1"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("HTTP_PROXY names a socks5 proxy");
+}

@@ -10,6 +10,10 @@ use std::process::Command;
 
 /// 15 runs: scenario 1 passes 5/5, scenario 2 4/5, scenario 3 2/5.
 fn batch() -> String {
+    Value::Array(batch_runs()).to_string()
+}
+
+fn batch_runs() -> Vec<Value> {
     let mut runs: Vec<Value> = Vec::new();
     for (sid, name, passes) in [(1, "Stable", 5), (2, "Flaky", 4), (3, "Broken", 2)] {
         for k in 0..5u64 {
@@ -19,7 +23,7 @@ fn batch() -> String {
             runs.push(r);
         }
     }
-    Value::Array(runs).to_string()
+    runs
 }
 
 /// Runs junit-check when it is installed, expecting these counts.
@@ -109,4 +113,72 @@ async fn without_a_rate_every_failed_run_counts_as_today() {
     assert_eq!(junit_counts(&junit), (15, 4, 0));
     assert!(!junit.contains("flakyFailure"));
     junit_check(&out.dir.join("vocera-junit.xml"), 15, 4, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_batch_replays_every_scenario_output_byte_for_byte() {
+    let mut runs = batch_runs();
+    // Stable's first run: the evaluator said no, a reviewer said yes.
+    runs[0]["success"] = json!(false);
+    runs[0]["evaluation_status"] = json!("reviewed_success");
+    let server = serve_runs(runs).await;
+    let options = [
+        "--min-pass-rate",
+        "0.8",
+        "--json",
+        "v.json",
+        "--github-output",
+        "out.txt",
+    ];
+    let live = Gate::against(&server)
+        .args(options)
+        .args(["--save-response", "saved.json"])
+        .args(["100,101,102,103,104,200,201,202,203,204,300,301,302,303,304"])
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .expect_code(1)
+        .await;
+    let saved = live.file("saved.json").expect("saved response");
+    let replay = Gate::replay("saved.json")
+        .file("saved.json", &saved)
+        .args(options)
+        .env("GITHUB_STEP_SUMMARY", "summary.md")
+        .expect_code(1)
+        .await;
+    assert_eq!(live.stdout, replay.stdout, "verdict and scenario table");
+    for name in ["vocera-junit.xml", "v.json", "summary.md"] {
+        assert_eq!(live.file(name), replay.file(name), "{name}");
+    }
+    // Step outputs use random heredoc delimiters; their values must match.
+    let values = |out: &Finished| -> Vec<(String, String)> {
+        let text = out.file("out.txt").expect("step outputs");
+        let mut lines = text.lines();
+        let mut values = Vec::new();
+        while let Some((name, delim)) = lines.next().and_then(|l| l.split_once("<<")) {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
+            values.push((name.to_owned(), value.join("\n")));
+        }
+        values
+    };
+    let outputs = values(&live);
+    assert!(
+        outputs.contains(&("failed-scenarios".to_owned(), "Broken".to_owned())),
+        "{outputs:?}"
+    );
+    assert_eq!(outputs, values(&replay));
+    // The reviewed run passes and says why, in JUnit and JSON.
+    let junit = live.junit();
+    let case = &junit[junit.find("value=\"100\"").expect("run 100")..];
+    let case = &case[..case.find("</testcase>").expect("its end")];
+    assert!(
+        case.contains("name=\"review\" value=\"reviewed_success\""),
+        "{case}"
+    );
+    assert!(
+        case.contains("A reviewer judged this run a success (reviewed_success)"),
+        "{case}"
+    );
+    assert!(!case.contains("<failure"), "{case}");
+    let v = live.json("v.json");
+    assert_eq!(v["results"][0]["review"], "reviewed_success", "{v}");
+    assert!(v["results"][1].get("review").is_none(), "{v}");
 }

@@ -54,6 +54,7 @@ pub fn undocumented(why: &str, body: &[u8], key: &ApiKey) -> FetchError {
         retry_after: None,
         rate_limited: false,
         undocumented: true,
+        proxy: false,
     }
 }
 

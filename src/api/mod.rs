@@ -8,10 +8,12 @@
 
 mod body;
 mod endpoint;
+pub mod proxy;
 mod secret;
 mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
+pub use proxy::{Proxy, ProxyVars};
 
 use crate::console::Verbosity;
 use crate::model::{Keep, Parsed, parse_answer};
@@ -44,6 +46,8 @@ pub enum FetchError {
         /// The answer came, but not in the documented shape: the same one
         /// twice in a row is no blip (see `poll`).
         undocumented: bool,
+        /// The proxy, not the API, was out of reach: advice names the proxy.
+        proxy: bool,
     },
     /// Trying again will not help: key refused, other 4xx, a redirect to
     /// another host, an untrusted certificate.
@@ -68,6 +72,7 @@ pub struct Client {
     once: reqwest::Client,
     endpoint: Endpoint,
     key: HeaderValue,
+    proxy: Option<Proxy>,
     keep: Keep,
     verbosity: Verbosity,
 }
@@ -78,6 +83,7 @@ impl Client {
     pub fn new(
         endpoint: Endpoint,
         ca_certs: Vec<reqwest::Certificate>,
+        proxy: Option<Proxy>,
         keep: Keep,
         verbosity: Verbosity,
     ) -> Result<Client, ClientError> {
@@ -92,11 +98,24 @@ impl Client {
                 attempt.follow()
             }
         });
+        // The proxy was chosen from the environment already (`proxy`).
+        let through = match &proxy {
+            Some(p) => Some(reqwest::Proxy::all(p.url.as_str()).map_err(|e| {
+                let e = chain(&e.without_url());
+                ClientError::Http(format!("{} cannot be used as a proxy: {e}", p.variable))
+            })?),
+            None => None,
+        };
         let builder = || {
-            reqwest::Client::builder()
+            let mut builder = reqwest::Client::builder()
+                .no_proxy()
                 .connect_timeout(CONNECT_TIMEOUT)
                 .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
-                .tls_certs_merge(ca_certs.clone())
+                .tls_certs_merge(ca_certs.clone());
+            if let Some(through) = &through {
+                builder = builder.proxy(through.clone());
+            }
+            builder
         };
         let http = builder()
             .redirect(policy)
@@ -111,6 +130,7 @@ impl Client {
             once,
             endpoint,
             key,
+            proxy,
             keep,
             verbosity,
         })
@@ -171,6 +191,7 @@ impl Client {
                 retry_after: None,
                 rate_limited: false,
                 undocumented: false,
+                proxy: false,
             }));
         }
         let started = Instant::now();
@@ -217,11 +238,13 @@ impl Client {
                 retry_after,
                 rate_limited,
                 undocumented,
+                proxy,
             } => FetchError::Transient {
                 message: key.hide_in(&message),
                 retry_after,
                 rate_limited,
                 undocumented,
+                proxy,
             },
             FetchError::Fatal(message) => FetchError::Fatal(key.hide_in(&message)),
         }
@@ -254,6 +277,7 @@ impl Client {
                 retry_after,
                 rate_limited: true,
                 undocumented: false,
+                proxy: false,
             });
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
@@ -262,6 +286,7 @@ impl Client {
                 retry_after,
                 rate_limited: false,
                 undocumented: false,
+                proxy: false,
             });
         }
         if !status.is_success() {
@@ -355,6 +380,11 @@ impl Client {
                 origin_text(&self.endpoint.url)
             ));
         }
+        if let Some(p) = &self.proxy
+            && e.is_connect()
+        {
+            return self.proxy_error(p, &detail);
+        }
         let what = if e.is_timeout() {
             "timed out"
         } else if e.is_connect() {
@@ -370,6 +400,35 @@ impl Client {
             retry_after: None,
             rate_limited: false,
             undocumented: false,
+            proxy: false,
+        }
+    }
+}
+
+impl Client {
+    /// A connection through the proxy failed: at the proxy itself, or at its
+    /// tunnel to the API. Retried as other connection trouble is.
+    fn proxy_error(&self, p: &Proxy, detail: &str) -> FetchError {
+        let api = origin_text(&self.endpoint.url);
+        let message = if detail.to_lowercase().contains("tunnel") {
+            format!(
+                "the proxy {} (from {}) did not open a connection to {api}: {detail}; check that the proxy allows it, or add the API's host to NO_PROXY",
+                p.shown(),
+                p.variable
+            )
+        } else {
+            format!(
+                "could not reach the proxy {} (from {}) on the way to {api}, so the API itself was not reached: {detail}",
+                p.shown(),
+                p.variable
+            )
+        };
+        FetchError::Transient {
+            message,
+            retry_after: None,
+            rate_limited: false,
+            undocumented: false,
+            proxy: true,
         }
     }
 }

@@ -63,22 +63,17 @@ impl Client {
                 .await;
             let last = attempt == START_TRIES;
             let response = match sent {
-                Err(e) if e.is_connect() && !last => {
-                    self.note(&format!(
-                        "could not connect to {} to start the runs ({}); trying again",
-                        origin_text(&url),
-                        chain(&e.without_url())
-                    ));
+                // Never established: the request did not leave. The reason
+                // names a proxy when the proxy was out of reach.
+                Err(e) if e.is_connect() => {
+                    let said = self.endpoint.key.hide_in(&self.send_error(e).to_string());
+                    if last || said.contains("is not trusted") {
+                        return Err(Error::Api(format!("{said}; no runs were started")));
+                    }
+                    self.note(&format!("{said}; the runs were not started, trying again"));
                     sleep_within(wait, deadline).await;
                     wait *= 2;
                     continue;
-                }
-                Err(e) if e.is_connect() => {
-                    return Err(Error::Api(format!(
-                        "could not connect to {} to start the runs ({}); no runs were started",
-                        origin_text(&url),
-                        self.endpoint.key.hide(&chain(&e.without_url()))
-                    )));
                 }
                 Err(e) => {
                     let what = if e.is_timeout() {

@@ -2,6 +2,7 @@
 //! rest of `config` is a function of values (and testable without setting
 //! process variables).
 
+use crate::api::ProxyVars;
 use std::path::PathBuf;
 
 /// The environment variables the gate reads besides clap's.
@@ -26,6 +27,8 @@ pub struct Env {
     /// Standard output / error are terminals (and `TERM` is not `dumb`).
     pub stdout_tty: bool,
     pub stderr_tty: bool,
+    /// `HTTPS_PROXY`, `NO_PROXY` and their kin.
+    pub proxies: ProxyVars,
 }
 
 impl Env {
@@ -49,6 +52,7 @@ impl Env {
                 .find(|v| !v.trim().is_empty()),
             stdout_tty: std::io::stdout().is_terminal() && !dumb,
             stderr_tty: std::io::stderr().is_terminal() && !dumb,
+            proxies: ProxyVars::from_process(),
         }
     }
 }

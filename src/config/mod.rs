@@ -13,7 +13,7 @@ pub use env::Env;
 pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
 
-use crate::api::{Endpoint, checked_base, read_ca_certs, start_url};
+use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
 use crate::cli::{Args, ColorWhen};
 use crate::console::Verbosity;
 use crate::error::{Error, usage};
@@ -32,6 +32,8 @@ pub enum Source {
         endpoint: Endpoint,
         /// Trusted on top of the system's certificate store.
         ca_certs: Vec<reqwest::Certificate>,
+        /// From `HTTPS_PROXY` and its kin, `NO_PROXY` applied.
+        proxy: Option<Box<Proxy>>,
         /// Runs chosen other than by ID (a result, or a start).
         chosen: Option<Chosen>,
     },
@@ -216,9 +218,11 @@ fn source(
         Some(path) => read_ca_certs(path)?,
         None => Vec::new(),
     };
+    let proxy = crate::api::proxy::choose(&endpoint.url, &env.proxies)?.map(Box::new);
     Ok(Source::Api {
         endpoint,
         ca_certs,
+        proxy,
         chosen,
     })
 }

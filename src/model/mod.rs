@@ -127,6 +127,19 @@ pub fn common_result<'a>(mut runs: impl Iterator<Item = &'a Run>) -> Option<u64>
     runs.all(|r| r.result_id == Some(first)).then_some(first)
 }
 
+impl Run {
+    /// The reviewer's decision as the API spells it, when there is one.
+    pub fn review_status(&self) -> Option<&'static str> {
+        self.review.map(|passed| {
+            if passed {
+                "reviewed_success"
+            } else {
+                "reviewed_failure"
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,7 @@ impl Poll {
                     if let FetchError::Transient {
                         message,
                         undocumented: true,
+                        proxy: false,
                         ..
                     } = &e
                     {
@@ -209,6 +210,7 @@ impl Poll {
         let Some(FetchError::Transient {
             message,
             rate_limited,
+            proxy,
             ..
         }) = trouble
         else {
@@ -225,6 +227,10 @@ impl Poll {
             format!(
                 "{message} until the --timeout deadline passed ({} unfinished); try again later or raise --timeout",
                 crate::policy::runs_text(self.pending.len(), "run")
+            )
+        } else if proxy {
+            format!(
+                "{message}, until the --timeout deadline passed; check that proxy, or add the API's host to NO_PROXY"
             )
         } else if self.failing_polls >= 2 {
             format!(

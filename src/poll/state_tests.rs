@@ -58,6 +58,7 @@ fn failed(chunk: &[u64], retry_after: Option<Duration>, rate_limited: bool) -> V
             retry_after,
             rate_limited,
             undocumented: false,
+            proxy: false,
         }),
     )]
 }
@@ -273,6 +274,7 @@ fn misshapen(chunk: &[u64], message: &str) -> Vec<Answer> {
             retry_after: None,
             rate_limited: false,
             undocumented: true,
+            proxy: false,
         }),
     )]
 }
@@ -354,6 +356,7 @@ fn progress_counts_unfinished_runs_by_status() {
                     retry_after: None,
                     rate_limited: false,
                     undocumented: false,
+                    proxy: false,
                 }),
             ),
         ],

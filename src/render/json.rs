@@ -79,6 +79,9 @@ struct JsonRun<'a> {
     status: Option<&'a str>,
     outcome: &'static str,
     success: Option<bool>,
+    /// A reviewer's decision, when there is one: it won over `success`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'static str>,
     score: u64,
     top_category: Option<&'a str>,
     top_priority: Option<String>,
@@ -111,6 +114,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
                 status: r.run.map(|run| run.status.label()),
                 outcome: outcome_word(&r.outcome),
                 success: r.run.and_then(|run| run.success),
+                review: r.run.and_then(|run| run.review_status()),
                 score: r.score(),
                 top_category: top.map(|t| t.category.name.as_str()),
                 top_priority: top.map(|t| t.priority()),

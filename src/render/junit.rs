@@ -121,6 +121,9 @@ fn case(
             None => "unknown",
         };
         property(out, 8, "success", success);
+        if let Some(review) = run.review_status() {
+            property(out, 8, "review", review);
+        }
         if let Some(ts) = &run.timestamp {
             property(out, 8, "timestamp", ts);
         }
@@ -266,17 +269,22 @@ fn describe(run: &Run) -> String {
         let _ = write!(s, " ({name})");
     }
     let _ = writeln!(s, ": status {}", run.status.label());
-    if let Some(review) = run.review {
-        let (decision, status) = match review {
-            true => ("a success", "reviewed_success"),
-            false => ("a failure", "reviewed_failure"),
+    review_note(&mut s, run);
+    s
+}
+
+fn review_note(s: &mut String, run: &Run) {
+    if let Some(status) = run.review_status() {
+        let decision = if run.review == Some(true) {
+            "a success"
+        } else {
+            "a failure"
         };
         let _ = writeln!(
             s,
             "A reviewer judged this run {decision} ({status}); it wins over success."
         );
     }
-    s
 }
 
 fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
@@ -311,6 +319,12 @@ fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
 
 fn system_out_of(result: &RunResult<'_>, options: Options) -> String {
     let mut s = String::new();
+    // A failing run says so in its <failure>; a passing one says it here.
+    if result.outcome == Outcome::Passed
+        && let Some(run) = result.run
+    {
+        review_note(&mut s, run);
+    }
     list_categories(&mut s, result, false);
     if options.include_transcript
         && let Some(t) = result
