@@ -525,6 +525,28 @@ async fn an_undocumented_success_answer_may_have_started_runs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_redirected_start_is_not_followed_and_the_key_goes_nowhere_else() {
+    let elsewhere = platform(|_, _| started(&[(181, 67)]), done(&[181])).await;
+    let target = format!("{}{START_V1}", elsewhere.uri());
+    let server = platform(
+        move |_, _| ResponseTemplate::new(307).insert_header("Location", target.as_str()),
+        vec![],
+    )
+    .await;
+    let out = Gate::against(&server)
+        .args(["--agent-id", "42", "--scenarios", "67"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("HTTP 307").stderr_has("check --base-url");
+    assert!(
+        requests(&elsewhere).await.is_empty(),
+        "nothing sent elsewhere"
+    );
+    assert_eq!(sent(&server, "POST", START_V1).await.len(), 1);
+    key_nowhere(&out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refused_key_starts_nothing_and_exits_4() {
     let server = platform(|_, _| ResponseTemplate::new(401), vec![]).await;
     let out = Gate::against(&server)
