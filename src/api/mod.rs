@@ -256,20 +256,12 @@ impl Client {
         status: StatusCode,
         ids: &[u64],
     ) -> Result<Parsed, FetchError> {
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after(&response);
         if status.is_redirection() {
             return Err(self.redirect_error(&response, status));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(FetchError::Fatal(format!(
-                "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
-                self.endpoint.key.source(),
-                self.endpoint.header
-            )));
+            return Err(FetchError::Fatal(self.key_refused(status)));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::Transient {
@@ -367,6 +359,15 @@ impl Client {
                 origin_text(&self.endpoint.url)
             )
         })
+    }
+
+    /// Why a 401 or 403 came: the key, or a profile that does not match it.
+    fn key_refused(&self, status: StatusCode) -> String {
+        format!(
+            "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
+            self.endpoint.key.source(),
+            self.endpoint.header
+        )
     }
 
     fn send_error(&self, e: reqwest::Error) -> FetchError {
@@ -492,6 +493,15 @@ pub fn chunk_ids(ids: &[u64], max_bytes: usize) -> Vec<Vec<u64>> {
         chunks.push(current);
     }
     chunks
+}
+
+/// An answer's `Retry-After`, when it has a readable one.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
 }
 
 /// `Retry-After` as seconds or an HTTP date.

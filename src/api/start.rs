@@ -7,11 +7,11 @@
 //! after sending (a timeout, a reset, a 5xx, an answer we cannot read) may
 //! have started the runs, and the error says so and how to find them.
 
-use super::{Client, body, chain, origin_text, parse_retry_after};
+use super::{Client, body, chain, origin_text, retry_after};
 use crate::error::{Error, usage};
 use crate::start::{Started, field_messages, parse_result_runs, parse_started};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
 
@@ -92,12 +92,7 @@ impl Client {
             let status = response.status();
             self.log("POST", &url, status, started);
             if status == StatusCode::TOO_MANY_REQUESTS {
-                let after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after)
-                    .unwrap_or(wait);
+                let after = retry_after(&response).unwrap_or(wait);
                 if last || Instant::now() + after >= deadline {
                     return Err(Error::Api(format!(
                         "the API is rate-limiting the start request (HTTP 429, {attempt} tries); no runs were started; try again later or raise --timeout"
@@ -140,9 +135,8 @@ impl Client {
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             return Err(Error::Api(format!(
-                "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent); no runs were started",
-                key.source(),
-                self.endpoint.header
+                "{}; no runs were started",
+                self.key_refused(status)
             )));
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
@@ -218,19 +212,10 @@ impl Client {
                 )));
             }
             if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-                return Err(Error::Api(format!(
-                    "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
-                    key.source(),
-                    self.endpoint.header
-                )));
+                return Err(Error::Api(self.key_refused(status)));
             }
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-                let after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after)
-                    .unwrap_or(wait);
+                let after = retry_after(&response).unwrap_or(wait);
                 trouble = format!("the API answered HTTP {status}");
                 sleep_within(after, deadline).await;
                 wait *= 2;
