@@ -289,34 +289,57 @@ async fn a_connection_reset_after_sending_is_not_retried() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_connection_never_established_is_retried() {
-    // A port nobody listens on yet; the fake opens it once the gate tried.
+    // A port nobody listens on yet; the fake opens it once the gate said
+    // its first try could not connect.
     let port = TcpListener::bind("127.0.0.1:0")
         .expect("bind")
         .local_addr()
         .expect("addr")
         .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let gate = tokio::spawn(
-        Gate::at(&base)
-            .args([
-                "--timeout",
-                "20s",
-                "--poll-interval",
-                "50ms",
-                "--max-poll-interval",
-                "200ms",
-            ])
-            .args(["--agent-id", "42", "--scenarios", "67"])
-            .run(),
-    );
-    tokio::time::sleep(Duration::from_millis(250)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = gate_command(dir.path())
+        .args([
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--api-key",
+            KEY,
+        ])
+        .args(["--poll-interval", "50ms", "--max-poll-interval", "200ms"])
+        .args(["--timeout", "20s", "--agent-id", "42", "--scenarios", "67"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tried, first_try) = tokio::sync::oneshot::channel::<()>();
+    let reader = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut tried = Some(tried);
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if line.contains("trying again")
+                && let Some(tried) = tried.take()
+            {
+                let _ = tried.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        (child.wait().expect("wait"), all)
+    });
+    tokio::time::timeout(Duration::from_secs(10), first_try)
+        .await
+        .expect("the gate reports a failed first try")
+        .expect("sent");
     let listener = TcpListener::bind(("127.0.0.1", port)).expect("the port again");
     let server = MockServer::builder().listener(listener).start().await;
     let server = platform_on(server, |_, _| started(&[(181, 67)]), done(&[181])).await;
-    let out = gate.await.expect("join");
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stderr_has("could not connect")
-        .stderr_has("trying again");
+    let (status, stderr) = reader.await.expect("join");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("could not connect"), "{stderr}");
     assert_eq!(sent(&server, "POST", START_V1).await.len(), 1);
 }
 
@@ -376,9 +399,10 @@ async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDi
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
+    // A second poll proves the first answer was read: run 182 is then
+    // known to be in progress when the signal comes.
     let began = Instant::now();
-    while sent(&server, "GET", V1_PATH).await.is_empty()
-        && began.elapsed() < Duration::from_secs(10)
+    while sent(&server, "GET", V1_PATH).await.len() < 2 && began.elapsed() < Duration::from_secs(10)
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
