@@ -14,6 +14,7 @@ use crate::{exit, files};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// How the gate ended: its exit code, and the runs it read, which the caller
 /// may free or leave to the OS.
@@ -22,14 +23,36 @@ pub struct Finished {
     _runs: Option<Fetched>,
 }
 
+/// The runs to judge: their IDs, what was learned of them, and the result
+/// they belong to when known.
+struct Obtained {
+    ids: Vec<u64>,
+    fetched: Fetched,
+    result_id: Option<u64>,
+}
+
 /// Runs the gate; errors are printed here, once.
 pub async fn run(config: Config) -> Finished {
+    if let Source::DryRun(text) = &config.source {
+        crate::outln!("{}", text.trim_end());
+        let mut code = exit::PASSED;
+        if let Some(path) = &config.reports.github_output {
+            let text = github::dry_run_outputs(&mut files::random_delimiter);
+            if let Err(e) = files::append(path, &text) {
+                code = fail(&usage(format!(
+                    "cannot append the step outputs to {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        return Finished { code, _runs: None };
+    }
     match obtain(&config).await {
-        Ok((ids, fetched)) => {
-            let code = publish(&config, &ids, &fetched);
+        Ok(got) => {
+            let code = publish(&config, &got.ids, &got.fetched, got.result_id);
             Finished {
                 code,
-                _runs: Some(fetched),
+                _runs: Some(got.fetched),
             }
         }
         Err(e) => {
@@ -60,15 +83,25 @@ fn fail(e: &Error) -> u8 {
     e.exit_code()
 }
 
-/// The runs: from the saved response, or by polling the API.
-async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
-    let (endpoint, ca_certs, proxy) = match &config.source {
-        Source::File(path) => return replay(path, &config.ids, config.keep()),
+/// The runs: from the saved response, or by polling the API (after
+/// starting them, or reading a result's, when asked).
+async fn obtain(config: &Config) -> Result<Obtained, Error> {
+    let (endpoint, ca_certs, proxy, chosen) = match &config.source {
+        Source::File(path) => {
+            let (ids, fetched) = replay(path, &config.ids, config.keep())?;
+            return Ok(Obtained {
+                ids,
+                fetched,
+                result_id: None,
+            });
+        }
+        Source::DryRun(_) => return Err(usage("a dry run sends nothing")),
         Source::Api {
             endpoint,
             ca_certs,
             proxy,
-        } => (endpoint, ca_certs, proxy),
+            chosen,
+        } => (endpoint, ca_certs, proxy, chosen),
     };
     if config.terminal.verbosity == Verbosity::Verbose {
         crate::errln!(
@@ -91,13 +124,22 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
         config.terminal.verbosity,
     )
     .map_err(|e| Error::Api(e.to_string()))?;
+    // Listening before any start: a signal during the start request is
+    // acted on (the calls ended) as soon as the result is known.
     let mut signals =
         Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let begun = Instant::now();
+    let quiet = config.terminal.verbosity == Verbosity::Quiet;
+    let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun).await?;
+    let mut waiting = config.waiting;
+    waiting.timeout = waiting
+        .timeout
+        .saturating_sub(begun.elapsed())
+        .max(Duration::from_millis(1));
     let bar = config
         .terminal
         .progress_bar
-        .then(|| progress_bar(config.ids.len()));
-    let quiet = config.terminal.verbosity == Verbosity::Quiet;
+        .then(|| progress_bar(chosen.ids.len()));
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position((p.finished + p.missing) as u64);
@@ -112,11 +154,16 @@ async fn obtain(config: &Config) -> Result<(Vec<u64>, Fetched), Error> {
         (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
         _ => {}
     };
-    let fetched = wait_for_runs(&client, &config.ids, config.waiting, &mut signals, &mut log).await;
+    let fetched = wait_for_runs(&client, &chosen.ids, waiting, &mut signals, &mut log).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    Ok((config.ids.clone(), fetched))
+    crate::launch::end_calls(&client, &chosen, &fetched, quiet).await;
+    Ok(Obtained {
+        ids: chosen.ids,
+        fetched,
+        result_id: chosen.result_id,
+    })
 }
 
 fn progress_line(p: &crate::poll::Progress) -> String {
@@ -131,7 +178,7 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
-fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
+fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u64>) -> u8 {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
@@ -144,7 +191,11 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched) -> u8 {
             (*id, slot)
         })
         .collect();
-    let eval = evaluate(&config.policy, &slots, fetched.stop.clone());
+    let mut eval = evaluate(&config.policy, &slots, fetched.stop.clone());
+    // The result started or given; else the one every returned run names
+    // (v2 runs carry it), so a replay of a saved response names it too.
+    eval.result_id =
+        result_id.or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
     if !quiet {
         warn(config, &eval, ids.len());
     }

@@ -8,6 +8,10 @@
 //! in the wrong place, and only `config`, which knows the key, can refuse it
 //! without echoing it.
 
+mod start;
+
+pub use start::{Mode, StartArgs};
+
 use crate::api::Profile;
 use crate::policy::PassRate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +21,7 @@ use std::time::Duration;
 const EXAMPLES: &str = "\
 Examples:
   vocera-gate 181,180 --api-key \"$VOCERA_API_KEY\"
+  vocera-gate --agent-id 42 --scenarios 101,102 --frequency 3   # start runs, then gate them
   vocera-gate --run-ids-file ids.txt --max-score 5 --save-response runs.json
   vocera-gate --from-file runs.json            # replay a saved response: no key, no network
 ";
@@ -49,6 +54,9 @@ pub struct Args {
     /// Replay a saved response (a JSON array of runs) instead of calling the API.
     #[arg(long, value_name = "PATH", help_heading = "Input")]
     pub from_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub start: StartArgs,
 
     #[command(flatten)]
     pub connection: Connection,

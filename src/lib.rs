@@ -7,10 +7,11 @@
 //! main ─ app ─ cli, config ─ api, poll, files ─ render ─ exit ─ policy, ending ─ model
 //! ```
 //!
-//! The core (`model`, `ending`, `policy`, `exit`, `render`) does no I/O: no
+//! The core (`model`, `ending`, `policy`, `exit`, `render`, `start`) does no I/O: no
 //! tokio, no reqwest, no file system, no clock. The shell around it (`api`,
 //! `poll`, `files`, `console`, `cli`, `man`, `config`, `app`) talks to the command
-//! line, the network, the clock and the disk.
+//! line, the network, the clock and the disk; `launch` starts runs (or reads a
+//! result) before the wait and ends their calls after it.
 //!
 //! Where a change goes: a new rule of the verdict in `policy`; a new output
 //! format as one file in `render/`; a new API call in `api/`; a new flag in
@@ -22,6 +23,7 @@ pub mod exit;
 pub mod model;
 pub mod policy;
 pub mod render;
+pub mod start;
 
 // The shell.
 pub(crate) mod api;
@@ -31,5 +33,6 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub(crate) mod files;
+pub(crate) mod launch;
 pub(crate) mod man;
 pub(crate) mod poll;

@@ -67,6 +67,8 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
             "Cancel an appointment\nAsk about pricing\nRefund request\nOpening hours (v2 payload)\nrun 187\nUnicode & control characters <ünïcødé>",
         ),
         ("flaky-scenarios", ""),
+        ("result-id", ""),
+        ("run-ids", "181,182,183,184,185,186,187,188"),
     ];
     let want: BTreeMap<String, String> = want
         .iter()
@@ -77,7 +79,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         .lines()
         .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
         .collect();
-    assert_eq!(delimiters.len(), 14);
+    assert_eq!(delimiters.len(), 16);
     assert!(
         delimiters
             .iter()
@@ -87,7 +89,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
     let unique: std::collections::HashSet<&&str> = delimiters.iter().collect();
     assert_eq!(
         unique.len(),
-        14,
+        16,
         "a new delimiter per value: {delimiters:?}"
     );
 }
@@ -128,7 +130,7 @@ async fn a_gate_that_cannot_judge_still_writes_error_and_its_exit_code() {
         assert_eq!(outputs["verdict"], "error");
         assert_eq!(outputs["exit-code"], code.to_string());
         assert_eq!(outputs["score"], "", "no numbers without a verdict");
-        assert_eq!(outputs.len(), 14, "every output: {outputs:?}");
+        assert_eq!(outputs.len(), 16, "every output: {outputs:?}");
     }
 }
 

@@ -79,8 +79,45 @@ impl fmt::Debug for ApiKey {
 pub struct Endpoint {
     /// The bulk-runs URL without a query.
     pub url: Url,
+    /// The base URL the profile's paths are joined to.
+    pub base: Url,
+    pub profile: Profile,
     pub header: &'static str,
     pub key: ApiKey,
+}
+
+impl Profile {
+    /// The header that carries the key.
+    pub fn header(self) -> &'static str {
+        match self {
+            Profile::Vocera => "X-VOCERA-API-KEY",
+            Profile::Cekura => "X-CEKURA-API-KEY",
+        }
+    }
+
+    /// The start-runs path (`POST`).
+    fn start_path(self) -> &'static str {
+        match self {
+            Profile::Vocera => "/test_framework/v1/scenarios-external/run_scenarios/",
+            Profile::Cekura => "/test_framework/v2/scenarios/run_scenarios/",
+        }
+    }
+
+    /// The path of a result's end-calls action (`POST`).
+    fn end_calls_path(self, id: u64) -> String {
+        match self {
+            Profile::Vocera => format!("/test_framework/v1/results-external/{id}/end_calls/"),
+            Profile::Cekura => format!("/test_framework/v2/results/{id}/end_calls/"),
+        }
+    }
+
+    /// The path of a result (`GET`); the v1 API documents none for keys.
+    fn result_path(self, id: u64) -> Option<String> {
+        match self {
+            Profile::Vocera => None,
+            Profile::Cekura => Some(format!("/test_framework/v2/results/{id}/")),
+        }
+    }
 }
 
 impl Endpoint {
@@ -89,57 +126,92 @@ impl Endpoint {
         base_url: Option<&str>,
         key: ApiKey,
     ) -> Result<Endpoint, Error> {
-        let (default_base, path, header) = match profile {
-            Profile::Vocera => (
-                "https://new-prod.vocera.ai",
-                "/test_framework/v1/runs-external/bulk/",
-                "X-VOCERA-API-KEY",
-            ),
-            Profile::Cekura => (
-                "https://api.cekura.ai",
-                "/test_framework/v2/runs/bulk/",
-                "X-CEKURA-API-KEY",
-            ),
+        let base = checked_base(profile, base_url)?;
+        let path = match profile {
+            Profile::Vocera => "/test_framework/v1/runs-external/bulk/",
+            Profile::Cekura => "/test_framework/v2/runs/bulk/",
         };
-        let base = base_url.unwrap_or(default_base).trim();
-        let mut url = Url::parse(base).map_err(|e| {
-            usage(format!(
-                "--base-url {base:?} is not a URL ({e}); use e.g. https://api.example.com"
-            ))
-        })?;
-        if url.cannot_be_a_base() || url.host_str().is_none() {
-            return Err(usage(format!(
-                "--base-url {base:?} has no host; use e.g. https://api.example.com"
-            )));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(usage(
-                "--base-url must not carry a user name or password; the key goes in --api-key",
-            ));
-        }
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(usage(format!(
-                "--base-url {base:?} must not have a query or fragment"
-            )));
-        }
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
-                return Err(usage(format!(
-                    "--base-url {base:?} uses plain http to a non-loopback host, which would send the API key unencrypted; use https://"
-                )));
-            }
-            other => {
-                return Err(usage(format!(
-                    "--base-url scheme {other:?} is not supported; use https://"
-                )));
-            }
-        }
-        let joined = format!("{}{}", url.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
-        Ok(Endpoint { url, header, key })
+        Ok(Endpoint {
+            url: joined(&base, path),
+            base,
+            profile,
+            header: profile.header(),
+            key,
+        })
     }
+
+    /// Where runs are started.
+    pub fn start_url(&self) -> Url {
+        start_url(self.profile, &self.base)
+    }
+
+    /// Where a result's calls are ended.
+    pub fn end_calls_url(&self, id: u64) -> Url {
+        joined(&self.base, &self.profile.end_calls_path(id))
+    }
+
+    /// Where a result and its runs are read; `None` for the v1 API.
+    pub fn result_url(&self, id: u64) -> Option<Url> {
+        Some(joined(&self.base, &self.profile.result_path(id)?))
+    }
+}
+
+/// The start-runs URL of a profile at a checked base URL.
+pub fn start_url(profile: Profile, base: &Url) -> Url {
+    joined(base, profile.start_path())
+}
+
+/// `path` after the base URL's own path.
+fn joined(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    url
+}
+
+/// The profile's base URL, or `base_url` once checked: a URL with a host, no
+/// user, query or fragment, https (or http on loopback).
+pub fn checked_base(profile: Profile, base_url: Option<&str>) -> Result<Url, Error> {
+    let default_base = match profile {
+        Profile::Vocera => "https://new-prod.vocera.ai",
+        Profile::Cekura => "https://api.cekura.ai",
+    };
+    let base = base_url.unwrap_or(default_base).trim();
+    let url = Url::parse(base).map_err(|e| {
+        usage(format!(
+            "--base-url {base:?} is not a URL ({e}); use e.g. https://api.example.com"
+        ))
+    })?;
+    if url.cannot_be_a_base() || url.host_str().is_none() {
+        return Err(usage(format!(
+            "--base-url {base:?} has no host; use e.g. https://api.example.com"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(usage(
+            "--base-url must not carry a user name or password; the key goes in --api-key",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(usage(format!(
+            "--base-url {base:?} must not have a query or fragment"
+        )));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(usage(format!(
+                "--base-url {base:?} uses plain http to a non-loopback host, which would send the API key unencrypted; use https://"
+            )));
+        }
+        other => {
+            return Err(usage(format!(
+                "--base-url scheme {other:?} is not supported; use https://"
+            )));
+        }
+    }
+    Ok(url)
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -208,6 +280,34 @@ mod tests {
             "https://proxy.example/cekura/test_framework/v2/runs/bulk/"
         );
         assert_eq!(c.header, "X-CEKURA-API-KEY");
+    }
+
+    #[test]
+    fn each_profile_has_its_start_result_and_end_calls_paths() {
+        let v = Endpoint::for_profile(Profile::Vocera, Some("https://p.example/v/"), key())
+            .expect("vocera");
+        assert_eq!(
+            v.start_url().as_str(),
+            "https://p.example/v/test_framework/v1/scenarios-external/run_scenarios/"
+        );
+        assert_eq!(
+            v.end_calls_url(9876).as_str(),
+            "https://p.example/v/test_framework/v1/results-external/9876/end_calls/"
+        );
+        assert_eq!(v.result_url(9876), None, "undocumented for v1 keys");
+        let c = Endpoint::for_profile(Profile::Cekura, None, key()).expect("cekura");
+        assert_eq!(
+            c.start_url().as_str(),
+            "https://api.cekura.ai/test_framework/v2/scenarios/run_scenarios/"
+        );
+        assert_eq!(
+            c.result_url(9876).map(String::from).as_deref(),
+            Some("https://api.cekura.ai/test_framework/v2/results/9876/")
+        );
+        assert_eq!(
+            c.end_calls_url(9876).as_str(),
+            "https://api.cekura.ai/test_framework/v2/results/9876/end_calls/"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The bulk-runs endpoint over HTTP: one `GET` per chunk of IDs, answers read
-//! into runs ([`Parsed`]), failures sorted into "try again" and "give up".
+//! into runs ([`Parsed`]), failures sorted into "try again" and "give up";
+//! and (in `start`) starting a result, reading one, ending its calls.
 //!
 //! The key is a secret: it is sent only to the origin of the configured base
 //! URL (redirects to another origin are refused, not followed), never logged,
@@ -9,8 +10,9 @@ mod body;
 mod endpoint;
 pub mod proxy;
 mod secret;
+mod start;
 
-pub use endpoint::{ApiKey, Endpoint, Profile, read_ca_certs, shows_key};
+pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
 pub use proxy::{Proxy, ProxyVars};
 
 use crate::console::Verbosity;
@@ -65,6 +67,9 @@ pub enum ClientError {
 /// A client for one endpoint.
 pub struct Client {
     http: reqwest::Client,
+    /// Follows no redirect: for the POSTs, which a redirect could repeat
+    /// or turn into a GET.
+    once: reqwest::Client,
     endpoint: Endpoint,
     key: HeaderValue,
     proxy: Option<Proxy>,
@@ -94,23 +99,35 @@ impl Client {
             }
         });
         // The proxy was chosen from the environment already (`proxy`).
-        let mut builder = reqwest::Client::builder().no_proxy();
-        if let Some(p) = &proxy {
-            let through = reqwest::Proxy::all(p.url.as_str()).map_err(|e| {
+        let through = match &proxy {
+            Some(p) => Some(reqwest::Proxy::all(p.url.as_str()).map_err(|e| {
                 let e = chain(&e.without_url());
                 ClientError::Http(format!("{} cannot be used as a proxy: {e}", p.variable))
-            })?;
-            builder = builder.proxy(through);
-        }
-        let http = builder
+            })?),
+            None => None,
+        };
+        let builder = || {
+            let mut builder = reqwest::Client::builder()
+                .no_proxy()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(ca_certs.clone());
+            if let Some(through) = &through {
+                builder = builder.proxy(through.clone());
+            }
+            builder
+        };
+        let http = builder()
             .redirect(policy)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .user_agent(concat!("vocera-gate/", env!("CARGO_PKG_VERSION")))
-            .tls_certs_merge(ca_certs)
+            .build()
+            .map_err(|e| ClientError::Http(chain(&e)))?;
+        let once = builder()
+            .redirect(redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Http(chain(&e)))?;
         Ok(Client {
             http,
+            once,
             endpoint,
             key,
             proxy,
@@ -239,20 +256,12 @@ impl Client {
         status: StatusCode,
         ids: &[u64],
     ) -> Result<Parsed, FetchError> {
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after(&response);
         if status.is_redirection() {
             return Err(self.redirect_error(&response, status));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(FetchError::Fatal(format!(
-                "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
-                self.endpoint.key.source(),
-                self.endpoint.header
-            )));
+            return Err(FetchError::Fatal(self.key_refused(status)));
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::Transient {
@@ -350,6 +359,15 @@ impl Client {
                 origin_text(&self.endpoint.url)
             )
         })
+    }
+
+    /// Why a 401 or 403 came: the key, or a profile that does not match it.
+    fn key_refused(&self, status: StatusCode) -> String {
+        format!(
+            "the API refused the key from {} (HTTP {status}); check it, and that --api matches the key's platform ({} sent)",
+            self.endpoint.key.source(),
+            self.endpoint.header
+        )
     }
 
     fn send_error(&self, e: reqwest::Error) -> FetchError {
@@ -475,6 +493,15 @@ pub fn chunk_ids(ids: &[u64], max_bytes: usize) -> Vec<Vec<u64>> {
         chunks.push(current);
     }
     chunks
+}
+
+/// An answer's `Retry-After`, when it has a readable one.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after)
 }
 
 /// `Retry-After` as seconds or an HTTP date.

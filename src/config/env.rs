@@ -21,6 +21,9 @@ pub struct Env {
     pub github_actions: bool,
     /// `NO_COLOR` is set to something (no-color.org).
     pub no_color: bool,
+    /// The commit being tested (`GITHUB_SHA`, `CI_COMMIT_SHA` or
+    /// `GIT_COMMIT`, the first set): the default name of a started result.
+    pub commit: Option<String>,
     /// Standard output / error are terminals (and `TERM` is not `dumb`).
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -43,6 +46,10 @@ impl Env {
                 .map(PathBuf::from),
             github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            commit: ["GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT"]
+                .into_iter()
+                .filter_map(|name| std::env::var(name).ok())
+                .find(|v| !v.trim().is_empty()),
             stdout_tty: std::io::stdout().is_terminal() && !dumb,
             stderr_tty: std::io::stderr().is_terminal() && !dumb,
             proxies: ProxyVars::from_process(),

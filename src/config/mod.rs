@@ -7,11 +7,13 @@ mod env;
 mod ids;
 mod key;
 mod outputs;
+mod start;
 
 pub use env::Env;
 pub use outputs::{Reports, StepFiles, SummaryTarget};
+pub use start::Chosen;
 
-use crate::api::{Endpoint, Proxy, read_ca_certs};
+use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
 use crate::cli::{Args, ColorWhen};
 use crate::console::Verbosity;
 use crate::error::{Error, usage};
@@ -22,6 +24,8 @@ use std::io::Read;
 use std::path::PathBuf;
 
 /// Where the runs come from.
+// One per process: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Source {
     Api {
@@ -30,16 +34,20 @@ pub enum Source {
         ca_certs: Vec<reqwest::Certificate>,
         /// From `HTTPS_PROXY` and its kin, `NO_PROXY` applied.
         proxy: Option<Box<Proxy>>,
+        /// Runs chosen other than by ID (a result, or a start).
+        chosen: Option<Chosen>,
     },
     /// A saved response, replayed without network.
     File(PathBuf),
+    /// `--dry-run`: the start request to print; nothing is sent.
+    DryRun(String),
 }
 
 /// Everything a run of the gate needs, checked.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Requested run IDs, deduplicated, in the order given. May be empty only
-    /// with a `File` source (the file's IDs are then used).
+    /// Requested run IDs, deduplicated, in the order given. Empty with a
+    /// `File` source (the file's IDs are then used), a result or a start.
     pub ids: Vec<u64>,
     pub source: Source,
     pub waiting: Waiting,
@@ -78,7 +86,8 @@ impl Config {
                 file.display()
             )));
         }
-        let source = source(&args, &env, &ids)?;
+        let chosen = start::choose(&args, &env, stdin, &keys)?;
+        let source = source(&args, &env, &ids, chosen, &keys)?;
         let waiting = Waiting {
             timeout: args.timeout,
             poll_interval: args.poll_interval,
@@ -148,15 +157,45 @@ impl Config {
     }
 }
 
-/// A saved response to replay, or the API with a key and an endpoint.
-fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
+/// A saved response to replay, a dry run, or the API with a key and an
+/// endpoint.
+fn source(
+    args: &Args,
+    env: &Env,
+    ids: &[u64],
+    chosen: Option<Chosen>,
+    keys: &[&str],
+) -> Result<Source, Error> {
     if let Some(path) = &args.from_file {
         return Ok(Source::File(path.clone()));
     }
-    if ids.is_empty() {
-        return Err(usage(
-            "no run IDs given; pass them as arguments (181,180), with --run-ids-file, or replay a saved response with --from-file",
-        ));
+    let profile = args.connection.api;
+    match &chosen {
+        None if ids.is_empty() => {
+            return Err(usage(
+                "no run IDs given; pass them as arguments (181,180), with --run-ids-file, start runs with --agent-id N --scenarios IDS, or replay a saved response with --from-file",
+            ));
+        }
+        Some(Chosen::Result(_)) if profile == crate::api::Profile::Vocera => {
+            return Err(usage(
+                "--result-id needs --api cekura: the v1 (vocera) API documents no result endpoint for API keys",
+            ));
+        }
+        Some(Chosen::Start {
+            body,
+            dry_run: true,
+            ..
+        }) => {
+            // No key needed: nothing is sent. One given is hidden anyway.
+            let base = checked_base(profile, set(args.connection.base_url.as_deref()))?;
+            let url = start_url(profile, &base);
+            let text = crate::start::dry_run(url.as_str(), profile.header(), body);
+            let text = keys.iter().fold(text, |t, k| {
+                crate::api::ApiKey::from_source((*k).to_owned(), "").hide_in(&t)
+            });
+            return Ok(Source::DryRun(text));
+        }
+        _ => {}
     }
     let sources = key::Sources {
         api_key: args.connection.api_key.as_deref(),
@@ -184,6 +223,7 @@ fn source(args: &Args, env: &Env, ids: &[u64]) -> Result<Source, Error> {
         endpoint,
         ca_certs,
         proxy,
+        chosen,
     })
 }
 

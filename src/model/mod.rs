@@ -116,6 +116,15 @@ pub struct Run {
     /// A reviewer's decision (v2 `evaluation_status` `reviewed_success` or
     /// `reviewed_failure`); it wins over `success`.
     pub review: Option<bool>,
+    /// The result the run belongs to (v2 `result_id`).
+    pub result_id: Option<u64>,
+}
+
+/// The result every one of `runs` belongs to: `None` when there are none,
+/// when one does not say, or when they differ.
+pub fn common_result<'a>(mut runs: impl Iterator<Item = &'a Run>) -> Option<u64> {
+    let first = runs.next()?.result_id?;
+    runs.all(|r| r.result_id == Some(first)).then_some(first)
 }
 
 impl Run {
@@ -134,6 +143,33 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_common_result_needs_every_run_to_name_the_same() {
+        let run = |id: Option<u64>| Run {
+            id: 1,
+            scenario_id: None,
+            scenario_name: None,
+            success: None,
+            status: Status::Absent,
+            metrics: vec![],
+            categories: vec![],
+            transcript: None,
+            duration_ms: None,
+            recording_url: None,
+            timestamp: None,
+            error_message: None,
+            review: None,
+            result_id: id,
+        };
+        let same = [run(Some(9)), run(Some(9))];
+        assert_eq!(common_result(same.iter()), Some(9));
+        let differ = [run(Some(9)), run(Some(8))];
+        assert_eq!(common_result(differ.iter()), None, "two results");
+        let silent = [run(Some(9)), run(None)];
+        assert_eq!(common_result(silent.iter()), None, "one does not say");
+        assert_eq!(common_result(std::iter::empty()), None);
+    }
 
     #[test]
     fn statuses_are_classified() {

@@ -153,6 +153,10 @@ pub(super) struct WireRun<T> {
     critical_categories: Option<Vec<Option<WireCategory>>>,
     #[serde(default)]
     error_message: Option<WireText>,
+    /// v2: the result the run belongs to; any other type than a positive
+    /// integer is as good as none (it only labels the reports).
+    #[serde(default)]
+    result_id: Option<serde_json::Value>,
 }
 
 /// `id` must be a positive integer; a string or a fraction is an error.
@@ -341,6 +345,7 @@ impl<T: Transcript> WireRun<T> {
             recording_url: self.voice_recording_url,
             timestamp: self.timestamp,
             error_message: self.error_message.map(|e| e.0),
+            result_id: self.result_id.and_then(|v| v.as_u64()).filter(|id| *id > 0),
             review: match self.evaluation_status.as_deref() {
                 Some("reviewed_success") => Some(true),
                 Some("reviewed_failure") => Some(false),

@@ -29,6 +29,7 @@ pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&s
         timestamp: None,
         error_message: None,
         review: None,
+        result_id: None,
     }
 }
 

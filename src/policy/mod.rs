@@ -178,6 +178,8 @@ pub struct Evaluation<'a> {
     pub verdict: Verdict,
     /// One line each, for stderr; already deduplicated.
     pub warnings: Vec<String>,
+    /// The result the runs belong to, when known (set by the caller).
+    pub result_id: Option<u64>,
 }
 
 impl Evaluation<'_> {
@@ -224,6 +226,7 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         broken,
         verdict,
         warnings: warnings.into_iter().collect(),
+        result_id: None,
     }
 }
 

@@ -30,6 +30,7 @@ fn raw(id: u64, status: &str) -> RawRun {
             timestamp: None,
             error_message: None,
             review: None,
+            result_id: None,
         },
         raw: None,
     }

@@ -79,9 +79,17 @@ pub fn outputs(
         junit_path.to_owned(),
         scenario_names(eval, |s| s.failing()),
         scenario_names(eval, |s| s.flaky),
+        eval.result_id.map(|id| id.to_string()).unwrap_or_default(),
+        run_ids(eval),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
     output_file(&values, delimiter)
+}
+
+/// The judged run IDs, comma-separated, in the order judged.
+fn run_ids(eval: &Evaluation<'_>) -> String {
+    let ids: Vec<String> = eval.results.iter().map(|r| r.id.to_string()).collect();
+    ids.join(",")
 }
 
 /// The names of the scenarios that `pick` keeps, one a line, failing first.
@@ -98,17 +106,27 @@ fn scenario_names(eval: &Evaluation<'_>, pick: impl Fn(&Scenario) -> bool) -> St
 /// The step outputs of a gate that stopped before judging any run: verdict
 /// `error`, its exit code, every other output empty.
 pub fn error_outputs(exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> String {
+    bare_outputs("error", exit_code, delimiter)
+}
+
+/// The step outputs of a dry run (`--dry-run`): verdict `dry-run`, exit
+/// code 0, every other output empty, as nothing was judged.
+pub fn dry_run_outputs(delimiter: &mut dyn FnMut() -> String) -> String {
+    bare_outputs("dry-run", crate::exit::PASSED, delimiter)
+}
+
+fn bare_outputs(verdict: &str, exit_code: u8, delimiter: &mut dyn FnMut() -> String) -> String {
     let mut values: Vec<(&str, String)> = OUTPUT_NAMES
         .iter()
         .map(|name| (*name, String::new()))
         .collect();
-    values[0].1 = "error".to_owned();
+    values[0].1 = verdict.to_owned();
     values[1].1 = exit_code.to_string();
     output_file(&values, delimiter)
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 14] = [
+pub const OUTPUT_NAMES: [&str; 16] = [
     "verdict",
     "exit-code",
     "score",
@@ -123,6 +141,8 @@ pub const OUTPUT_NAMES: [&str; 14] = [
     "junit-path",
     "failed-scenarios",
     "flaky-scenarios",
+    "result-id",
+    "run-ids",
 ];
 
 fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
@@ -264,6 +284,12 @@ mod tests {
         flaky-scenarios<<D14
 
         D14
+        result-id<<D15
+
+        D15
+        run-ids<<D16
+        1,2,3,4,5,6
+        D16
         "#);
         let names: Vec<&str> = text
             .lines()
@@ -286,6 +312,11 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("<<").count(), OUTPUT_NAMES.len());
+        let text = dry_run_outputs(&mut counter());
+        assert!(
+            text.starts_with("verdict<<D1\ndry-run\nD1\nexit-code<<D2\n0\nD2\n"),
+            "{text}"
+        );
     }
 
     #[test]

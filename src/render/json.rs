@@ -18,6 +18,9 @@ struct JsonVerdict<'a> {
     missing_runs: usize,
     unfinished_runs: usize,
     junit_path: &'a str,
+    /// The result the runs belong to (started, or `--result-id`); null
+    /// when the runs were given by ID.
+    result_id: Option<u64>,
     reasons: Vec<String>,
     /// Failing scenarios first.
     scenarios: Vec<JsonScenario<'a>>,
@@ -95,7 +98,6 @@ fn outcome_word(outcome: &Outcome) -> &'static str {
     }
 }
 
-/// The verdict as pretty JSON with a trailing newline.
 /// The verdict as pretty JSON with a trailing newline; `junit_path` is empty
 /// when no JUnit report was written.
 pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
@@ -133,6 +135,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         missing_runs: c.missing,
         unfinished_runs: c.unfinished,
         junit_path,
+        result_id: eval.result_id,
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
         results,
@@ -163,6 +166,12 @@ mod tests {
         assert_eq!(value["failed_runs"], 1);
         assert_eq!(value["missing_runs"], 1);
         assert_eq!(value["junit_path"], "r.xml");
+        assert_eq!(value["result_id"], serde_json::Value::Null, "runs by ID");
+        let mut eval = eval;
+        eval.result_id = Some(9876);
+        let value: serde_json::Value =
+            serde_json::from_str(&render(&eval, "r.xml")).expect("valid JSON");
+        assert_eq!(value["result_id"], 9876);
         assert_eq!(value["results"][1]["top_priority"], "high");
         assert_eq!(value["results"][2]["outcome"], "missing");
         assert_eq!(value["scenarios"][0]["name"], "Scenario 2", "failing first");

@@ -56,6 +56,9 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     out.push_str("    <properties>\n");
     property(&mut out, 6, "score", &eval.score.to_string());
     property(&mut out, 6, "max_score", &eval.max_score.to_string());
+    if let Some(id) = eval.result_id {
+        property(&mut out, 6, "result_id", &id.to_string());
+    }
     out.push_str("    </properties>\n");
     for result in &eval.results {
         let scenario = eval.scenarios.get(result.scenario);
@@ -457,6 +460,19 @@ mod tests {
         assert!(
             !xml.contains("name=\"run 1\""),
             "never named after the run ID"
+        );
+    }
+
+    #[test]
+    fn the_result_is_a_suite_property_when_known() {
+        let runs = [run(1, "completed", Some(true), &[])];
+        assert!(!render_runs(&runs, &[], Options::default()).contains("result_id"));
+        let mut eval = eval_of(&runs, &[]);
+        eval.result_id = Some(9876);
+        let xml = render(&eval, Options::default());
+        assert!(
+            xml.contains("<property name=\"max_score\" value=\"0\"/>\n      <property name=\"result_id\" value=\"9876\"/>\n    </properties>"),
+            "{xml}"
         );
     }
 

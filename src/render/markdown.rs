@@ -21,6 +21,9 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     if let Some(e) = eval.stop.api_error() {
         let _ = writeln!(s, "**{}**\n", md(&one_line(e, 400)));
     }
+    if let Some(id) = eval.result_id {
+        let _ = writeln!(s, "Result {id}\n");
+    }
     let _ = writeln!(
         s,
         "Score **{}** (max {}) · {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished\n",
@@ -135,6 +138,13 @@ mod tests {
         let runs = [r, bad];
         let text = render(&eval_of(&runs, &[]));
         assert!(text.starts_with("### ❌ vocera-gate: failed"), "{text}");
+        assert!(!text.contains("Result 9"), "no result: {text}");
+        let mut with_result = eval_of(&runs, &[]);
+        with_result.result_id = Some(9876);
+        assert!(
+            render(&with_result).contains("failed\n\nResult 9876\n\nScore"),
+            "the result under the heading"
+        );
         assert!(
             text.contains("&lt;img src=x onerror=alert(1)&gt; \\| \\[click\\](javascript:x)"),
             "{text}"

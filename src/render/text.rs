@@ -93,6 +93,9 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
             runs_text(c.tolerated, "flaky failure")
         );
     }
+    if let Some(id) = eval.result_id {
+        let _ = write!(line, "; result {id}");
+    }
     line
 }
 
@@ -277,7 +280,18 @@ mod tests {
     use super::*;
     use crate::ending::Signal;
     use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, run, sample_eval};
+    use crate::policy::fixtures::{eval_in, eval_of, run, sample_eval};
+
+    #[test]
+    fn the_headline_ends_with_the_result_when_known() {
+        let runs = [run(1, "completed", Some(true), &[])];
+        let mut eval = eval_of(&runs, &[]);
+        assert!(!headline(&eval, false).contains("result"));
+        eval.result_id = Some(9876);
+        let line = headline(&eval, false);
+        assert!(line.starts_with("vocera-gate: PASSED: score 0"), "{line}");
+        assert!(line.ends_with("0 unfinished; result 9876"), "{line}");
+    }
 
     #[test]
     fn progress_line_reads_well() {

@@ -50,9 +50,10 @@ ROOT = HERE.parents[1]
 ACTION = ROOT / "action.yml"
 RUNS = {r["id"]: r for r in json.loads((HERE / "runs.json").read_text())}
 API_PATH = "/test_framework/v1/runs-external/bulk/"
+START_PATH = "/test_framework/v1/scenarios-external/run_scenarios/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
-GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path")
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "result-id", "run-ids")
 
 
 # ---------------------------------------------------------------- the fake service
@@ -85,6 +86,23 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        url = urllib.parse.urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        with self.server.lock:
+            self.server.requests.append(
+                {"method": "POST", "path": url.path, "query": url.query, "key": self.headers.get("X-VOCERA-API-KEY"), "body": body}
+            )
+        if self.headers.get("X-VOCERA-API-KEY") != KEY:
+            return self.send(401, b'{"detail": "Invalid API key"}')
+        if url.path == START_PATH:
+            runs = [{"id": i, "status": "pending", "scenario": RUNS[i].get("scenario")} for i in (101, 102)]
+            return self.send(201, json.dumps({"id": 9876, "agent": 42, "status": "pending", "runs": runs}).encode())
+        if url.path.endswith("/end_calls/"):
+            return self.send(200, b"")
+        return self.send(404, b'{"detail": "Not found."}')
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
@@ -483,6 +501,39 @@ def gate_cases(service: Service, binary: Path):
     c.expect_exit(2)
     c.check("report-only must be true or false" in c.r.step("gate").stdout, "a bad report-only is named in an ::error")
 
+    # Starting runs: the inputs become the start request, the gate then
+    # judges the runs it answered with and names them in its outputs.
+    starts = lambda: [r for r in service.requests if r.get("method") == "POST" and r["path"] == START_PATH]
+    before = len(starts())
+    start_inputs = {"agent-id": "42", "scenarios": "67, 68", "frequency": "1", "run-name": "nightly build"}
+    c = run_case("start", service, start_inputs, binary=binary, env={"GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567"})
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "passed", "runs": "2", "result-id": "9876", "run-ids": "101,102"})
+    posted = starts()[before:]
+    c.check(len(posted) == 1, "one start request", str(posted))
+    if posted:
+        body = json.loads(posted[0]["body"] or b"{}")
+        want = {"agent_id": 42, "scenarios": [67, 68], "frequency": 1, "name": "nightly build"}
+        c.check(body == want, "the start request's body is built from the inputs", repr(body))
+    c.check("started result 9876: 2 runs" in c.r.step("gate").stderr, "the result is announced at once", c.r.step("gate").stderr[-1000:])
+    c.expect_gate_wrote_outputs()
+    c.expect_no_leak()
+
+    # A dry run starts nothing and passes.
+    before = len(starts())
+    c = run_case("start-dry-run", service, {"agent-id": "42", "tags": "smoke", "dry-run": "true"}, binary=binary)
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "dry-run", "result-id": ""})
+    c.check(len(starts()) == before, "nothing was started")
+    c.check('"tags": [' in c.r.step("gate").stdout, "the request is printed", c.r.step("gate").stdout[-1000:])
+    c.expect_no_leak()
+
+    # Two sources of runs: exit 2 before any request.
+    before = len(service.requests)
+    c = run_case("start-and-ids", service, {"run-ids": "101", "agent-id": "42", "scenarios": "67"}, binary=binary)
+    c.expect_exit(2)
+    c.check(len(service.requests) == before, "nothing was requested")
+
     # No key at all: the gate says so (exit 2), CEKURA_API_KEY is let through.
     c = run_case("cekura-key", service, {"run-ids": "101", "api-key": ""}, binary=binary, env={"CEKURA_API_KEY": KEY})
     c.expect_exit(0)
@@ -859,6 +910,34 @@ def example_cases(service: Service, binary: Path):
     C.check("examples", art["when"] == "always" and art["reports"]["junit"] == "vocera-junit.xml", "gitlab keeps the JUnit report always")
     C.check("examples", "rules" not in gitlab and "stages" not in yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()), "gitlab: no rules on a variable a dotenv report would set, no stages of its own")
     C.check("examples", gitlab["stage"] == "test", "gitlab: the job is in the test stage")
+
+    # The start-and-gate variants: the runs are started in the same job, then gated.
+    start_job = yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text()).get("vocera-gate-start", {})
+    C.check("examples", start_job.get("before_script") == gitlab["before_script"], "gitlab: the start job installs like the gate job")
+    C.check("examples", start_job.get("artifacts") is not None and start_job["artifacts"].get("when") == "always", "gitlab: the start job keeps its reports always")
+    for system in ("gitlab-start", "jenkins-start"):
+        work = Path(tempfile.mkdtemp(prefix=f"example-{system}-", dir=SCRATCH))
+        bindir = work / "bin"
+        bindir.mkdir()
+        (bindir / "vocera-gate").symlink_to(binary)
+        (work / "vocera-gate").symlink_to(binary)
+        env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": "", "REPORT_ONLY": "false",
+                              "VOCERA_AGENT_ID": "42", "VOCERA_SCENARIOS": "67,68", "VOCERA_FREQUENCY": "1"})
+        for k in ("GITHUB_ACTIONS", "RUNNER_OS", "RUNNER_ARCH"):
+            env.pop(k)
+        env["PATH"] = f"{bindir}{os.pathsep}{env['PATH']}"
+        script = "\n".join(["set -e"] + start_job.get("script", [])) if system == "gitlab-start" else jenkins_script
+        shell = ["sh", "-c"] if system == "gitlab-start" else ["sh", "-xe", "-c"]
+        before = len([r for r in service.requests if r.get("method") == "POST"])
+        p = subprocess.run([*shell, script], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+        C.check("examples", p.returncode == 0, f"{system}: starts the runs and passes", p.stdout + p.stderr)
+        C.check("examples", "started result 9876: 2 runs" in p.stderr, f"{system}: the result is announced", p.stderr[-1000:])
+        posted = [r for r in service.requests if r.get("method") == "POST"][before:]
+        body = json.loads(posted[0]["body"]) if len(posted) == 1 else None
+        C.check("examples", body is not None and body.get("agent_id") == 42 and body.get("scenarios") == [67, 68] and body.get("frequency") == 1, f"{system}: one start request with the agent and scenarios", str(posted))
+        result = json.loads((work / "vocera-gate.json").read_text()) if (work / "vocera-gate.json").is_file() else {}
+        C.check("examples", result.get("result_id") == 9876, f"{system}: the JSON names the result", str(result)[:300])
+        C.check("examples", KEY not in p.stdout + p.stderr, f"{system}: the key is not printed")
 
     # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
     work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))

@@ -2,6 +2,8 @@
 //! (wiremock) that plays the runs API, and the binary run as a process.
 #![allow(dead_code)]
 
+pub mod platform;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -153,6 +155,8 @@ pub fn gate_command(dir: &Path) -> Command {
         if k.starts_with("VOCERA_")
             || k.starts_with("CEKURA_")
             || k.starts_with("GITHUB_")
+            || k == "CI_COMMIT_SHA"
+            || k == "GIT_COMMIT"
             || k.ends_with("_PROXY")
             || k.ends_with("_proxy")
         {

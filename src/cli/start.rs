@@ -1,0 +1,95 @@
+//! The flags that choose runs another way than by ID: an existing result
+//! (`--result-id`), or a new one the gate starts. Values stay text until
+//! `config`, which refuses a bad one without echoing an API key pasted in
+//! the wrong place (as for run IDs).
+
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+/// Starting runs, or gating an existing result.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Start runs")]
+pub struct StartArgs {
+    /// Gate every run of an existing result, e.g. one started from the
+    /// dashboard (--api cekura only).
+    #[arg(long, value_name = "ID")]
+    pub result_id: Option<String>,
+
+    /// Start runs of this agent (with --scenarios, --tags or --folder-path), then gate them.
+    #[arg(long, value_name = "N")]
+    pub agent_id: Option<String>,
+
+    /// Start runs of this assistant instead of --agent-id.
+    #[arg(long, value_name = "TEXT")]
+    pub assistant_id: Option<String>,
+
+    /// Scenario IDs to run, separated by commas and/or whitespace.
+    #[arg(long, value_name = "IDS")]
+    pub scenarios: Option<String>,
+
+    /// Run the scenarios with these tags, separated by commas.
+    #[arg(long, value_name = "TAGS")]
+    pub tags: Option<String>,
+
+    /// Run the scenarios of this dot-separated folder, e.g. Sales.Inbound (needs --project-id).
+    #[arg(long, value_name = "PATH")]
+    pub folder_path: Option<String>,
+
+    /// The project of --folder-path.
+    #[arg(long, value_name = "N")]
+    pub project_id: Option<String>,
+
+    /// Run each scenario N times; every call is billed [default: 1].
+    #[arg(long, value_name = "N")]
+    pub frequency: Option<String>,
+
+    /// Label of the new result [default: the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
+    #[arg(long, value_name = "TEXT")]
+    pub run_name: Option<String>,
+
+    /// Most calls in parallel [default: the API's, unbounded].
+    #[arg(long, value_name = "N")]
+    pub concurrency_limit: Option<String>,
+
+    /// Personality IDs to run each scenario with, separated by commas.
+    #[arg(long, value_name = "IDS")]
+    pub personality_ids: Option<String>,
+
+    /// Test profile IDs to run each scenario with, separated by commas.
+    #[arg(long, value_name = "IDS")]
+    pub test_profile_ids: Option<String>,
+
+    /// Phone numbers per run.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<Mode>,
+
+    /// A JSON object with any other start-request fields ("-" for standard
+    /// input); the flags above override its keys.
+    #[arg(long, value_name = "PATH")]
+    pub trigger_json: Option<PathBuf>,
+
+    /// Print the start request (key hidden) and the calls it would place; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Leave the started calls running when the gate is cancelled or its deadline passes.
+    #[arg(long)]
+    pub keep_calls: bool,
+}
+
+/// `--mode`, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Mode {
+    SameNumber,
+    DifferentNumbers,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::SameNumber => "same_number",
+            Mode::DifferentNumbers => "different_numbers",
+        }
+    }
+}

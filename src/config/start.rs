@@ -1,0 +1,424 @@
+//! Which runs to gate when they are not given by ID: an existing result
+//! (`--result-id`) or a new one to start. Exactly one source of runs per
+//! invocation; every start flag is checked here, before any request, since
+//! every call a start places is billed.
+
+use super::Env;
+use crate::cli::{Args, StartArgs};
+use crate::error::{Error, usage};
+use crate::start::{self, Agent, Flags, Selector};
+use serde_json::{Map, Value};
+use std::io::Read;
+use std::path::Path;
+
+/// Runs chosen other than by ID.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chosen {
+    /// Every run of this result.
+    Result(u64),
+    /// A new result, started with this body.
+    Start {
+        body: Map<String, Value>,
+        /// `--dry-run`: print the request, send nothing.
+        dry_run: bool,
+        /// `--keep-calls`: never end the calls.
+        keep_calls: bool,
+    },
+}
+
+/// The start flags that choose the agent or the scenarios: any one of them
+/// makes this invocation start runs.
+fn start_flags(s: &StartArgs) -> Vec<&'static str> {
+    [
+        ("--agent-id", s.agent_id.is_some()),
+        ("--assistant-id", s.assistant_id.is_some()),
+        ("--scenarios", s.scenarios.is_some()),
+        ("--tags", s.tags.is_some()),
+        ("--folder-path", s.folder_path.is_some()),
+        ("--trigger-json", s.trigger_json.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
+}
+
+/// The flags that only shape a start.
+fn start_options(s: &StartArgs) -> Vec<&'static str> {
+    [
+        ("--project-id", s.project_id.is_some()),
+        ("--frequency", s.frequency.is_some()),
+        ("--run-name", s.run_name.is_some()),
+        ("--concurrency-limit", s.concurrency_limit.is_some()),
+        ("--personality-ids", s.personality_ids.is_some()),
+        ("--test-profile-ids", s.test_profile_ids.is_some()),
+        ("--mode", s.mode.is_some()),
+        ("--dry-run", s.dry_run),
+        ("--keep-calls", s.keep_calls),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
+}
+
+const SOURCES: &str = "give one of: run IDs, --from-file, --result-id, or --agent-id/--assistant-id with --scenarios, --tags or --folder-path";
+
+/// The runs chosen by `--result-id` or the start flags, `None` when the
+/// runs come by ID or from `--from-file`. `keys` are the key values in play,
+/// never quoted back.
+pub fn choose(
+    args: &Args,
+    env: &Env,
+    stdin: &mut dyn Read,
+    keys: &[&str],
+) -> Result<Option<Chosen>, Error> {
+    let s = &args.start;
+    let mut sources: Vec<&str> = Vec::new();
+    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
+        sources.push(if args.run_ids.is_empty() {
+            "--run-ids-file"
+        } else {
+            "run IDs"
+        });
+    }
+    if args.from_file.is_some() {
+        sources.push("--from-file");
+    }
+    if s.result_id.is_some() {
+        sources.push("--result-id");
+    }
+    let starting = start_flags(s);
+    if let Some(first) = starting.first() {
+        sources.push(first);
+    }
+    // Run IDs with --from-file is one source: the IDs pick runs of the file.
+    let clash = match sources.as_slice() {
+        ["run IDs" | "--run-ids-file", "--from-file"] => None,
+        [a, b, ..] => Some((a, b)),
+        _ => None,
+    };
+    if let Some((a, b)) = clash {
+        return Err(usage(format!(
+            "{a} and {b} are two sources of runs; {SOURCES}"
+        )));
+    }
+    if starting.is_empty() {
+        if let Some(option) = start_options(s).first() {
+            return Err(usage(format!(
+                "{option} only applies when starting runs; add --agent-id N and one of --scenarios, --tags or --folder-path"
+            )));
+        }
+        return match &s.result_id {
+            Some(text) => Ok(Some(Chosen::Result(number("--result-id", text, keys)?))),
+            None => Ok(None),
+        };
+    }
+    let flags = flags(s, keys)?;
+    let file = match &s.trigger_json {
+        Some(path) => Some(read_trigger(path, stdin, keys)?),
+        None => None,
+    };
+    let name = env.commit.as_deref().map(commit_name);
+    let body = start::body(&flags, file, name.as_deref()).map_err(|e| usage(hide(&e, keys)))?;
+    Ok(Some(Chosen::Start {
+        body,
+        dry_run: s.dry_run,
+        keep_calls: s.keep_calls,
+    }))
+}
+
+/// The default result name: `commit` and the commit's first 12 characters.
+fn commit_name(sha: &str) -> String {
+    let short: String = sha.trim().chars().take(12).collect();
+    format!("commit {short}")
+}
+
+/// The flags, typed; clashes between them named.
+fn flags(s: &StartArgs, keys: &[&str]) -> Result<Flags, Error> {
+    let agent = match (&s.agent_id, &s.assistant_id) {
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "--agent-id and --assistant-id both name the agent; give one",
+            ));
+        }
+        (Some(id), None) => Some(Agent::Id(number("--agent-id", id, keys)?)),
+        (None, Some(text)) => Some(Agent::Assistant(text_value("--assistant-id", text)?)),
+        (None, None) => None,
+    };
+    let selectors: Vec<&str> = [
+        ("--scenarios", s.scenarios.is_some()),
+        ("--tags", s.tags.is_some()),
+        ("--folder-path", s.folder_path.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if let [a, b, ..] = selectors.as_slice() {
+        return Err(usage(format!(
+            "{a} and {b} both choose the scenarios; give one"
+        )));
+    }
+    let selector = if let Some(text) = &s.scenarios {
+        Some(Selector::Scenarios(ids("--scenarios", text, keys)?))
+    } else if let Some(text) = &s.tags {
+        let tags: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if tags.is_empty() {
+            return Err(usage("--tags is empty; give tags like smoke,billing"));
+        }
+        Some(Selector::Tags(tags))
+    } else if let Some(text) = &s.folder_path {
+        Some(Selector::Folder(text_value("--folder-path", text)?))
+    } else {
+        None
+    };
+    let optional = |flag: &str, value: &Option<String>| -> Result<Option<u64>, Error> {
+        value.as_deref().map(|t| number(flag, t, keys)).transpose()
+    };
+    let list = |flag: &str, value: &Option<String>| -> Result<Option<Vec<u64>>, Error> {
+        value.as_deref().map(|t| ids(flag, t, keys)).transpose()
+    };
+    Ok(Flags {
+        agent,
+        selector,
+        project_id: optional("--project-id", &s.project_id)?,
+        frequency: optional("--frequency", &s.frequency)?,
+        name: s
+            .run_name
+            .as_deref()
+            .map(|t| text_value("--run-name", t))
+            .transpose()?,
+        concurrency_limit: optional("--concurrency-limit", &s.concurrency_limit)?,
+        personality_ids: list("--personality-ids", &s.personality_ids)?,
+        test_profile_ids: list("--test-profile-ids", &s.test_profile_ids)?,
+        mode: s.mode.map(|m| m.as_str().to_owned()),
+    })
+}
+
+/// `text` with every key in play replaced.
+fn hide(text: &str, keys: &[&str]) -> String {
+    keys.iter()
+        .filter(|k| crate::api::shows_key(text, k))
+        .fold(text.to_owned(), |t, k| t.replace(k, "[the API key]"))
+}
+
+/// A refused value, quoted unless it holds the key.
+fn refused(flag: &str, text: &str, what: &str, keys: &[&str]) -> Error {
+    if keys.iter().any(|k| crate::api::shows_key(text, k)) {
+        return usage(format!(
+            "{flag} holds the API key; pass the key with --api-key or VOCERA_API_KEY, never in {flag}"
+        ));
+    }
+    usage(format!("{flag} {text:?} {what}"))
+}
+
+/// A positive integer flag.
+fn number(flag: &str, text: &str, keys: &[&str]) -> Result<u64, Error> {
+    let t = text.trim();
+    t.parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0 && t.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| refused(flag, text, "is not a positive integer", keys))
+}
+
+/// A list of positive IDs, separated by commas and/or whitespace.
+fn ids(flag: &str, text: &str, keys: &[&str]) -> Result<Vec<u64>, Error> {
+    let mut ids = Vec::new();
+    for token in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        ids.push(number(flag, token, keys).map_err(|e| match e {
+            Error::Usage(m) if !m.contains("holds the API key") => {
+                usage(format!("{m}; give IDs like 101,102"))
+            }
+            e => e,
+        })?);
+    }
+    if ids.is_empty() {
+        return Err(usage(format!("{flag} is empty; give IDs like 101,102")));
+    }
+    Ok(super::ids::dedup(ids))
+}
+
+/// A text flag, trimmed; empty is an error.
+fn text_value(flag: &str, text: &str) -> Result<String, Error> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(usage(format!("{flag} is empty")));
+    }
+    Ok(t.to_owned())
+}
+
+/// The `--trigger-json` object, from a file or standard input.
+fn read_trigger(
+    path: &Path,
+    stdin: &mut dyn Read,
+    keys: &[&str],
+) -> Result<Map<String, Value>, Error> {
+    let text = if path.as_os_str() == "-" {
+        // --run-ids-file (the other reader of standard input) is another
+        // source of runs, refused before this.
+        let mut s = String::new();
+        stdin.read_to_string(&mut s).map_err(|e| {
+            usage(format!(
+                "cannot read --trigger-json from standard input: {e}"
+            ))
+        })?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            usage(format!(
+                "cannot read --trigger-json {}: {}",
+                path.display(),
+                crate::files::plain(&e)
+            ))
+        })?
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(usage(format!(
+            "--trigger-json {} is not a JSON object; give e.g. {{\"agent_id\": 42, \"tags\": [\"smoke\"]}}",
+            path.display()
+        ))),
+        Err(e) => Err(usage(hide(
+            &format!("--trigger-json {} is not valid JSON: {e}", path.display()),
+            keys,
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn chosen(argv: &[&str], env: &Env) -> Result<Option<Chosen>, Error> {
+        let args = Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
+            .expect("parses");
+        choose(&args, env, &mut std::io::empty(), &["vk_secret_123"])
+    }
+
+    #[test]
+    fn one_source_of_runs_and_clashes_are_named() {
+        for (argv, says) in [
+            (&["1,2", "--result-id", "5"][..], "run IDs and --result-id"),
+            (
+                &["--from-file", "r.json", "--agent-id", "1"],
+                "--from-file and --agent-id",
+            ),
+            (
+                &["--result-id", "5", "--tags", "a"],
+                "--result-id and --tags",
+            ),
+            (
+                &["--agent-id", "1", "--assistant-id", "a", "--tags", "x"],
+                "--agent-id and --assistant-id",
+            ),
+            (
+                &["--agent-id", "1", "--tags", "x", "--scenarios", "1"],
+                "--scenarios and --tags",
+            ),
+            (&["--frequency", "3", "1,2"], "--frequency only applies"),
+            (&["--dry-run", "--result-id", "5"], "--dry-run only applies"),
+            (
+                &["--agent-id", "x1", "--tags", "a"],
+                "--agent-id \"x1\" is not a positive integer",
+            ),
+            (
+                &["--agent-id", "1", "--scenarios", "1,0"],
+                "--scenarios \"0\"",
+            ),
+            (
+                &["--agent-id", "1", "--tags", "a", "--frequency", "0"],
+                "--frequency \"0\"",
+            ),
+            (&["--agent-id", "1", "--tags", " , "], "--tags is empty"),
+            (&["--agent-id", "1"], "no scenarios chosen"),
+            (&["--tags", "a"], "no agent"),
+            (
+                &["--agent-id", "1", "--folder-path", "A.B"],
+                "needs --project-id",
+            ),
+            (
+                &["--agent-id", "vk_secret_123", "--tags", "a"],
+                "--agent-id holds the API key",
+            ),
+        ] {
+            let err = chosen(argv, &Env::default()).expect_err(says);
+            assert!(err.to_string().contains(says), "{argv:?}: {err}");
+            assert!(!err.to_string().contains("vk_secret_123"), "{err}");
+        }
+        assert_eq!(chosen(&["1,2"], &Env::default()).ok(), Some(None));
+        assert_eq!(
+            chosen(&["--result-id", "9876"], &Env::default()).ok(),
+            Some(Some(Chosen::Result(9876)))
+        );
+    }
+
+    #[test]
+    fn the_trigger_file_may_come_from_standard_input_but_not_twice() {
+        let parse = |argv: &[&str]| {
+            Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
+                .expect("parses")
+        };
+        let args = parse(&["--trigger-json", "-", "--scenarios", "1"]);
+        let mut stdin = r#"{"agent_id": 7, "frequency": 2}"#.as_bytes();
+        let Ok(Some(Chosen::Start { body, .. })) = choose(&args, &Env::default(), &mut stdin, &[])
+        else {
+            panic!("a start from standard input");
+        };
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({"agent_id": 7, "frequency": 2, "scenarios": [1]})
+        );
+        let args = parse(&["--trigger-json", "-"]);
+        let err = choose(&args, &Env::default(), &mut "[1]".as_bytes(), &[]).expect_err("array");
+        assert!(err.to_string().contains("is not a JSON object"), "{err}");
+        let err = choose(&args, &Env::default(), &mut "{".as_bytes(), &[]).expect_err("bad");
+        assert!(err.to_string().contains("is not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_start_names_the_commit_unless_named() {
+        let env = Env {
+            commit: Some("0123456789abcdef0123".into()),
+            ..Env::default()
+        };
+        let argv = [
+            "--agent-id",
+            "42",
+            "--scenarios",
+            "101 102,101",
+            "--frequency",
+            "3",
+        ];
+        let Ok(Some(Chosen::Start {
+            body,
+            dry_run,
+            keep_calls,
+        })) = chosen(&argv, &env)
+        else {
+            panic!("a start");
+        };
+        assert_eq!(
+            Value::Object(body),
+            serde_json::json!({"agent_id": 42, "scenarios": [101, 102], "frequency": 3,
+                "name": "commit 0123456789ab"})
+        );
+        assert!(!dry_run && !keep_calls);
+        let named = chosen(
+            &["--agent-id", "1", "--tags", "a, b", "--run-name", "nightly"],
+            &env,
+        );
+        let Ok(Some(Chosen::Start { body, .. })) = named else {
+            panic!("a start");
+        };
+        assert_eq!(body["name"], "nightly");
+        assert_eq!(body["tags"], serde_json::json!(["a", "b"]));
+    }
+}
