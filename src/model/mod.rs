@@ -75,12 +75,39 @@ impl Status {
     }
 }
 
-/// One evaluation metric, either generation's shape.
-#[derive(Debug, Clone, PartialEq)]
+/// One evaluation metric (`evaluation.metrics[]`) or rubric rule
+/// (`rubric[]`), either generation's shape.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Metric {
     pub name: String,
-    /// `score` (v1) or `passed` (v2), rendered as JSON text: `3024.03`, `false`.
+    /// As shown in reports: `score` (v1), else `passed` (v2), else `value`,
+    /// as the API wrote it: `3024.03`, `false`, `resolved`.
     pub value: Option<String>,
+    /// What thresholds read. `score`, or a numeric `value` (a rubric rule).
+    pub number: Option<f64>,
+    /// `passed` of a binary metric or a rubric rule.
+    pub passed: Option<bool>,
+    /// A text `value`: an enum metric's choice.
+    pub label: Option<String>,
+}
+
+impl Metric {
+    /// The kind of value a threshold can compare, most specific first.
+    pub fn kinds(&self) -> MetricKinds {
+        MetricKinds {
+            number: self.number.is_some(),
+            passed: self.passed.is_some(),
+            label: self.label.is_some(),
+        }
+    }
+}
+
+/// Which readings a metric carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MetricKinds {
+    pub number: bool,
+    pub passed: bool,
+    pub label: bool,
 }
 
 /// One problem the evaluator found.
@@ -128,6 +155,11 @@ pub fn common_result<'a>(mut runs: impl Iterator<Item = &'a Run>) -> Option<u64>
 }
 
 impl Run {
+    /// The first metric (or rubric rule) named exactly `name`.
+    pub fn metric(&self, name: &str) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.name == name)
+    }
+
     /// The reviewer's decision as the API spells it, when there is one.
     pub fn review_status(&self) -> Option<&'static str> {
         self.review.map(|passed| {

@@ -414,6 +414,48 @@ mod tests {
     }
 
     #[test]
+    fn metrics_and_rubric_rules_give_readings_thresholds_can_compare() {
+        let body = r#"[{"id": 5,
+            "evaluation": {"metrics": [
+                {"name": "Latency", "type": "numeric", "score": 3024.03},
+                {"name": "Goal reached", "eval_type": "binary", "passed": false},
+                {"name": "Outcome", "type": "enum", "value": "resolved"},
+                {"name": "Texty", "score": "12.5"},
+                {"name": "Broken", "score": "n/a", "passed": "maybe"}]},
+            "rubric": [null, {"metric_id": 100, "metric_name": "Call Quality", "value": 5, "passed": true},
+                {"value": 1}]}]"#;
+        let runs = parse_runs(body).expect("parses");
+        let run = &runs[0].run;
+        let latency = run.metric("Latency").expect("Latency");
+        assert_eq!(latency.number, Some(3024.03));
+        assert_eq!((latency.passed, latency.label.as_deref()), (None, None));
+        let goal = run.metric("Goal reached").expect("Goal reached");
+        assert_eq!((goal.number, goal.passed), (None, Some(false)));
+        assert_eq!(goal.value.as_deref(), Some("false"), "shown as before");
+        let outcome = run.metric("Outcome").expect("enum");
+        assert_eq!(outcome.label.as_deref(), Some("resolved"));
+        assert_eq!(outcome.number, None);
+        assert_eq!(run.metric("Texty").and_then(|m| m.number), Some(12.5));
+        let broken = run.metric("Broken").expect("kept");
+        assert_eq!(
+            broken.kinds(),
+            crate::model::MetricKinds::default(),
+            "nothing comparable"
+        );
+        assert_eq!(broken.value.as_deref(), Some("n/a"), "still shown");
+        let rule = run
+            .metric("Call Quality")
+            .expect("a rubric rule is a metric");
+        assert_eq!((rule.number, rule.passed), (Some(5.0), Some(true)));
+        assert_eq!(
+            run.metric("rubric").and_then(|m| m.number),
+            Some(1.0),
+            "unnamed rule"
+        );
+        assert!(run.metric("latency").is_none(), "names match as spelled");
+    }
+
+    #[test]
     fn scores_keep_the_apis_digits_and_turns_show_without_a_transcript() {
         let body = r#"[{"id": 5, "evaluation": {"metrics": [{"name": "big", "score": 123456789012345678901234567890},
             {"name": "exp", "score": 1.5e3}, {"name": "s", "score": "7"}, {"name": "p", "score": null, "passed": false}]},

@@ -153,6 +153,9 @@ pub(super) struct WireRun<T> {
     critical_categories: Option<Vec<Option<WireCategory>>>,
     #[serde(default)]
     error_message: Option<WireText>,
+    /// v2: per-metric rules, read as metrics (name, value, passed).
+    #[serde(default)]
+    rubric: Option<Vec<Option<WireRubric>>>,
     /// v2: the result the run belongs to; any other type than a positive
     /// integer is as good as none (it only labels the reports).
     #[serde(default)]
@@ -221,19 +224,86 @@ impl<'de> Deserialize<'de> for WireScenario {
     }
 }
 
-/// A metric's `score` or `passed`, kept as the API wrote it: digits a float
-/// cannot hold survive (`12345678901234567890123`), a string is its text.
-struct WireValue(Option<String>);
+/// A metric's `score`, `passed` or `value`, kept as the API wrote it:
+/// digits a float cannot hold survive (`12345678901234567890123`), a string
+/// is its text.
+struct WireValue {
+    text: Option<String>,
+    /// Whether it was a JSON string (`"7"`), not a number or a boolean.
+    quoted: bool,
+}
 
 impl<'de> Deserialize<'de> for WireValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = <&RawValue>::deserialize(d)?;
         let text = raw.get().trim();
-        Ok(WireValue(match text.as_bytes().first() {
-            Some(b'"') => Some(shown(text)),
-            _ if text == "null" => None,
-            _ => Some(text.to_owned()),
-        }))
+        Ok(match text.as_bytes().first() {
+            Some(b'"') => WireValue {
+                text: Some(shown(text)),
+                quoted: true,
+            },
+            _ if text == "null" => WireValue {
+                text: None,
+                quoted: false,
+            },
+            _ => WireValue {
+                text: Some(text.to_owned()),
+                quoted: false,
+            },
+        })
+    }
+}
+
+impl WireValue {
+    /// A finite number, also when sent as a numeric string (`"7"`).
+    fn number(&self) -> Option<f64> {
+        let text = self.text.as_deref()?.trim();
+        let looks_numeric = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        if text.is_empty() || !looks_numeric {
+            return None;
+        }
+        text.parse::<f64>().ok().filter(|n| n.is_finite())
+    }
+
+    /// `true` or `false`, also when sent as a string.
+    fn boolean(&self) -> Option<bool> {
+        match self.text.as_deref()?.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A text that is neither a number nor a boolean (an enum's choice).
+    fn label(&self) -> Option<String> {
+        let text = self.text.as_ref()?;
+        (self.quoted && self.number().is_none() && self.boolean().is_none()).then(|| text.clone())
+    }
+}
+
+/// Reads `score`, `passed` and `value` into a metric's readings. The shown
+/// value is `score`, else `passed`, else `value`.
+fn metric(
+    name: String,
+    score: Option<WireValue>,
+    passed: Option<WireValue>,
+    value: Option<WireValue>,
+) -> Metric {
+    let number = score
+        .as_ref()
+        .and_then(WireValue::number)
+        .or_else(|| value.as_ref().and_then(WireValue::number));
+    Metric {
+        name,
+        number,
+        passed: passed.as_ref().and_then(WireValue::boolean),
+        label: value.as_ref().and_then(WireValue::label),
+        value: [score, passed, value]
+            .into_iter()
+            .flatten()
+            .find_map(|v| v.text),
     }
 }
 
@@ -254,6 +324,19 @@ struct WireMetric {
     function_name: Option<String>,
     #[serde(default)]
     score: Option<WireValue>,
+    #[serde(default)]
+    passed: Option<WireValue>,
+    #[serde(default)]
+    value: Option<WireValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(expecting = "a rubric rule object")]
+struct WireRubric {
+    #[serde(default)]
+    metric_name: Option<String>,
+    #[serde(default)]
+    value: Option<WireValue>,
     #[serde(default)]
     passed: Option<WireValue>,
 }
@@ -300,19 +383,29 @@ impl<T: Transcript> WireRun<T> {
             Some(WireScenario::Id(id)) => (Some(id), None),
             Some(WireScenario::Object { id, name }) => (id, name),
         };
+        let rubric = self
+            .rubric
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let name = r.metric_name.unwrap_or_else(|| "rubric".to_owned());
+                metric(name, None, r.passed, r.value)
+            });
         let metrics = self
             .evaluation
             .and_then(|e| e.metrics)
             .unwrap_or_default()
             .into_iter()
             .flatten()
-            .map(|m| Metric {
-                name: m
+            .map(|m| {
+                let name = m
                     .name
                     .or(m.function_name)
-                    .unwrap_or_else(|| "metric".to_owned()),
-                value: m.score.and_then(|v| v.0).or(m.passed.and_then(|v| v.0)),
+                    .unwrap_or_else(|| "metric".to_owned());
+                metric(name, m.score, m.passed, m.value)
             })
+            .chain(rubric)
             .collect();
         let categories = self
             .critical_categories
