@@ -10,11 +10,16 @@ use wiremock::ResponseTemplate;
 
 /// A key with the characters that encodings change.
 const KEY: &str = "vk_live+S3CRET/9f8e=7d6c";
-const FORMS: [&str; 4] = [
+const FORMS: [&str; 7] = [
     KEY,
     "vk_live+S3CRET\\/9f8e=7d6c",
     "vk_live%2BS3CRET%2F9f8e%3D7d6c",
     "vk_live%2bS3CRET%2f9f8e%3d7d6c",
+    // Python's urllib.parse.quote leaves `/` as typed.
+    "vk_live%2BS3CRET/9f8e%3D7d6c",
+    // JSON encoders that escape `+` or `/` as \u sequences.
+    "vk_live\\u002BS3CRET/9f8e=7d6c",
+    "vk_live+S3CRET\\u002f9f8e=7d6c",
 ];
 
 #[track_caller]
@@ -105,6 +110,18 @@ async fn encoded_copies_of_the_key_in_errors_are_hidden() {
         (
             "redirect",
             ResponseTemplate::new(302).insert_header("Location", location.as_str()),
+        ),
+        (
+            "partly encoded URL",
+            ResponseTemplate::new(200)
+                .set_body_string(format!("<a href=\"/login?key={}\">again</a>", FORMS[4])),
+        ),
+        (
+            "\\u-escaped JSON",
+            ResponseTemplate::new(200).set_body_string(format!(
+                "{{\"detail\": \"bad key {} or {}\"}}",
+                FORMS[5], FORMS[6]
+            )),
         ),
     ] {
         let server = serve(move |_, _| answer.clone()).await;

@@ -26,15 +26,20 @@ pub struct ApiKey {
     key: String,
     /// Where it came from (`--api-key`, `VOCERA_API_KEY`, ...), for messages.
     source: &'static str,
-    /// The forms it can take in the API's text (`secret::forms`).
-    forms: Vec<String>,
+    /// How to find it in the API's text, in any form; `None` for a key too
+    /// short to look for.
+    pattern: Option<secret::Pattern>,
 }
 
 impl ApiKey {
     /// The key, and the flag or variable it came from.
     pub fn from_source(key: String, source: &'static str) -> ApiKey {
-        let forms = secret::forms(&key);
-        ApiKey { key, source, forms }
+        let pattern = secret::Pattern::new(&key);
+        ApiKey {
+            key,
+            source,
+            pattern,
+        }
     }
 
     /// The flag or variable the key came from.
@@ -49,7 +54,7 @@ impl ApiKey {
     /// `text` with the key, typed, JSON-escaped or percent-encoded,
     /// replaced by `[the API key]` wherever it occurs; borrowed when absent.
     pub fn hide<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        secret::hide(text, &self.forms)
+        secret::hide(text, self.pattern.as_ref())
     }
 
     /// [`hide`](ApiKey::hide), owned.
@@ -57,9 +62,11 @@ impl ApiKey {
         self.hide(text).into_owned()
     }
 
-    /// The longest form of the key, in bytes.
+    /// The most bytes the key can span in the API's text, encoded.
     pub fn longest_form(&self) -> usize {
-        self.forms.first().map_or(self.key.len(), String::len)
+        self.pattern
+            .as_ref()
+            .map_or(self.key.len(), secret::Pattern::widest)
     }
 }
 

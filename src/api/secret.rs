@@ -1,7 +1,9 @@
-//! Finding the API key in text the API sent, in the forms it can take there:
-//! as typed, JSON-escaped (`/` as `\/`) and percent-encoded (a redirect's
-//! `Location`, a URL in an error page). One scan over the text, whatever
-//! the number of forms, and none for a key too short to look for.
+//! Finding the API key in text the API sent, in every form it can take
+//! there: as typed, JSON-escaped (`\/`, `\u002B`, `\"`) and percent-encoded
+//! (a redirect's `Location`, a URL in an error page), each byte of the key
+//! in any of those forms independently, so that an encoder that leaves `/`
+//! alone (Python's `quote`) or escapes only `+` (.NET's JSON) is covered
+//! too. One scan over the text, and none for a key too short to look for.
 
 use std::borrow::Cow;
 
@@ -12,77 +14,94 @@ pub const HIDDEN: &str = "[the API key]";
 /// for a test key `a` would garble it, and real keys are long.
 pub const SHORTEST: usize = 4;
 
-/// The forms of a key, longest first, without repeats; empty for a key too
-/// short to look for.
-pub fn forms(key: &str) -> Vec<String> {
-    if key.len() < SHORTEST {
-        return Vec::new();
-    }
-    let json = key
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('/', "\\/");
-    let mut forms = vec![
-        key.to_owned(),
-        json,
-        percent(key, "0123456789ABCDEF"),
-        percent(key, "0123456789abcdef"),
-    ];
-    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-    let mut unique: Vec<String> = Vec::with_capacity(forms.len());
-    for form in forms {
-        if !unique.contains(&form) {
-            unique.push(form);
-        }
-    }
-    unique
+/// The longest a key byte gets when encoded (`\u002B`).
+const WIDEST: usize = 6;
+
+/// A key to look for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pattern {
+    key: Box<[u8]>,
+    /// How many of its first bytes no encoder changes (letters, digits,
+    /// `-._~`): a match starts with them as typed, so they anchor the scan.
+    anchor: usize,
 }
 
-/// Percent-encoding of every byte but the unreserved ones (RFC 3986).
-fn percent(key: &str, digits: &str) -> String {
-    let digits = digits.as_bytes();
-    let mut out = String::with_capacity(key.len() * 3);
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(digits[usize::from(b >> 4)] as char);
-            out.push(digits[usize::from(b & 0xf)] as char);
+impl Pattern {
+    /// `None` for a key too short to look for.
+    pub fn new(key: &str) -> Option<Pattern> {
+        if key.len() < SHORTEST {
+            return None;
         }
+        let anchor = key.bytes().take_while(|b| unreserved(*b)).count();
+        Some(Pattern {
+            key: key.as_bytes().into(),
+            anchor,
+        })
     }
-    out
+
+    /// The most bytes a match can span.
+    pub fn widest(&self) -> usize {
+        self.key.len() * WIDEST
+    }
+
+    /// Where the match starting at `at` ends, if one does.
+    fn match_at(&self, bytes: &[u8], at: usize) -> Option<usize> {
+        self.key.iter().try_fold(at, |i, &k| one_byte(bytes, i, k))
+    }
+}
+
+/// Bytes that percent-encoding (RFC 3986) and JSON leave as they are.
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Where the key byte `k`, found at `i` as typed or encoded, ends.
+fn one_byte(bytes: &[u8], i: usize, k: u8) -> Option<usize> {
+    let b = *bytes.get(i)?;
+    let encoded = match b {
+        b'%' => bytes
+            .get(i + 1..i + 3)
+            .and_then(hex)
+            .filter(|v| *v == u32::from(k))
+            .map(|_| i + 3),
+        b'\\' => match bytes.get(i + 1) {
+            Some(b'u') => bytes
+                .get(i + 2..i + 6)
+                .and_then(hex)
+                .filter(|v| *v == u32::from(k) && k.is_ascii())
+                .map(|_| i + 6),
+            Some(c) if *c == k && matches!(k, b'/' | b'"' | b'\\') => Some(i + 2),
+            _ => None,
+        },
+        _ => None,
+    };
+    encoded.or_else(|| (b == k).then_some(i + 1))
+}
+
+/// Hex digits, either case, as a number.
+fn hex(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |n, d| {
+        let v = char::from(*d).to_digit(16)?;
+        Some(n * 16 + v)
+    })
 }
 
 /// `text` with every form of the key replaced by [`HIDDEN`]; borrowed (no
 /// copy) when it holds none. A match right after an odd run of backslashes
 /// is left alone: it starts inside a JSON escape (`\n...`), so the text
 /// does not hold the key there, and replacing it would break the escape.
-pub fn hide<'a>(text: &'a str, forms: &[String]) -> Cow<'a, str> {
-    let Some(first) = forms.first() else {
+pub fn hide<'a>(text: &'a str, pattern: Option<&Pattern>) -> Cow<'a, str> {
+    let Some(pattern) = pattern else {
         return Cow::Borrowed(text);
     };
     let bytes = text.as_bytes();
-    // Where a match can start: the forms' common prefix, or (when they start
-    // differently: a key beginning with `/`, say) any of their first bytes.
-    let prefix_len = forms.iter().fold(first.len(), |n, f| {
-        first
-            .bytes()
-            .zip(f.bytes())
-            .take(n)
-            .take_while(|(a, b)| a == b)
-            .count()
-    });
-    let starts: Box<dyn Iterator<Item = usize> + '_> = if prefix_len > 0 {
+    let starts: Box<dyn Iterator<Item = usize> + '_> = if pattern.anchor > 0 {
         Box::new(memchr::memmem::find_iter(
             bytes,
-            &first.as_bytes()[..prefix_len],
+            &pattern.key[..pattern.anchor],
         ))
     } else {
-        let mut heads: Vec<u8> = forms.iter().filter_map(|f| f.bytes().next()).collect();
-        heads.dedup();
-        heads.resize(3, heads[0]);
-        Box::new(memchr::memchr3_iter(heads[0], heads[1], heads[2], bytes))
+        Box::new(memchr::memchr3_iter(pattern.key[0], b'%', b'\\', bytes))
     };
     let mut out: Option<String> = None;
     let mut copied = 0;
@@ -90,14 +109,15 @@ pub fn hide<'a>(text: &'a str, forms: &[String]) -> Cow<'a, str> {
         if at < copied || escaped(bytes, at) {
             continue;
         }
-        let Some(form) = forms.iter().find(|f| bytes[at..].starts_with(f.as_bytes())) else {
+        let Some(end) = pattern.match_at(bytes, at) else {
             continue;
         };
         let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        // `at` starts a match of an ASCII-led form, so it is a char boundary.
+        // A match starts and ends at ASCII bytes or at the key's own ends,
+        // so both are char boundaries.
         out.push_str(&text[copied..at]);
         out.push_str(HIDDEN);
-        copied = at + form.len();
+        copied = end;
     }
     match out {
         None => Cow::Borrowed(text),
@@ -125,18 +145,12 @@ mod tests {
 
     const KEY: &str = "vk+S3C/RET=9f8e";
 
+    fn hidden(text: &str, key: &str) -> String {
+        hide(text, Pattern::new(key).as_ref()).into_owned()
+    }
+
     #[test]
     fn every_form_is_hidden_in_one_pass() {
-        let forms = forms(KEY);
-        assert_eq!(
-            forms,
-            [
-                "vk%2BS3C%2FRET%3D9f8e",
-                "vk%2bS3C%2fRET%3d9f8e",
-                "vk+S3C\\/RET=9f8e",
-                "vk+S3C/RET=9f8e"
-            ]
-        );
         for (text, want) in [
             ("a vk+S3C/RET=9f8e b", "a [the API key] b"),
             (r#"{"d": "vk+S3C\/RET=9f8e"}"#, r#"{"d": "[the API key]"}"#),
@@ -148,24 +162,49 @@ mod tests {
             ("caf\u{e9} vk+S3C/RET=9f8e", "caf\u{e9} [the API key]"),
             (r"\\vk+S3C/RET=9f8e", r"\\[the API key]"),
         ] {
-            assert_eq!(hide(text, &forms), want, "{text}");
+            assert_eq!(hidden(text, KEY), want, "{text}");
         }
-        for untouched in ["vk+S3C/RET=9f8", r"\vk+S3C/RET=9f8e", "nothing"] {
+        for untouched in ["vk+S3C/RET=9f8", r"\vk+S3C/RET=9f8e", "nothing", "vk%2"] {
+            let pattern = Pattern::new(KEY);
             assert!(
-                matches!(hide(untouched, &forms), Cow::Borrowed(_)),
+                matches!(hide(untouched, pattern.as_ref()), Cow::Borrowed(_)),
                 "{untouched}"
             );
         }
     }
 
     #[test]
-    fn a_key_starting_with_a_special_character_is_found_in_every_form() {
-        let forms = forms("/abc=");
-        let text = r#"x /abc= y \/abc= z %2Fabc%3D w %2fabc%3d"#;
+    fn partly_encoded_keys_are_hidden_too() {
+        for text in [
+            // Python's urllib.parse.quote leaves `/` as typed.
+            "vk%2BS3C/RET%3D9f8e",
+            // .NET's JSON escapes `+`; another escapes `/` as \u002f.
+            r"vk\u002BS3C/RET=9f8e",
+            r"vk+S3C\u002fRET=9f8e",
+            // Mixed case and mixed forms in one key.
+            r"vk%2bS3C\/RET%3d9f8e",
+        ] {
+            assert_eq!(hidden(text, KEY), HIDDEN, "{text}");
+        }
         assert_eq!(
-            hide(text, &forms),
-            "x [the API key] y [the API key] z [the API key] w [the API key]"
+            hidden(r"vk\u002BS3C/RET=9f8", KEY),
+            r"vk\u002BS3C/RET=9f8",
+            "one byte short is not the key"
         );
-        assert!(super::forms("abc").is_empty(), "too short to look for");
+    }
+
+    #[test]
+    fn a_key_starting_with_a_special_character_is_found_in_every_form() {
+        let text = r#"x /abc= y \/abc= z %2Fabc%3D w %2fabc%3d v \u002Fabc\u003d"#;
+        assert_eq!(
+            hidden(text, "/abc="),
+            "x [the API key] y [the API key] z [the API key] w [the API key] v [the API key]"
+        );
+        assert!(Pattern::new("abc").is_none(), "too short to look for");
+        let quote = r#"say \"abc\" and "abc" and %22abc"#;
+        assert_eq!(
+            hidden(quote, "\"abc"),
+            r#"say [the API key]\" and [the API key]" and [the API key]"#
+        );
     }
 }
