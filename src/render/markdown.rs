@@ -98,12 +98,14 @@ fn md(text: &str) -> String {
             c => out.push(c),
         }
     }
-    // GitHub links bare URLs (`https://...`, `www....`) in plain text: a
-    // zero-width joiner keeps run text from planting a clickable link.
-    if out.contains("://") || out.contains("www.") {
+    // GitHub links bare URLs (`https://...`, `www....`) and e-mail
+    // addresses (`x@host`, as `mailto:`) in plain text: a zero-width joiner
+    // keeps run text from planting a clickable link.
+    if out.contains("://") || out.contains("www.") || out.contains('@') {
         out = out
             .replace("://", ":\u{200d}//")
-            .replace("www.", "www\u{200d}.");
+            .replace("www.", "www\u{200d}.")
+            .replace('@', "\u{200d}@\u{200d}");
     }
     out
 }
@@ -170,16 +172,17 @@ mod tests {
     fn bare_urls_in_run_text_are_no_links_but_recordings_are() {
         let mut runs = [run(1, "completed", Some(false), &["high"])];
         runs[0].scenario_name = Some("Call https://evil.example/login now".into());
-        runs[0].categories[0].name = "see www.evil.example".into();
+        runs[0].categories[0].name = "see www.evil.example or mail help@evil.example".into();
         runs[0].recording_url = Some("https://rec.example/a.mp3".into());
         let text = render(&eval_of(&runs, &[]));
         let kept = [
             "Call https:\u{200d}//evil.example/login now",
             "see www\u{200d}.evil.example",
+            "help\u{200d}@\u{200d}evil.example",
             "[▶ listen](https://rec.example/a.mp3)",
         ];
         let found: Vec<bool> = kept.iter().map(|k| text.contains(k)).collect();
-        assert_eq!(found, [true; 3], "{text}");
+        assert_eq!(found, [true; 4], "{text}");
         assert_eq!(
             text.matches("https://").count(),
             1,
