@@ -8,8 +8,9 @@ use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
 use crate::model::{Keep, RawRun, parse_answer};
 use crate::policy::{Evaluation, Slot, evaluate};
-use crate::poll::{Event, Fetched, Signals, wait_for_runs};
+use crate::poll::{Event, Fetched, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
+use crate::signals::Signals;
 use crate::{exit, files};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
@@ -130,7 +131,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
     let begun = Instant::now();
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
-    let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun).await?;
+    let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;
     let mut waiting = config.waiting;
     waiting.timeout = waiting
         .timeout

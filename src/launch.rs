@@ -9,6 +9,7 @@ use crate::config::{Chosen, Config};
 use crate::ending::Stop;
 use crate::error::{Error, usage};
 use crate::poll::Fetched;
+use crate::signals::Signals;
 use std::time::Instant;
 
 /// The runs to wait for, and the result they belong to.
@@ -28,6 +29,7 @@ pub async fn runs(
     config: &Config,
     chosen: Option<&Chosen>,
     begun: Instant,
+    signals: &mut Signals,
 ) -> Result<Runs, Error> {
     let deadline = begun + config.waiting.timeout;
     match chosen {
@@ -38,7 +40,7 @@ pub async fn runs(
             keep_calls: false,
         }),
         Some(Chosen::Result(id)) => {
-            let ids = client.result_runs(*id, deadline).await?;
+            let ids = client.result_runs(*id, deadline, signals).await?;
             if ids.is_empty() {
                 return Err(usage(format!("result {id} has no runs; check the ID")));
             }
@@ -56,7 +58,7 @@ pub async fn runs(
         Some(Chosen::Start {
             body, keep_calls, ..
         }) => {
-            let started = client.start(body, deadline).await?;
+            let started = client.start(body, deadline, signals).await?;
             // At once, whatever the verbosity: the handle to the runs.
             crate::errln!(
                 "vocera-gate: {}",

@@ -36,3 +36,4 @@ pub(crate) mod files;
 pub(crate) mod launch;
 pub(crate) mod man;
 pub(crate) mod poll;
+pub(crate) mod signals;

@@ -457,6 +457,65 @@ async fn sigterm_during_the_wait_ends_the_started_calls_once() {
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_a_429_is_waited_out_sends_nothing_more() {
+    let server = platform(
+        |_, _| ResponseTemplate::new(429).insert_header("Retry-After", "30"),
+        vec![],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut args = live_args(&server);
+    args.extend(["--agent-id", "42", "--scenarios", "67", "--timeout", "2m"].map(String::from));
+    let mut child = gate_command(dir.path())
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let began = Instant::now();
+    while sent(&server, "POST", START_V1).await.is_empty()
+        && began.elapsed() < Duration::from_secs(10)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("read stderr");
+        }
+        (child.wait().expect("wait"), stderr)
+    })
+    .await
+    .expect("join");
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(
+        began.elapsed() < Duration::from_secs(20),
+        "the 30 s Retry-After was not waited out"
+    );
+    assert!(
+        stderr.contains(
+            "cancelled by SIGTERM: the start request was not sent again, so no runs were started"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        sent(&server, "POST", START_V1).await.len(),
+        1,
+        "one try, no more"
+    );
+    assert!(
+        sent(&server, "POST", "/end_calls/").await.is_empty(),
+        "nothing to end"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
 async fn keep_calls_leaves_them_running() {
     let (code, stderr, server, _dir) = cancelled(&["--keep-calls"]).await;
     assert_eq!(code, 143, "{stderr}");

@@ -9,6 +9,7 @@
 
 use super::{Client, body, chain, origin_text, retry_after};
 use crate::error::{Error, usage};
+use crate::signals::Signals;
 use crate::start::{Started, field_messages, parse_result_runs, parse_started};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -39,6 +40,7 @@ impl Client {
         &self,
         body: &Map<String, Value>,
         deadline: Instant,
+        signals: &mut Signals,
     ) -> Result<Started, Error> {
         let url = self.endpoint.start_url();
         let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
@@ -71,7 +73,7 @@ impl Client {
                         return Err(Error::Api(format!("{said}; no runs were started")));
                     }
                     self.note(&format!("{said}; the runs were not started, trying again"));
-                    sleep_within(wait, deadline).await;
+                    pause(wait, deadline, signals, NOT_STARTED).await?;
                     wait *= 2;
                     continue;
                 }
@@ -102,7 +104,7 @@ impl Client {
                     "the API is rate-limiting the start request (HTTP 429); trying again in {}",
                     humantime::format_duration(after)
                 ));
-                tokio::time::sleep(after).await;
+                pause(after, deadline, signals, NOT_STARTED).await?;
                 wait *= 2;
                 continue;
             }
@@ -167,7 +169,12 @@ impl Client {
     }
 
     /// The run IDs of result `id` (`--result-id`).
-    pub async fn result_runs(&self, id: u64, deadline: Instant) -> Result<Vec<u64>, Error> {
+    pub async fn result_runs(
+        &self,
+        id: u64,
+        deadline: Instant,
+        signals: &mut Signals,
+    ) -> Result<Vec<u64>, Error> {
         let Some(url) = self.endpoint.result_url(id) else {
             return Err(usage(
                 "--result-id needs --api cekura: the v1 API documents no result endpoint for API keys",
@@ -198,7 +205,7 @@ impl Client {
                         origin_text(&url),
                         key.hide(&chain(&e.without_url()))
                     );
-                    sleep_within(wait, deadline).await;
+                    pause(wait, deadline, signals, NOT_READ).await?;
                     wait *= 2;
                     continue;
                 }
@@ -217,7 +224,7 @@ impl Client {
             if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
                 let after = retry_after(&response).unwrap_or(wait);
                 trouble = format!("the API answered HTTP {status}");
-                sleep_within(after, deadline).await;
+                pause(after, deadline, signals, NOT_READ).await?;
                 wait *= 2;
                 continue;
             }
@@ -290,10 +297,24 @@ impl Client {
     }
 }
 
-/// Sleeps `wait`, or until `deadline` if that comes first.
-async fn sleep_within(wait: Duration, deadline: Instant) {
+/// Said when a signal ends the tries of a start.
+const NOT_STARTED: &str = "the start request was not sent again, so no runs were started";
+/// Said when a signal ends the tries of reading a result.
+const NOT_READ: &str = "the result's runs were not read, and its calls were left as they are";
+
+/// Sleeps `wait` (or until `deadline`, if that comes first) between two
+/// tries; a signal in the meantime ends the tries, nothing more is sent.
+async fn pause(
+    wait: Duration,
+    deadline: Instant,
+    signals: &mut Signals,
+    unsent: &str,
+) -> Result<(), Error> {
     let left = deadline.saturating_duration_since(Instant::now());
-    tokio::time::sleep(wait.min(left)).await;
+    tokio::select! {
+        _ = tokio::time::sleep(wait.min(left)) => Ok(()),
+        s = signals.recv() => Err(Error::Cancelled(s, unsent.to_owned())),
+    }
 }
 
 /// A small JSON answer as text (at most 64 MiB).

@@ -9,8 +9,9 @@ mod state;
 pub use state::Poll;
 
 use crate::api::{Client, FetchError};
-use crate::ending::{Signal, Stop};
+use crate::ending::Stop;
 use crate::model::{Parsed, RawRun};
+use crate::signals::Signals;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -91,46 +92,6 @@ pub async fn wait_for_runs(
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             s = signals.recv() => return poll.finish(Stop::Cancelled(s)),
-        }
-    }
-}
-
-/// SIGINT and SIGTERM (Ctrl-C elsewhere), listened for while waiting.
-pub struct Signals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    pub fn new() -> std::io::Result<Signals> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Signals {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    pub async fn recv(&mut self) -> Signal {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => Signal::Interrupt,
-                _ = self.terminate.recv() => Signal::Terminate,
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            Signal::Interrupt
         }
     }
 }
