@@ -193,6 +193,15 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u6
         })
         .collect();
     let mut eval = evaluate(&config.policy, &slots, fetched.stop.clone());
+    // A saved response holds the metrics as they will stay: a threshold
+    // that cannot compare them is the user's to fix, not a verdict.
+    if let (Stop::Replayed, Some(first)) = (&eval.stop, eval.mismatches.first()) {
+        let code = fail(&usage(format!(
+            "--threshold: {first}; compare numbers with avg/min/max/med/pN and < <= > >=, true/false with rate or ==, and text with == or !="
+        )));
+        error_outputs(config.reports.github_output.as_deref(), code);
+        return code;
+    }
     // The result started or given; else the one every returned run names
     // (v2 runs carry it), so a replay of a saved response names it too.
     eval.result_id =

@@ -14,6 +14,7 @@ pub use start::{Mode, StartArgs};
 
 use crate::api::Profile;
 use crate::policy::PassRate;
+use crate::policy::threshold::Threshold;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -103,6 +104,18 @@ pub struct Args {
     /// (failed, timeout, cancelled, unknown status).
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
     pub max_errored_runs: u64,
+
+    /// A metric threshold, repeatable: METRIC OP VALUE for each run
+    /// ('Latency<=4000', 'Goal reached==true') or AGG(METRIC) OP VALUE over
+    /// the runs ('p95(Latency)<=2500', 'rate(Goal reached)>=0.9'); AGG is
+    /// avg, min, max, med, pN or p(N), rate.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = threshold, allow_hyphen_values = true, help_heading = "Policy")]
+    pub thresholds: Vec<Threshold>,
+
+    /// Where aggregate thresholds must hold: over all runs, or for every
+    /// scenario separately.
+    #[arg(long, value_enum, value_name = "SCOPE", default_value_t = ThresholdScope::All, help_heading = "Policy")]
+    pub threshold_scope: ThresholdScope,
 
     /// Write every report but exit 0 where the gate failed or timed out.
     #[arg(long, help_heading = "Policy")]
@@ -214,6 +227,15 @@ pub enum Command {
     Man,
 }
 
+/// `--threshold-scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThresholdScope {
+    /// Aggregates over every completed run.
+    All,
+    /// Each aggregate must hold for every scenario's runs.
+    Scenario,
+}
+
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorWhen {
@@ -282,6 +304,11 @@ fn duration(text: &str) -> Result<Duration, String> {
 fn pass_rate(spec: &str) -> Result<PassRate, String> {
     spec.parse()
         .map_err(|e: crate::policy::BadRate| e.to_string())
+}
+
+fn threshold(spec: &str) -> Result<Threshold, String> {
+    spec.parse()
+        .map_err(|e: crate::policy::threshold::BadThreshold| e.to_string())
 }
 
 fn weight(spec: &str) -> Result<Weight, String> {

@@ -14,10 +14,11 @@ pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
 
 use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
-use crate::cli::{Args, ColorWhen};
+use crate::cli::{Args, ColorWhen, ThresholdScope};
 use crate::console::Verbosity;
 use crate::error::{Error, usage};
 use crate::model::Keep;
+use crate::policy::threshold::Scope;
 use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
 use std::io::Read;
@@ -101,6 +102,12 @@ impl Config {
             )));
         }
         check_rate_flags(&args)?;
+        if let Some(t) = args.thresholds.iter().find(|t| t.needs_baseline()) {
+            return Err(usage(format!(
+                "--threshold '{}' compares with the baseline, but no --baseline was given; add --baseline PATH (a response saved with --save-response, or a --json report)",
+                t.text
+            )));
+        }
         let mut weights = Weights::default();
         for w in &args.weights {
             weights.set(&w.priority, w.weight);
@@ -122,6 +129,11 @@ impl Config {
                 max_errored_runs: args.max_errored_runs,
                 max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
                 min_pass_rate: args.min_pass_rate.clone(),
+                thresholds: args.thresholds.clone(),
+                threshold_scope: match args.threshold_scope {
+                    ThresholdScope::All => Scope::All,
+                    ThresholdScope::Scenario => Scope::Scenario,
+                },
                 enforcement: if args.report_only {
                     Enforcement::ReportOnly
                 } else {

@@ -4,9 +4,11 @@
 //! code are all read off that one value (its counts and case names
 //! included), so they cannot disagree.
 
+mod measure;
 mod names;
 mod run;
 mod scenarios;
+pub mod threshold;
 mod weights;
 
 pub use names::CaseName;
@@ -18,9 +20,10 @@ use crate::ending::{Conclusion, Stop, Verdict};
 use crate::model::Run;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use threshold::{Measured, Scope, Threshold};
 
 /// The thresholds and weights the gate applies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Policy {
     pub weights: Weights,
     /// The gate fails when the total weighted score is greater than this.
@@ -33,6 +36,10 @@ pub struct Policy {
     pub min_pass_rate: Option<PassRate>,
     /// With a pass rate: the gate fails when more scenarios than this are below it.
     pub max_failed_scenarios: u64,
+    /// `--threshold`: per-run checks and aggregates over the runs.
+    pub thresholds: Vec<Threshold>,
+    /// `--threshold-scope`: aggregates over all runs or per scenario.
+    pub threshold_scope: Scope,
     /// Whether a failed or unfinished verdict fails the CI step.
     pub enforcement: Enforcement,
 }
@@ -67,7 +74,8 @@ pub struct Counts {
     /// Quality failures of scenarios that met `--min-pass-rate`: passing
     /// JUnit cases with a `<flakyFailure>`.
     pub tolerated: usize,
-    /// Completed runs whose `success` is not true (the `--max-failed-runs` figure).
+    /// Completed runs whose `success` is not true, or that broke a per-run
+    /// threshold (the `--max-failed-runs` figure).
     pub unsuccessful: usize,
     pub errored: usize,
     pub missing: usize,
@@ -96,6 +104,10 @@ pub enum Rule {
     },
     Missing {
         count: usize,
+    },
+    /// An aggregate threshold failed; its reason says where and by how much.
+    Threshold {
+        reason: String,
     },
 }
 
@@ -138,6 +150,7 @@ impl fmt::Display for Rule {
                     runs_text(*count, "requested run")
                 )
             }
+            Rule::Threshold { reason } => write!(f, "threshold {reason}"),
         }
     }
 }
@@ -180,6 +193,11 @@ pub struct Evaluation<'a> {
     pub warnings: Vec<String>,
     /// The result the runs belong to, when known (set by the caller).
     pub result_id: Option<u64>,
+    /// Every aggregate threshold, measured, in the order given.
+    pub thresholds: Vec<Measured>,
+    /// Thresholds that cannot compare the metric as asked (`avg` of a
+    /// boolean): a usage error on a replay, a failed threshold live.
+    pub mismatches: Vec<String>,
 }
 
 impl Evaluation<'_> {
@@ -203,7 +221,23 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         .iter()
         .fold(0u64, |acc, t| acc.saturating_add(t.points));
     let scenarios = scenarios::group(&results, policy.min_pass_rate.as_ref());
-    let broken = broken_rules(policy, score, &counts, &scenarios);
+    let (thresholds, mut mismatches) = measure::thresholds(policy, &results, &scenarios);
+    mismatches.extend(
+        results
+            .iter()
+            .flat_map(|r| &r.breaches)
+            .filter(|b| b.mismatch)
+            .map(|b| b.said.clone()),
+    );
+    mismatches.sort();
+    mismatches.dedup();
+    let mut broken = broken_rules(policy, score, &counts, &scenarios);
+    broken.extend(
+        thresholds
+            .iter()
+            .filter(|t| !t.passed)
+            .map(|t| Rule::Threshold { reason: t.reason() }),
+    );
     let score_broken = broken.iter().any(|r| matches!(r, Rule::Score { .. }));
     scenarios::mark(&mut results, &scenarios, score_broken);
     let counts = count(&results);
@@ -227,6 +261,8 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         verdict,
         warnings: warnings.into_iter().collect(),
         result_id: None,
+        thresholds,
+        mismatches,
     }
 }
 
@@ -244,7 +280,7 @@ fn count(results: &[RunResult<'_>]) -> Counts {
                 } else {
                     counts.failed += 1;
                 }
-                counts.unsuccessful += usize::from(unsuccessful);
+                counts.unsuccessful += usize::from(unsuccessful || !result.breaches.is_empty());
             }
             Outcome::Errored => counts.errored += 1,
             Outcome::Unfinished => counts.unfinished += 1,

@@ -1,5 +1,6 @@
 //! One requested run, judged: its categories weighed, its outcome decided.
 
+use super::threshold::{Breach, breaches};
 use super::weights::FALLBACK_PRIORITY;
 use super::{CaseName, Policy, Slot};
 use crate::model::{Category, Run, Status};
@@ -59,6 +60,8 @@ pub struct RunResult<'a> {
     /// categories break no score rule: a flaky failure, not a reason the
     /// gate failed.
     pub tolerated: bool,
+    /// The per-run thresholds a completed run broke: each fails the run.
+    pub breaches: Vec<Breach>,
 }
 
 impl<'a> RunResult<'a> {
@@ -98,6 +101,7 @@ pub(super) fn judge<'a>(
         categories: Vec::new(),
         scenario: 0,
         tolerated: false,
+        breaches: Vec::new(),
     };
     let run = match slot {
         Slot::Found(run) => run,
@@ -105,6 +109,7 @@ pub(super) fn judge<'a>(
         Slot::Unseen => return unjudged(Outcome::Unfinished),
     };
     let finished = !run.status.is_waiting();
+    let mut broken = Vec::new();
     let categories: Vec<Scored<'a>> = run
         .categories
         .iter()
@@ -115,7 +120,8 @@ pub(super) fn judge<'a>(
         Status::Ended(_) | Status::Unknown(_) | Status::Absent => Outcome::Errored,
         Status::Completed => {
             let unsuccessful = run.review.or(run.success) != Some(true);
-            if unsuccessful || categories.iter().any(|s| s.counts) {
+            broken = breaches(&policy.thresholds, run);
+            if unsuccessful || !broken.is_empty() || categories.iter().any(|s| s.counts) {
                 Outcome::Failed { unsuccessful }
             } else {
                 Outcome::Passed
@@ -130,6 +136,7 @@ pub(super) fn judge<'a>(
         categories,
         scenario: 0,
         tolerated: false,
+        breaches: broken,
     }
 }
 

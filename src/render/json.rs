@@ -24,7 +24,67 @@ struct JsonVerdict<'a> {
     reasons: Vec<String>,
     /// Failing scenarios first.
     scenarios: Vec<JsonScenario<'a>>,
+    /// The aggregate thresholds, in the order given.
+    thresholds: Vec<JsonThreshold<'a>>,
     results: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonThreshold<'a> {
+    threshold: &'a str,
+    passed: bool,
+    limit: &'a str,
+    /// One; or one per scenario (failing first) with `--threshold-scope scenario`.
+    measured: Vec<JsonMeasured<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonMeasured<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario: Option<&'a str>,
+    value: &'a str,
+    limit: &'a str,
+    passed: bool,
+}
+
+fn thresholds<'a>(eval: &'a Evaluation<'_>) -> Vec<JsonThreshold<'a>> {
+    eval.thresholds
+        .iter()
+        .map(|t| JsonThreshold {
+            threshold: &t.text,
+            passed: t.passed,
+            limit: &t.limit_text,
+            measured: t
+                .rows
+                .iter()
+                .map(|r| JsonMeasured {
+                    scenario: r.scenario.as_deref(),
+                    value: &r.measured,
+                    limit: &r.limit,
+                    passed: r.passed,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A weighted category of a run, as a baseline reads it back.
+#[derive(Serialize)]
+struct JsonCategory<'a> {
+    category: &'a str,
+    priority: String,
+}
+
+/// A metric's readings, as a baseline reads them back.
+#[derive(Serialize)]
+struct JsonMetric<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +146,14 @@ struct JsonRun<'a> {
     top_category: Option<&'a str>,
     top_priority: Option<String>,
     recording_url: Option<&'a str>,
+    scenario_name: Option<&'a str>,
+    /// For an errored run: the status it ended with.
+    error_status: Option<&'a str>,
+    /// The categories that weigh (text and priority).
+    categories: Vec<JsonCategory<'a>>,
+    /// The per-run thresholds it broke.
+    breaches: Vec<String>,
+    metrics: Vec<JsonMetric<'a>>,
 }
 
 fn outcome_word(outcome: &Outcome) -> &'static str {
@@ -119,6 +187,39 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
                 top_category: top.map(|t| t.category.name.as_str()),
                 top_priority: top.map(|t| t.priority()),
                 recording_url: r.run.and_then(|run| run.recording_url.as_deref()),
+                scenario_name: r.run.and_then(|run| run.scenario_name.as_deref()),
+                error_status: match (&r.outcome, r.run) {
+                    (Outcome::Errored, Some(run)) => Some(run.status.label()),
+                    _ => None,
+                },
+                categories: r
+                    .categories
+                    .iter()
+                    .filter(|c| c.counts)
+                    .map(|c| JsonCategory {
+                        category: &c.category.name,
+                        priority: c.priority(),
+                    })
+                    .collect(),
+                breaches: r
+                    .breaches
+                    .iter()
+                    .map(|b| format!("{}: {}", b.threshold, b.said))
+                    .collect(),
+                metrics: r
+                    .run
+                    .map(|run| {
+                        run.metrics
+                            .iter()
+                            .map(|m| JsonMetric {
+                                name: &m.name,
+                                number: m.number,
+                                passed: m.passed,
+                                label: m.label.as_deref(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -138,6 +239,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         result_id: eval.result_id,
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
+        thresholds: thresholds(eval),
         results,
     };
     let mut text = serde_json::to_string_pretty(&verdict).unwrap_or_else(|_| "{}".to_owned()); // ok: plain data always serializes

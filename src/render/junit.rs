@@ -10,6 +10,7 @@
 use super::xml::{push_attr, push_text};
 use crate::ending::Stop;
 use crate::model::{Run, Status};
+use crate::policy::threshold::Measured;
 use crate::policy::{Evaluation, Outcome, RunResult, Scenario, Scored};
 use std::fmt::Write as _;
 
@@ -45,9 +46,12 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     };
     let mut out = String::with_capacity(1024 + tests * 1536 + transcripts + transcripts / 16);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let threshold_failures = eval.thresholds.iter().filter(|t| !t.passed).count();
     let _ = writeln!(
         out,
-        "<testsuites name=\"vocera-gate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">"
+        "<testsuites name=\"vocera-gate\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">",
+        tests + eval.thresholds.len(),
+        failures + threshold_failures
     );
     let _ = writeln!(
         out,
@@ -71,8 +75,69 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
             options,
         );
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
+    out.push_str("  </testsuite>\n");
+    thresholds(&mut out, &eval.thresholds, threshold_failures);
+    out.push_str("</testsuites>\n");
     out
+}
+
+/// The aggregate thresholds, a `<testcase>` each in a suite of their own
+/// (as k6's JUnit summary has them), passing or failing, with what was
+/// measured.
+fn thresholds(out: &mut String, measured: &[Measured], failures: usize) {
+    if measured.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"thresholds\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"0.000\">",
+        measured.len()
+    );
+    for t in measured {
+        out.push_str("    <testcase name=\"");
+        push_attr(out, &t.text);
+        out.push_str("\" classname=\"vocera.thresholds\" time=\"0.000\">\n");
+        out.push_str("      <properties>\n");
+        property(out, 8, "limit", &t.limit_text);
+        for row in &t.rows {
+            let name = match &row.scenario {
+                Some(s) => format!("measured.{s}"),
+                None => "measured".to_owned(),
+            };
+            property(out, 8, &name, &row.measured);
+        }
+        out.push_str("      </properties>\n");
+        let mut body = String::new();
+        for row in &t.rows {
+            if let Some(s) = &row.scenario {
+                let _ = write!(body, "{s}: ");
+            }
+            let _ = writeln!(
+                body,
+                "measured {}, limit {} {}: {}",
+                row.measured,
+                t.op_symbol(),
+                row.limit,
+                if row.passed { "holds" } else { "broken" }
+            );
+        }
+        if !t.passed {
+            let message = t.reason();
+            out.push_str("      <failure message=\"");
+            push_attr(out, &message);
+            out.push_str("\" type=\"threshold\">");
+            push_text(out, &message);
+            out.push('\n');
+            push_text(out, &body);
+            out.push_str("</failure>\n");
+        } else {
+            out.push_str("      <system-out>");
+            push_text(out, &body);
+            out.push_str("</system-out>\n");
+        }
+        out.push_str("    </testcase>\n");
+    }
+    out.push_str("  </testsuite>\n");
 }
 
 fn seconds(millis: u64) -> String {
@@ -234,12 +299,16 @@ fn failure(
     run: &Run,
     unsuccessful: bool,
 ) -> (&'static str, String, String, String) {
-    let (ty, message) = match result.top_category() {
-        Some(top) => (
+    let (ty, message) = match (result.top_category(), result.breaches.first()) {
+        (Some(top), _) => (
             top.priority(),
             format!("[{}] {}", top.priority(), top.category.name),
         ),
-        None => (
+        (None, Some(breach)) => (
+            "threshold".to_owned(),
+            format!("threshold {} broken: {}", breach.threshold, breach.said),
+        ),
+        (None, None) => (
             "unsuccessful".to_owned(),
             "the run did not pass its evaluation (success is not true)".to_owned(),
         ),
@@ -247,6 +316,13 @@ fn failure(
     let mut body = describe(run);
     if unsuccessful {
         body.push_str("The run did not pass its evaluation (success is not true).\n");
+    }
+    for breach in &result.breaches {
+        let _ = writeln!(
+            body,
+            "Threshold {} broken: {}.",
+            breach.threshold, breach.said
+        );
     }
     list_categories(&mut body, result, true);
     let tag = if result.tolerated {

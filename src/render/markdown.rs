@@ -2,7 +2,7 @@
 //! inert: it cannot forge markup, HTML or links.
 
 use super::text::{breakdown, one_line, problem};
-use super::{SCENARIO_HEADER, not_passed, scenario_rows};
+use super::{SCENARIO_HEADER, THRESHOLD_HEADER, not_passed, scenario_rows, threshold_rows};
 use crate::ending::Conclusion;
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::fmt::Write as _;
@@ -36,6 +36,14 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         s.push_str("The gate failed because:\n\n");
         for rule in &eval.broken {
             let _ = writeln!(s, "- {}", md(&rule.to_string()));
+        }
+        s.push('\n');
+    }
+    if !eval.thresholds.is_empty() {
+        let _ = writeln!(s, "| {} |", THRESHOLD_HEADER.join(" | "));
+        let _ = writeln!(s, "|{}", " --- |".repeat(THRESHOLD_HEADER.len()));
+        for row in threshold_rows(eval, |n| md(&one_line(n, 120))) {
+            let _ = writeln!(s, "| {} |", row.join(" | "));
         }
         s.push('\n');
     }

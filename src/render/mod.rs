@@ -39,6 +39,34 @@ pub(crate) fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<&'e RunResult<
     list
 }
 
+/// The thresholds table's header.
+pub(crate) const THRESHOLD_HEADER: [&str; 4] = ["threshold", "measured", "limit", "result"];
+
+/// One row per aggregate threshold (per scenario with
+/// `--threshold-scope scenario`, failing first), in the order given; run
+/// text (the expression, a scenario's name) goes through `show`.
+pub(crate) fn threshold_rows(
+    eval: &Evaluation<'_>,
+    show: impl Fn(&str) -> String,
+) -> Vec<[String; 4]> {
+    let mut rows = Vec::new();
+    for t in &eval.thresholds {
+        for row in &t.rows {
+            let name = match &row.scenario {
+                Some(s) => format!("{} [{}]", t.text, s),
+                None => t.text.clone(),
+            };
+            rows.push([
+                show(&name),
+                show(&row.measured),
+                show(&format!("{} {}", t.op_symbol(), row.limit)),
+                if row.passed { "holds" } else { "broken" }.to_owned(),
+            ]);
+        }
+    }
+    rows
+}
+
 /// The per-scenario table's header.
 pub(crate) const SCENARIO_HEADER: [&str; 8] = [
     "scenario",

@@ -1,7 +1,7 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
-use super::{SCENARIO_HEADER, scenario_rows};
+use super::{SCENARIO_HEADER, THRESHOLD_HEADER, scenario_rows, threshold_rows};
 use crate::ending::{Stop, Verdict};
 use crate::model::Status;
 use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
@@ -134,6 +134,12 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             runs_text(unfinished, "run")
         );
     }
+    if !eval.thresholds.is_empty() {
+        let _ = writeln!(s, "  thresholds ({}):", THRESHOLD_HEADER.join(", "));
+        for row in threshold_rows(eval, |n| one_line(n, 60)) {
+            let _ = writeln!(s, "    - {}", row.join(", "));
+        }
+    }
     if let Some(rows) = scenario_rows(eval, |n| one_line(n, 60)) {
         let _ = writeln!(s, "  scenarios ({}):", SCENARIO_HEADER.join(", "));
         for row in rows {
@@ -197,10 +203,11 @@ pub fn case_title(r: &RunResult<'_>, max: usize) -> String {
 pub fn problem(r: &RunResult<'_>) -> String {
     match &r.outcome {
         Outcome::Passed => "passed".to_owned(),
-        Outcome::Failed { unsuccessful } => match r.top_category() {
-            Some(top) => format!("[{}] {}", top.priority(), top.category.name),
-            None if *unsuccessful => "did not pass its evaluation".to_owned(),
-            None => "failed".to_owned(),
+        Outcome::Failed { unsuccessful } => match (r.top_category(), r.breaches.first()) {
+            (Some(top), _) => format!("[{}] {}", top.priority(), top.category.name),
+            (None, Some(b)) => format!("threshold {} broken: {}", b.threshold, b.said),
+            (None, None) if *unsuccessful => "did not pass its evaluation".to_owned(),
+            (None, None) => "failed".to_owned(),
         },
         Outcome::Errored => {
             let ended = match r.run.map(|run| &run.status) {

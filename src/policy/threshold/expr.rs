@@ -1,0 +1,530 @@
+//! `--threshold` expressions: `METRIC OP VALUE` (each run) or
+//! `AGG(METRIC) OP VALUE` (over the runs), parsed once into a [`Threshold`].
+//!
+//! An expression that starts with a known aggregate (`avg`, `min`, `max`,
+//! `med`, `rate`, `pN` or `p(N)`) immediately followed by `(` is an
+//! aggregate, and its metric is what lies between that `(` and its matching
+//! `)`: metric names may hold spaces and parentheses, never `<>=!`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    /// As written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    /// Whether `value OP limit` holds.
+    pub fn holds<T: PartialOrd>(self, value: T, limit: T) -> bool {
+        match self {
+            Op::Lt => value < limit,
+            Op::Le => value <= limit,
+            Op::Gt => value > limit,
+            Op::Ge => value >= limit,
+            Op::Eq => value == limit,
+            Op::Ne => value != limit,
+        }
+    }
+
+    fn is_equality(self) -> bool {
+        matches!(self, Op::Eq | Op::Ne)
+    }
+}
+
+/// How the runs' values are reduced to one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Aggregate {
+    Avg,
+    Min,
+    Max,
+    /// Nearest-rank p50: the lower middle of an even count.
+    Med,
+    /// Nearest-rank percentile, `0 < N < 100`.
+    Percentile(f64),
+    /// Runs whose binary metric passed, over the runs that carry it.
+    Rate,
+}
+
+/// What a value is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Limit {
+    Number(f64),
+    Bool(bool),
+    /// An enum metric's choice.
+    Label(String),
+    /// The same aggregate over the baseline's runs, moved by an offset.
+    Baseline(Offset),
+}
+
+/// `baseline`, `baseline+10%`, `baseline-5%`, `baseline+200`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Offset {
+    Percent(f64),
+    Plus(f64),
+}
+
+impl Offset {
+    /// The limit for a baseline value.
+    pub fn apply(self, base: f64) -> f64 {
+        match self {
+            Offset::Percent(p) => base * (1.0 + p / 100.0),
+            Offset::Plus(n) => base + n,
+        }
+    }
+}
+
+/// One `--threshold`, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// As the user wrote it, trimmed.
+    pub text: String,
+    pub aggregate: Option<Aggregate>,
+    pub metric: String,
+    pub op: Op,
+    pub limit: Limit,
+    /// The value as written (`2500`, `baseline+10%`).
+    pub limit_text: String,
+}
+
+impl Threshold {
+    /// Whether its limit comes from the baseline.
+    pub fn needs_baseline(&self) -> bool {
+        matches!(self.limit, Limit::Baseline(_))
+    }
+}
+
+/// Why an expression was refused: what, and where (a caret goes under it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadThreshold {
+    pub expr: String,
+    /// Byte offset and length of the bad spot in `expr`.
+    pub at: usize,
+    pub len: usize,
+    pub why: String,
+}
+
+impl fmt::Display for BadThreshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let column = self.expr[..self.at.min(self.expr.len())].chars().count();
+        let width = self
+            .expr
+            .get(self.at..self.at + self.len)
+            .map_or(1, |s| s.chars().count())
+            .max(1);
+        write!(
+            f,
+            "{}; write METRIC OP VALUE or AGG(METRIC) OP VALUE, e.g. 'Latency<=4000' or 'p95(Latency)<=2500'\n  {}\n  {}{}",
+            self.why,
+            self.expr,
+            " ".repeat(column),
+            "^".repeat(width)
+        )
+    }
+}
+
+impl std::error::Error for BadThreshold {}
+
+const OPERATOR_BYTES: [u8; 4] = [b'<', b'>', b'=', b'!'];
+
+impl FromStr for Threshold {
+    type Err = BadThreshold;
+
+    fn from_str(s: &str) -> Result<Threshold, BadThreshold> {
+        let expr = s.trim();
+        let bad = |at: usize, len: usize, why: String| BadThreshold {
+            expr: expr.to_owned(),
+            at,
+            len,
+            why,
+        };
+        if expr.is_empty() {
+            return Err(bad(0, 0, "the expression is empty".into()));
+        }
+        let (aggregate, metric_at, metric, rest_at) = match aggregate_head(expr) {
+            Some(head) => {
+                let (aggregate, open) = head.map_err(|(at, len, why)| bad(at, len, why))?;
+                let close = matching_paren(expr, open)
+                    .ok_or_else(|| bad(open, 1, "this ( has no matching )".into()))?;
+                (Some(aggregate), open + 1, &expr[open + 1..close], close + 1)
+            }
+            None => {
+                let end = expr
+                    .bytes()
+                    .position(|b| OPERATOR_BYTES.contains(&b))
+                    .ok_or_else(|| {
+                        bad(
+                            expr.len(),
+                            0,
+                            "no operator; use one of < <= > >= == !=".into(),
+                        )
+                    })?;
+                (None, 0, &expr[..end], end)
+            }
+        };
+        let metric_name = metric.trim();
+        if metric_name.is_empty() {
+            return Err(bad(
+                metric_at,
+                metric.len(),
+                "the metric name is empty".into(),
+            ));
+        }
+        if let Some(i) = metric_name
+            .bytes()
+            .position(|b| OPERATOR_BYTES.contains(&b))
+        {
+            let at = metric_at + (metric.len() - metric.trim_start().len()) + i;
+            return Err(bad(at, 1, "a metric name cannot hold < > = or !".into()));
+        }
+        let rest = &expr[rest_at..];
+        let op_at = rest_at + (rest.len() - rest.trim_start().len());
+        let (op, op_len) = operator(&expr[op_at..]).ok_or_else(|| {
+            let why = if expr[op_at..].starts_with('=') {
+                "a single = is no comparison; write =="
+            } else {
+                "expected an operator (< <= > >= == !=) here"
+            };
+            bad(op_at, 1, why.into())
+        })?;
+        let value_raw = &expr[op_at + op_len..];
+        let value_at = op_at + op_len + (value_raw.len() - value_raw.trim_start().len());
+        let value = value_raw.trim();
+        if value.is_empty() {
+            return Err(bad(
+                value_at,
+                0,
+                "the value to compare with is missing".into(),
+            ));
+        }
+        if let Some(i) = value.bytes().position(|b| OPERATOR_BYTES.contains(&b)) {
+            return Err(bad(value_at + i, 1, "a second operator".into()));
+        }
+        let limit =
+            limit(value, aggregate.as_ref()).map_err(|why| bad(value_at, value.len(), why))?;
+        check_kinds(aggregate.as_ref(), op, &limit).map_err(|why| bad(op_at, op_len, why))?;
+        Ok(Threshold {
+            text: expr.to_owned(),
+            aggregate,
+            metric: metric_name.to_owned(),
+            op,
+            limit,
+            limit_text: value.to_owned(),
+        })
+    }
+}
+
+type HeadError = (usize, usize, String);
+
+/// The aggregate an expression starts with, and the offset of the `(` that
+/// opens its metric; `None` when it starts with none.
+fn aggregate_head(expr: &str) -> Option<Result<(Aggregate, usize), HeadError>> {
+    for (word, aggregate) in [
+        ("avg(", Aggregate::Avg),
+        ("min(", Aggregate::Min),
+        ("max(", Aggregate::Max),
+        ("med(", Aggregate::Med),
+        ("rate(", Aggregate::Rate),
+    ] {
+        if expr.starts_with(word) {
+            return Some(Ok((aggregate, word.len() - 1)));
+        }
+    }
+    let after_p = expr.strip_prefix('p')?;
+    // p(N)( or pN(
+    let (digits, digits_at, open) = if let Some(inner) = after_p.strip_prefix('(') {
+        let close = inner.find(')')?;
+        if !inner[close + 1..].starts_with('(') {
+            return None;
+        }
+        (&inner[..close], 2, 2 + close + 1)
+    } else {
+        let n = after_p
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || *b == b'.')
+            .count();
+        if n == 0 || !after_p[n..].starts_with('(') {
+            return None;
+        }
+        (&after_p[..n], 1, 1 + n)
+    };
+    let percentile = percentile(digits).map_err(|why| (digits_at, digits.len(), why));
+    Some(percentile.map(|p| (Aggregate::Percentile(p), open)))
+}
+
+/// A percentile's N: a number strictly between 0 and 100.
+fn percentile(digits: &str) -> Result<f64, String> {
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1;
+    match digits.parse::<f64>() {
+        Ok(n) if plain && n > 0.0 && n < 100.0 => Ok(n),
+        _ => Err(format!(
+            "percentile {digits:?} must be above 0 and below 100 (e.g. p95 or p(99.9))"
+        )),
+    }
+}
+
+/// The offset of the `)` matching the `(` at `open`.
+fn matching_paren(expr: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in expr.bytes().enumerate().skip(open) {
+        match b {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn operator(text: &str) -> Option<(Op, usize)> {
+    for (symbol, op) in [
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ] {
+        if text.starts_with(symbol) {
+            return Some((op, symbol.len()));
+        }
+    }
+    None
+}
+
+/// The value: a number (`2500`, `0.9`, `90%` for a rate), `true`/`false`,
+/// `baseline[+-]N[%]`, or an enum's choice.
+fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
+    if let Some(offset) = value.strip_prefix("baseline") {
+        let offset = offset.trim();
+        if offset.is_empty() {
+            return Ok(Limit::Baseline(Offset::Plus(0.0)));
+        }
+        let (sign, amount) = match offset.as_bytes().first() {
+            Some(b'+') => (1.0, offset[1..].trim()),
+            Some(b'-') => (-1.0, offset[1..].trim()),
+            _ => return Err("after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)".into()),
+        };
+        let (digits, percent) = match amount.strip_suffix('%') {
+            Some(d) => (d.trim_end(), true),
+            None => (amount, false),
+        };
+        let n =
+            number(digits).ok_or("after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)")?;
+        return Ok(Limit::Baseline(if percent {
+            Offset::Percent(sign * n)
+        } else {
+            Offset::Plus(sign * n)
+        }));
+    }
+    match value {
+        "true" => return Ok(Limit::Bool(true)),
+        "false" => return Ok(Limit::Bool(false)),
+        _ => {}
+    }
+    if let Some(n) = number(value) {
+        return Ok(Limit::Number(n));
+    }
+    if let (Some(Aggregate::Rate), Some(digits)) = (aggregate, value.strip_suffix('%'))
+        && let Some(n) = number(digits.trim_end())
+    {
+        return Ok(Limit::Number(n / 100.0));
+    }
+    if aggregate.is_some() {
+        return Err(format!("{value:?} is not a number"));
+    }
+    Ok(Limit::Label(value.to_owned()))
+}
+
+/// A plain decimal number (`-12`, `0.9`, `2500`), finite.
+fn number(text: &str) -> Option<f64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let plain = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1
+        && digits != ".";
+    plain
+        .then(|| text.parse::<f64>().ok())
+        .flatten()
+        .filter(|n| n.is_finite())
+}
+
+/// Whether the operator fits the aggregate and the value.
+fn check_kinds(aggregate: Option<&Aggregate>, op: Op, limit: &Limit) -> Result<(), String> {
+    match (aggregate, limit) {
+        (None, Limit::Baseline(_)) => {
+            Err("baseline compares an aggregate; write e.g. p95(Latency)<=baseline+10%".into())
+        }
+        (None, Limit::Bool(_) | Limit::Label(_)) if !op.is_equality() => Err(format!(
+            "{} compares numbers; compare true/false or text with == or !=",
+            op.symbol()
+        )),
+        (Some(_), Limit::Bool(_) | Limit::Label(_)) => {
+            Err("an aggregate compares numbers; give a number".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Threshold {
+        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    fn refused(s: &str) -> BadThreshold {
+        match s.parse::<Threshold>() {
+            Ok(t) => panic!("{s} was accepted: {t:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn every_operator_parses() {
+        for (text, op) in [
+            ("Latency<4000", Op::Lt),
+            ("Latency<=4000", Op::Le),
+            ("Latency>4000", Op::Gt),
+            ("Latency>=4000", Op::Ge),
+            ("Latency==4000", Op::Eq),
+            ("Latency!=4000", Op::Ne),
+        ] {
+            let t = parse(text);
+            assert_eq!((t.op, t.metric.as_str()), (op, "Latency"), "{text}");
+            assert_eq!(t.limit, Limit::Number(4000.0));
+            assert_eq!(t.aggregate, None);
+        }
+    }
+
+    #[test]
+    fn every_aggregate_parses() {
+        for (text, aggregate) in [
+            ("avg(Latency)<1", Aggregate::Avg),
+            ("min(Latency)<1", Aggregate::Min),
+            ("max(Latency)<1", Aggregate::Max),
+            ("med(Latency)<1", Aggregate::Med),
+            ("p95(Latency)<1", Aggregate::Percentile(95.0)),
+            ("p(95)(Latency)<1", Aggregate::Percentile(95.0)),
+            ("p(99.9)(Latency)<1", Aggregate::Percentile(99.9)),
+            ("p99.5(Latency)<1", Aggregate::Percentile(99.5)),
+            ("rate(Latency)>=0.9", Aggregate::Rate),
+        ] {
+            let t = parse(text);
+            assert_eq!(t.aggregate, Some(aggregate), "{text}");
+            assert_eq!(t.metric, "Latency", "{text}");
+        }
+        assert_eq!(
+            parse("p(95)(Latency)<=2500").aggregate,
+            parse("p95(Latency)<=2500").aggregate,
+            "the two spellings agree"
+        );
+    }
+
+    #[test]
+    fn spacing_names_with_spaces_and_parentheses() {
+        let t = parse("  rate( Goal reached ) >= 0.9 ");
+        assert_eq!((t.metric.as_str(), t.op), ("Goal reached", Op::Ge));
+        assert_eq!(t.limit, Limit::Number(0.9));
+        assert_eq!(t.text, "rate( Goal reached ) >= 0.9");
+        let t = parse("p95(Latency (ms))<=2500");
+        assert_eq!(t.metric, "Latency (ms)", "the matching ) closes it");
+        let t = parse("Time to first word (s) <= 2");
+        assert_eq!(
+            (t.metric.as_str(), t.aggregate),
+            ("Time to first word (s)", None)
+        );
+        let t = parse("average latency<=3");
+        assert_eq!(
+            (t.metric.as_str(), t.aggregate),
+            ("average latency", None),
+            "avg only as avg("
+        );
+        let t = parse("p95 latency<=3");
+        assert_eq!(t.metric, "p95 latency", "no ( right after: a metric name");
+        assert_eq!(parse("rate(Goal)>=90%").limit, Limit::Number(0.9));
+    }
+
+    #[test]
+    fn values_booleans_labels_and_baselines() {
+        let t = parse("Goal reached==true");
+        assert_eq!((t.limit, t.op), (Limit::Bool(true), Op::Eq));
+        assert_eq!(
+            parse("Outcome!=escalated").limit,
+            Limit::Label("escalated".into())
+        );
+        assert_eq!(parse("Latency<=-1.5").limit, Limit::Number(-1.5));
+        for (text, offset) in [
+            ("p95(Latency)<=baseline", Offset::Plus(0.0)),
+            ("p95(Latency)<=baseline+10%", Offset::Percent(10.0)),
+            ("p95(Latency)<=baseline-5%", Offset::Percent(-5.0)),
+            ("p95(Latency)<=baseline+200", Offset::Plus(200.0)),
+            ("avg(Latency)<= baseline + 2.5 %", Offset::Percent(2.5)),
+        ] {
+            let t = parse(text);
+            assert_eq!(t.limit, Limit::Baseline(offset), "{text}");
+            assert!(t.needs_baseline());
+        }
+        assert_eq!(Offset::Percent(10.0).apply(2000.0), 2200.0);
+        assert_eq!(Offset::Plus(-200.0).apply(2000.0), 1800.0);
+    }
+
+    #[test]
+    fn errors_point_at_the_bad_spot() {
+        for (text, at, why) in [
+            ("p(100)(Latency)<=5", 2, "must be above 0 and below 100"),
+            ("p0(Latency)<=5", 1, "must be above 0 and below 100"),
+            ("Latency", 7, "no operator"),
+            ("Latency=4", 7, "write =="),
+            ("<=4", 0, "metric name is empty"),
+            ("avg()<=4", 4, "metric name is empty"),
+            ("avg(Latency<=4", 3, "no matching )"),
+            ("avg(Latency) 4", 13, "expected an operator"),
+            ("Latency<=", 9, "missing"),
+            ("Latency<=4<5", 10, "second operator"),
+            ("avg(Latency)<=fast", 14, "not a number"),
+            ("avg(Goal)<=true", 9, "aggregate compares numbers"),
+            ("Outcome<escalated", 7, "compare true/false or text with =="),
+            ("Latency<=baseline", 7, "baseline compares an aggregate"),
+            ("p95(Latency)<=baseline*2", 14, "after baseline write"),
+            ("avg(Lat<ency)<=4", 7, "cannot hold"),
+            ("", 0, "empty"),
+        ] {
+            let e = refused(text);
+            assert_eq!(e.at, at, "{text}: {e}");
+            assert!(e.why.contains(why), "{text}: {e}");
+        }
+        let shown = refused("p(100)(Latency)<=5").to_string();
+        assert_eq!(
+            shown.lines().skip(1).collect::<Vec<_>>(),
+            ["  p(100)(Latency)<=5", "    ^^^"],
+            "{shown}"
+        );
+    }
+}
