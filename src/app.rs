@@ -7,7 +7,7 @@ use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
 use crate::model::{Keep, RawRun, parse_answer};
-use crate::policy::{Evaluation, Slot, evaluate};
+use crate::policy::{Evaluation, Slot, evaluate_against};
 use crate::poll::{Event, Fetched, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
 use crate::signals::Signals;
@@ -192,7 +192,12 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u6
             (*id, slot)
         })
         .collect();
-    let mut eval = evaluate(&config.policy, &slots, fetched.stop.clone());
+    let mut eval = evaluate_against(
+        &config.policy,
+        &slots,
+        fetched.stop.clone(),
+        config.baseline.as_ref(),
+    );
     // A saved response holds the metrics as they will stay: a threshold
     // that cannot compare them is the user's to fix, not a verdict.
     if let (Stop::Replayed, Some(first)) = (&eval.stop, eval.mismatches.first()) {

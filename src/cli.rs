@@ -117,6 +117,16 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "SCOPE", default_value_t = ThresholdScope::All, help_heading = "Policy")]
     pub threshold_scope: ThresholdScope,
 
+    /// Compare with a reference pipeline's runs (a response saved with
+    /// --save-response, or a --json report): only new failures fail.
+    #[arg(long, value_name = "PATH", help_heading = "Policy")]
+    pub baseline: Option<PathBuf>,
+
+    /// With --baseline: count only new failures (new), or every failure as
+    /// without a baseline and only add the comparison (all).
+    #[arg(long, value_enum, value_name = "MODE", help_heading = "Policy")]
+    pub baseline_mode: Option<BaselineMode>,
+
     /// Write every report but exit 0 where the gate failed or timed out.
     #[arg(long, help_heading = "Policy")]
     pub report_only: bool,
@@ -225,6 +235,15 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout.
     Man,
+}
+
+/// `--baseline-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BaselineMode {
+    /// Only regressions, new failure reasons and new scenarios count.
+    New,
+    /// Every failure counts; the reports add the comparison.
+    All,
 }
 
 /// `--threshold-scope`.

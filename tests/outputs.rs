@@ -69,6 +69,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         ("flaky-scenarios", ""),
         ("result-id", ""),
         ("run-ids", "181,182,183,184,185,186,187,188"),
+        ("regressions", ""),
     ];
     let want: BTreeMap<String, String> = want
         .iter()
@@ -79,7 +80,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         .lines()
         .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
         .collect();
-    assert_eq!(delimiters.len(), 16);
+    assert_eq!(delimiters.len(), 17);
     assert!(
         delimiters
             .iter()
@@ -89,7 +90,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
     let unique: std::collections::HashSet<&&str> = delimiters.iter().collect();
     assert_eq!(
         unique.len(),
-        16,
+        17,
         "a new delimiter per value: {delimiters:?}"
     );
 }
@@ -130,7 +131,7 @@ async fn a_gate_that_cannot_judge_still_writes_error_and_its_exit_code() {
         assert_eq!(outputs["verdict"], "error");
         assert_eq!(outputs["exit-code"], code.to_string());
         assert_eq!(outputs["score"], "", "no numbers without a verdict");
-        assert_eq!(outputs.len(), 16, "every output: {outputs:?}");
+        assert_eq!(outputs.len(), 17, "every output: {outputs:?}");
     }
 }
 

@@ -3,6 +3,7 @@
 //! endpoint, the output paths), so a typo costs a second, not a 30-minute
 //! deadline.
 
+mod baseline;
 mod env;
 mod ids;
 mod key;
@@ -14,10 +15,11 @@ pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
 
 use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
-use crate::cli::{Args, ColorWhen, ThresholdScope};
+use crate::cli::{Args, BaselineMode, ColorWhen, ThresholdScope};
 use crate::console::Verbosity;
 use crate::error::{Error, usage};
 use crate::model::Keep;
+use crate::policy::baseline::{Baseline, Mode};
 use crate::policy::threshold::Scope;
 use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
@@ -57,6 +59,8 @@ pub struct Config {
     pub reports: Reports,
     /// What to show on the terminal and in the CI log.
     pub terminal: Terminal,
+    /// `--baseline`: the reference runs, judged under the same policy.
+    pub baseline: Option<Baseline>,
 }
 
 /// What the gate prints on stdout and stderr besides the reports.
@@ -102,7 +106,10 @@ impl Config {
             )));
         }
         check_rate_flags(&args)?;
-        if let Some(t) = args.thresholds.iter().find(|t| t.needs_baseline()) {
+        if let (None, Some(t)) = (
+            &args.baseline,
+            args.thresholds.iter().find(|t| t.needs_baseline()),
+        ) {
             return Err(usage(format!(
                 "--threshold '{}' compares with the baseline, but no --baseline was given; add --baseline PATH (a response saved with --save-response, or a --json report)",
                 t.text
@@ -117,29 +124,44 @@ impl Config {
             output: env.github_output.clone(),
         };
         let reports = Reports::check(&args, step)?;
+        let policy = Policy {
+            weights,
+            max_score: args.max_score,
+            max_failed_runs: args.max_failed_runs.unwrap_or(0),
+            max_errored_runs: args.max_errored_runs,
+            max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
+            min_pass_rate: args.min_pass_rate.clone(),
+            thresholds: args.thresholds.clone(),
+            threshold_scope: match args.threshold_scope {
+                ThresholdScope::All => Scope::All,
+                ThresholdScope::Scenario => Scope::Scenario,
+            },
+            baseline_mode: match args.baseline_mode {
+                None | Some(BaselineMode::New) => Mode::New,
+                Some(BaselineMode::All) => Mode::All,
+            },
+            enforcement: if args.report_only {
+                Enforcement::ReportOnly
+            } else {
+                Enforcement::Gate
+            },
+        };
+        let baseline = match (&args.baseline, args.baseline_mode) {
+            (Some(path), _) => Some(Baseline::new(&policy, baseline::read(path)?)),
+            (None, Some(_)) => {
+                return Err(usage(
+                    "--baseline-mode needs --baseline PATH (a response saved with --save-response, or a --json report)",
+                ));
+            }
+            (None, None) => None,
+        };
 
         Ok(Config {
             ids,
             source,
             waiting,
-            policy: Policy {
-                weights,
-                max_score: args.max_score,
-                max_failed_runs: args.max_failed_runs.unwrap_or(0),
-                max_errored_runs: args.max_errored_runs,
-                max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
-                min_pass_rate: args.min_pass_rate.clone(),
-                thresholds: args.thresholds.clone(),
-                threshold_scope: match args.threshold_scope {
-                    ThresholdScope::All => Scope::All,
-                    ThresholdScope::Scenario => Scope::Scenario,
-                },
-                enforcement: if args.report_only {
-                    Enforcement::ReportOnly
-                } else {
-                    Enforcement::Gate
-                },
-            },
+            policy,
+            baseline,
             reports,
             terminal: Terminal {
                 color: match args.color {

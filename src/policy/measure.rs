@@ -1,7 +1,8 @@
 //! The aggregate thresholds, measured over the judged runs: over all
 //! completed runs, or each scenario's with `--threshold-scope scenario`.
 
-use super::threshold::{Measured, Scope, measure_row};
+use super::baseline::Baseline;
+use super::threshold::{Measured, NoValue, Scope, Value, aggregate, measure_row};
 use super::{Outcome, Policy, RunResult, Scenario};
 use crate::model::Run;
 
@@ -10,6 +11,7 @@ pub(super) fn thresholds(
     policy: &Policy,
     results: &[RunResult<'_>],
     scenarios: &[Scenario],
+    baseline: Option<&Baseline>,
 ) -> (Vec<Measured>, Vec<String>) {
     let completed = |r: &RunResult<'_>| -> bool {
         matches!(r.outcome, Outcome::Passed | Outcome::Failed { .. })
@@ -20,8 +22,23 @@ pub(super) fn thresholds(
         .iter()
         .filter(|t| t.aggregate.is_some())
         .map(|t| {
-            // (scenario name, its runs, whether some are still waiting)
-            let scopes: Vec<(Option<String>, Vec<&Run>, bool)> = match policy.threshold_scope {
+            // (scenario name, its runs, whether some are still waiting,
+            // the same aggregate over the baseline when the limit needs it)
+            let base = |runs: Option<Vec<&Run>>| -> Option<Result<Value, NoValue>> {
+                t.needs_baseline().then(|| match runs {
+                    Some(runs) => aggregate(t, runs.into_iter()),
+                    None => Err(NoValue::Nothing(
+                        "the scenario is not in the baseline".into(),
+                    )),
+                })
+            };
+            type Scope4<'r> = (
+                Option<String>,
+                Vec<&'r Run>,
+                bool,
+                Option<Result<Value, NoValue>>,
+            );
+            let scopes: Vec<Scope4<'_>> = match policy.threshold_scope {
                 Scope::All => vec![(
                     None,
                     results
@@ -30,6 +47,7 @@ pub(super) fn thresholds(
                         .filter_map(|r| r.run)
                         .collect(),
                     results.iter().any(|r| r.outcome == Outcome::Unfinished),
+                    base(baseline.map(|b| b.completed(None))),
                 )],
                 Scope::Scenario => scenarios
                     .iter()
@@ -43,18 +61,22 @@ pub(super) fn thresholds(
                                 .filter_map(|r| r.run)
                                 .collect(),
                             s.unfinished > 0,
+                            base(baseline.and_then(|b| {
+                                let found = b.find(&s.key, Some(&s.name));
+                                found.map(|i| b.completed(Some(i)))
+                            })),
                         )
                     })
                     .collect(),
             };
             let mut rows = Vec::new();
-            for (scenario, runs, waiting) in scopes {
+            for (scenario, runs, waiting, base) in scopes {
                 // Nothing finished yet, runs still waiting: not judged yet
                 // (the unfinished verdict stands), rather than "no value".
                 if runs.is_empty() && waiting {
                     continue;
                 }
-                let (row, mismatch) = measure_row(t, runs.into_iter(), None, scenario);
+                let (row, mismatch) = measure_row(t, runs.into_iter(), base, scenario);
                 mismatches.extend(mismatch);
                 rows.push(row);
             }

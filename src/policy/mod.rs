@@ -4,6 +4,7 @@
 //! code are all read off that one value (its counts and case names
 //! included), so they cannot disagree.
 
+pub mod baseline;
 mod measure;
 mod names;
 mod run;
@@ -18,6 +19,7 @@ pub use weights::{FALLBACK_PRIORITY, Weights};
 
 use crate::ending::{Conclusion, Stop, Verdict};
 use crate::model::Run;
+use baseline::Baseline;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use threshold::{Measured, Scope, Threshold};
@@ -40,6 +42,8 @@ pub struct Policy {
     pub thresholds: Vec<Threshold>,
     /// `--threshold-scope`: aggregates over all runs or per scenario.
     pub threshold_scope: Scope,
+    /// `--baseline-mode`: what a baseline's known failures count for.
+    pub baseline_mode: baseline::Mode,
     /// Whether a failed or unfinished verdict fails the CI step.
     pub enforcement: Enforcement,
 }
@@ -198,6 +202,8 @@ pub struct Evaluation<'a> {
     /// Thresholds that cannot compare the metric as asked (`avg` of a
     /// boolean): a usage error on a replay, a failed threshold live.
     pub mismatches: Vec<String>,
+    /// With `--baseline`: what changed.
+    pub comparison: Option<baseline::Comparison>,
 }
 
 impl Evaluation<'_> {
@@ -209,19 +215,31 @@ impl Evaluation<'_> {
 
 /// Judges the requested runs (in the order requested) under a policy.
 pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> Evaluation<'a> {
+    evaluate_against(policy, slots, stop, None)
+}
+
+/// [`evaluate`], compared with a baseline when there is one.
+pub fn evaluate_against<'a>(
+    policy: &Policy,
+    slots: &[(u64, Slot<'a>)],
+    stop: Stop,
+    baseline: Option<&Baseline>,
+) -> Evaluation<'a> {
     let mut warnings = BTreeSet::new();
     let mut results: Vec<RunResult<'a>> = slots
         .iter()
         .map(|&(id, slot)| run::judge(policy, id, slot, &mut warnings))
         .collect();
     names::assign(&mut results);
+    let mut scenarios = scenarios::group(&results, policy.min_pass_rate.as_ref());
+    let comparison =
+        baseline.map(|b| baseline::compare(policy, b, &mut results, &mut scenarios, &mut warnings));
     let counts = count(&results);
     let by_priority = by_priority(&results);
     let score = by_priority
         .iter()
         .fold(0u64, |acc, t| acc.saturating_add(t.points));
-    let scenarios = scenarios::group(&results, policy.min_pass_rate.as_ref());
-    let (thresholds, mut mismatches) = measure::thresholds(policy, &results, &scenarios);
+    let (thresholds, mut mismatches) = measure::thresholds(policy, &results, &scenarios, baseline);
     mismatches.extend(
         results
             .iter()
@@ -263,6 +281,7 @@ pub fn evaluate<'a>(policy: &Policy, slots: &[(u64, Slot<'a>)], stop: Stop) -> E
         result_id: None,
         thresholds,
         mismatches,
+        comparison,
     }
 }
 
@@ -280,7 +299,9 @@ fn count(results: &[RunResult<'_>]) -> Counts {
                 } else {
                     counts.failed += 1;
                 }
-                counts.unsuccessful += usize::from(unsuccessful || !result.breaches.is_empty());
+                // A known failure (mode `new`) is listed, not counted.
+                counts.unsuccessful +=
+                    usize::from((unsuccessful || !result.breaches.is_empty()) && !result.known);
             }
             Outcome::Errored => counts.errored += 1,
             Outcome::Unfinished => counts.unfinished += 1,
@@ -295,6 +316,7 @@ fn by_priority(results: &[RunResult<'_>]) -> Vec<PriorityTotal> {
     let mut totals: BTreeMap<String, PriorityTotal> = BTreeMap::new();
     for scored in results
         .iter()
+        .filter(|r| !r.known)
         .flat_map(|r| &r.categories)
         .filter(|s| s.counts)
     {
@@ -328,7 +350,7 @@ fn broken_rules(policy: &Policy, score: u64, counts: &Counts, scenarios: &[Scena
         });
     }
     if let Some(rate) = &policy.min_pass_rate {
-        let below = scenarios.iter().filter(|s| s.below()).count();
+        let below = scenarios.iter().filter(|s| s.below() && !s.known).count();
         if below as u64 > policy.max_failed_scenarios {
             broken.push(Rule::FailedScenarios {
                 count: below,

@@ -1,5 +1,6 @@
 //! One requested run, judged: its categories weighed, its outcome decided.
 
+use super::baseline::Class;
 use super::threshold::{Breach, breaches};
 use super::weights::FALLBACK_PRIORITY;
 use super::{CaseName, Policy, Slot};
@@ -62,6 +63,10 @@ pub struct RunResult<'a> {
     pub tolerated: bool,
     /// The per-run thresholds a completed run broke: each fails the run.
     pub breaches: Vec<Breach>,
+    /// With `--baseline`: how the run compares.
+    pub baseline: Option<Class>,
+    /// A known failure under `--baseline-mode new`: listed, not counted.
+    pub known: bool,
 }
 
 impl<'a> RunResult<'a> {
@@ -102,6 +107,8 @@ pub(super) fn judge<'a>(
         scenario: 0,
         tolerated: false,
         breaches: Vec::new(),
+        baseline: None,
+        known: false,
     };
     let run = match slot {
         Slot::Found(run) => run,
@@ -137,6 +144,8 @@ pub(super) fn judge<'a>(
         scenario: 0,
         tolerated: false,
         breaches: broken,
+        baseline: None,
+        known: false,
     }
 }
 

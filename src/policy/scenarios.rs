@@ -138,6 +138,10 @@ pub struct Scenario {
     pub flaky: bool,
     /// Under `--min-pass-rate`: whether the rate was met.
     pub met: Option<bool>,
+    /// With `--baseline`: how the scenario compares.
+    pub baseline: Option<super::baseline::Class>,
+    /// A known failure under `--baseline-mode new`: listed, not counted.
+    pub known: bool,
 }
 
 impl Scenario {
@@ -242,6 +246,8 @@ fn empty(key: ScenarioKey) -> Scenario {
         unfinished: 0,
         flaky: false,
         met: None,
+        baseline: None,
+        known: false,
     }
 }
 

@@ -81,6 +81,10 @@ pub fn outputs(
         scenario_names(eval, |s| s.flaky),
         eval.result_id.map(|id| id.to_string()).unwrap_or_default(),
         run_ids(eval),
+        eval.comparison
+            .as_ref()
+            .map(|c| c.regressions.join("\n"))
+            .unwrap_or_default(),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
     output_file(&values, delimiter)
@@ -126,7 +130,7 @@ fn bare_outputs(verdict: &str, exit_code: u8, delimiter: &mut dyn FnMut() -> Str
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 16] = [
+pub const OUTPUT_NAMES: [&str; 17] = [
     "verdict",
     "exit-code",
     "score",
@@ -143,6 +147,7 @@ pub const OUTPUT_NAMES: [&str; 16] = [
     "flaky-scenarios",
     "result-id",
     "run-ids",
+    "regressions",
 ];
 
 fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
@@ -290,6 +295,9 @@ mod tests {
         run-ids<<D16
         1,2,3,4,5,6
         D16
+        regressions<<D17
+
+        D17
         "#);
         let names: Vec<&str> = text
             .lines()

@@ -26,7 +26,21 @@ struct JsonVerdict<'a> {
     scenarios: Vec<JsonScenario<'a>>,
     /// The aggregate thresholds, in the order given.
     thresholds: Vec<JsonThreshold<'a>>,
+    /// With `--baseline`: what changed, by scenario name; null without.
+    baseline: Option<JsonComparison<'a>>,
     results: Vec<JsonRun<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonComparison<'a> {
+    mode: &'static str,
+    shared_scenarios: usize,
+    regressions: &'a [String],
+    new_failure_reasons: &'a [String],
+    new_scenarios: &'a [String],
+    fixed: &'a [String],
+    known_failures: &'a [String],
+    gone: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -154,6 +168,11 @@ struct JsonRun<'a> {
     /// The per-run thresholds it broke.
     breaches: Vec<String>,
     metrics: Vec<JsonMetric<'a>>,
+    /// With `--baseline`: how the run compares (`regression`, `known failure`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'static str>,
+    /// A known failure that did not count (`--baseline-mode new`).
+    known_failure: bool,
 }
 
 fn outcome_word(outcome: &Outcome) -> &'static str {
@@ -220,6 +239,8 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
                             .collect()
                     })
                     .unwrap_or_default(),
+                baseline: r.baseline.map(|c| c.word()),
+                known_failure: r.known,
             }
         })
         .collect();
@@ -240,6 +261,19 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
         thresholds: thresholds(eval),
+        baseline: eval.comparison.as_ref().map(|c| JsonComparison {
+            mode: match c.mode {
+                crate::policy::baseline::Mode::New => "new",
+                crate::policy::baseline::Mode::All => "all",
+            },
+            shared_scenarios: c.shared,
+            regressions: &c.regressions,
+            new_failure_reasons: &c.new_reasons,
+            new_scenarios: &c.new_scenarios,
+            fixed: &c.fixed,
+            known_failures: &c.known,
+            gone: &c.gone,
+        }),
         results,
     };
     let mut text = serde_json::to_string_pretty(&verdict).unwrap_or_else(|_| "{}".to_owned()); // ok: plain data always serializes

@@ -2,7 +2,9 @@
 //! inert: it cannot forge markup, HTML or links.
 
 use super::text::{breakdown, one_line, problem};
-use super::{SCENARIO_HEADER, THRESHOLD_HEADER, not_passed, scenario_rows, threshold_rows};
+use super::{
+    SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, not_passed, scenario_rows, threshold_rows,
+};
 use crate::ending::Conclusion;
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::fmt::Write as _;
@@ -23,6 +25,18 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     }
     if let Some(id) = eval.result_id {
         let _ = writeln!(s, "Result {id}\n");
+    }
+    if let Some(c) = &eval.comparison {
+        s.push_str("**Compared with the baseline:**\n\n");
+        let lists = comparison_lists(c);
+        if lists.is_empty() {
+            s.push_str("- no change\n");
+        }
+        for (what, names) in lists {
+            let names: Vec<String> = names.iter().map(|n| md(&one_line(n, 80))).collect();
+            let _ = writeln!(s, "- {what}: {}", names.join("; "));
+        }
+        s.push('\n');
     }
     let _ = writeln!(
         s,

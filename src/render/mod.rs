@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod text;
 pub mod xml;
 
+use crate::policy::baseline::{Comparison, Mode};
 use crate::policy::{Evaluation, Outcome, RunResult};
 
 /// Severity order for listing: errors first, then failures by score.
@@ -37,6 +38,27 @@ pub(crate) fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<&'e RunResult<
     // A stable sort: equals keep the order the IDs were given in.
     list.sort_by_key(|r| severity(r));
     list
+}
+
+/// The comparison with the baseline, list by list in the order a reader
+/// needs them: regressions first, then new failure reasons, new
+/// scenarios, fixed, known, gone; empty lists left out.
+pub(crate) fn comparison_lists(c: &Comparison) -> Vec<(&'static str, &[String])> {
+    let known = match c.mode {
+        Mode::New => "known failures (also in the baseline; not counted)",
+        Mode::All => "known failures (also in the baseline; counted: --baseline-mode all)",
+    };
+    [
+        ("regressions", c.regressions.as_slice()),
+        ("new failure reasons", c.new_reasons.as_slice()),
+        ("new scenarios", c.new_scenarios.as_slice()),
+        ("fixed", c.fixed.as_slice()),
+        (known, c.known.as_slice()),
+        ("gone (in the baseline only)", c.gone.as_slice()),
+    ]
+    .into_iter()
+    .filter(|(_, list)| !list.is_empty())
+    .collect()
 }
 
 /// The thresholds table's header.

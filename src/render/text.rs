@@ -1,7 +1,7 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
-use super::{SCENARIO_HEADER, THRESHOLD_HEADER, scenario_rows, threshold_rows};
+use super::{SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, scenario_rows, threshold_rows};
 use crate::ending::{Stop, Verdict};
 use crate::model::Status;
 use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
@@ -133,6 +133,22 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             "  {} had not finished {why}",
             runs_text(unfinished, "run")
         );
+    }
+    if let Some(c) = &eval.comparison {
+        let _ = writeln!(
+            s,
+            "  compared with the baseline ({} scenario{} in both):",
+            c.shared,
+            if c.shared == 1 { "" } else { "s" }
+        );
+        let lists = comparison_lists(c);
+        if lists.is_empty() {
+            s.push_str("    - no change\n");
+        }
+        for (what, names) in lists {
+            let names: Vec<String> = names.iter().map(|n| one_line(n, 60)).collect();
+            let _ = writeln!(s, "    - {what}: {}", names.join("; "));
+        }
     }
     if !eval.thresholds.is_empty() {
         let _ = writeln!(s, "  thresholds ({}):", THRESHOLD_HEADER.join(", "));

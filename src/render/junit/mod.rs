@@ -122,6 +122,9 @@ fn case(
         if scenario.is_some_and(|s| s.flaky) {
             property(out, 8, "flaky", "true");
         }
+        if let Some(class) = result.baseline {
+            property(out, 8, "baseline", class.word());
+        }
         let success = match run.success {
             Some(true) => "true",
             Some(false) => "false",
@@ -145,7 +148,14 @@ fn case(
     }
     out.push_str("      </properties>\n");
 
-    let problem = problem(stop, result);
+    let mut problem = problem(stop, result);
+    // A known failure stays red, and says first why it did not fail the gate.
+    if let Some((_, _, message, body)) = problem.as_mut().filter(|_| result.known) {
+        message.insert_str(0, "known failure, also in the baseline: ");
+        body.push_str(
+            "The baseline failed the same way (--baseline): a known failure, not a reason the gate failed.\n",
+        );
+    }
     if let Some((tag, ty, message, body)) = &problem {
         let _ = write!(out, "      <{tag} message=\"");
         push_attr(out, message);

@@ -1,0 +1,409 @@
+//! A baseline: the runs of a reference pipeline (typically the main
+//! branch), judged under the same policy, so that only new failures fail.
+//!
+//! A failure's *reasons* are its weighted categories (priority and text,
+//! lowercased), `unsuccessful` when `success` is not true, the error status
+//! of an errored run, and each per-run threshold it broke. A baseline
+//! scenario passed when all its runs passed; its reasons are the union over
+//! its runs. A current run (or, with a pass rate, scenario) is matched by
+//! scenario ID (name as fallback) and classified.
+
+use super::run::judge;
+use super::scenarios::ScenarioKey;
+use super::{Outcome, Policy, RunResult, Scenario, Slot};
+use crate::model::Run;
+use std::collections::{BTreeSet, HashMap};
+
+/// `--baseline-mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Only regressions, new failure reasons and new scenarios count.
+    #[default]
+    New,
+    /// Everything counts as without a baseline; the reports compare.
+    All,
+}
+
+/// How a current run or scenario compares with the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Passed in the baseline, fails now.
+    Regression,
+    /// Failed in the baseline too, but now for a reason it did not have.
+    NewReason,
+    /// Not in the baseline: judged as without one.
+    NewScenario,
+    /// Fails now for reasons the baseline had: does not fail the gate.
+    Known,
+    /// Failed in the baseline, passes now.
+    Fixed,
+    /// Passed in both.
+    Passing,
+}
+
+impl Class {
+    /// Whether a failure of this class counts toward the gate (mode `new`).
+    pub fn counts(self) -> bool {
+        !matches!(self, Class::Known)
+    }
+
+    /// As the reports say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Class::Regression => "regression",
+            Class::NewReason => "new failure reason",
+            Class::NewScenario => "new scenario",
+            Class::Known => "known failure",
+            Class::Fixed => "fixed",
+            Class::Passing => "passing",
+        }
+    }
+}
+
+/// One scenario of the baseline.
+#[derive(Debug, Clone)]
+pub struct BaseScenario {
+    pub name: String,
+    pub passed: bool,
+    pub reasons: BTreeSet<String>,
+    /// Indexes into [`Baseline::runs`] of its completed runs.
+    pub completed: Vec<usize>,
+}
+
+/// The reference runs, judged.
+#[derive(Debug, Clone)]
+pub struct Baseline {
+    pub runs: Vec<Run>,
+    pub scenarios: Vec<BaseScenario>,
+    by_id: HashMap<i64, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Baseline {
+    /// Judges the reference runs under `policy`; unfinished runs and runs
+    /// that name no scenario are left out (nothing to match them by).
+    pub fn new(policy: &Policy, runs: Vec<Run>) -> Baseline {
+        let mut scenarios: Vec<BaseScenario> = Vec::new();
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        let mut ignored = BTreeSet::new();
+        for (index, run) in runs.iter().enumerate() {
+            let result = judge(policy, run.id, Slot::Found(run), &mut ignored);
+            if result.outcome == Outcome::Unfinished {
+                continue;
+            }
+            let name = super::names::scenario_name(run).map(str::to_owned);
+            let at = match (run.scenario_id, &name) {
+                (Some(id), _) => by_id.get(&id).copied(),
+                (None, Some(n)) => by_name.get(n).copied(),
+                (None, None) => continue,
+            };
+            let at = at.unwrap_or_else(|| {
+                scenarios.push(BaseScenario {
+                    name: String::new(),
+                    passed: true,
+                    reasons: BTreeSet::new(),
+                    completed: Vec::new(),
+                });
+                scenarios.len() - 1
+            });
+            if let Some(id) = run.scenario_id {
+                by_id.insert(id, at);
+            }
+            let scenario = &mut scenarios[at];
+            if let Some(n) = name {
+                // The last run's name wins (a renamed scenario).
+                by_name.entry(n.clone()).or_insert(at);
+                scenario.name = n;
+            } else if scenario.name.is_empty() {
+                scenario.name = run
+                    .scenario_id
+                    .map_or_else(|| format!("run {}", run.id), |id| format!("scenario {id}"));
+            }
+            scenario.passed &= result.outcome == Outcome::Passed;
+            scenario.reasons.extend(reasons(&result));
+            if matches!(result.outcome, Outcome::Passed | Outcome::Failed { .. }) {
+                scenario.completed.push(index);
+            }
+        }
+        Baseline {
+            runs,
+            scenarios,
+            by_id,
+            by_name,
+        }
+    }
+
+    /// The baseline scenario a current scenario matches: by ID, else name.
+    pub fn find(&self, key: &ScenarioKey, name: Option<&str>) -> Option<usize> {
+        let by_id = match key {
+            ScenarioKey::Id(id) => self.by_id.get(id).copied(),
+            _ => None,
+        };
+        by_id.or_else(|| self.by_name.get(name?).copied())
+    }
+
+    /// The completed runs of baseline scenario `index`, or of all.
+    pub fn completed(&self, index: Option<usize>) -> Vec<&Run> {
+        match index {
+            Some(i) => self.scenarios[i]
+                .completed
+                .iter()
+                .map(|&r| &self.runs[r])
+                .collect(),
+            None => self
+                .scenarios
+                .iter()
+                .flat_map(|s| &s.completed)
+                .map(|&r| &self.runs[r])
+                .collect(),
+        }
+    }
+}
+
+/// What the comparison found, by scenario name, in the order scenarios
+/// are listed (failing first).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    pub mode: Mode,
+    pub regressions: Vec<String>,
+    pub new_reasons: Vec<String>,
+    pub new_scenarios: Vec<String>,
+    pub known: Vec<String>,
+    pub fixed: Vec<String>,
+    /// In the baseline only.
+    pub gone: Vec<String>,
+    /// Scenarios found in both.
+    pub shared: usize,
+}
+
+/// Classifies every judged run and scenario against the baseline, marks
+/// the known failures that do not count (mode `new`), and lists them all.
+pub(super) fn compare(
+    policy: &Policy,
+    base: &Baseline,
+    results: &mut [RunResult<'_>],
+    scenarios: &mut [Scenario],
+    warnings: &mut BTreeSet<String>,
+) -> Comparison {
+    let discount = policy.baseline_mode == Mode::New;
+    let mut comparison = Comparison {
+        mode: policy.baseline_mode,
+        ..Comparison::default()
+    };
+    let mut matched = vec![false; base.scenarios.len()];
+    for scenario in scenarios.iter_mut() {
+        let found = base.find(&scenario.key, Some(&scenario.name));
+        if let Some(i) = found {
+            matched[i] = true;
+            comparison.shared += 1;
+        }
+        let b = found.map(|i| &base.scenarios[i]);
+        let mut failing_reasons = BTreeSet::new();
+        let mut judged = false;
+        for &m in &scenario.members {
+            let r = &mut results[m];
+            let fails = match r.outcome {
+                Outcome::Failed { .. } | Outcome::Errored => true,
+                Outcome::Passed => false,
+                Outcome::Missing | Outcome::Unfinished => continue,
+            };
+            judged = true;
+            let why = reasons(r);
+            let class = classify(fails, &why, b);
+            r.baseline = Some(class);
+            r.known = discount && class == Class::Known;
+            failing_reasons.extend(why);
+        }
+        if !judged {
+            continue;
+        }
+        let fails = match scenario.met {
+            Some(met) => !met,
+            None => scenario.failed + scenario.errored > 0,
+        };
+        let class = classify(fails, &failing_reasons, b);
+        scenario.baseline = Some(class);
+        scenario.known = discount && class == Class::Known;
+        let list = match class {
+            Class::Regression => &mut comparison.regressions,
+            Class::NewReason => &mut comparison.new_reasons,
+            Class::NewScenario => &mut comparison.new_scenarios,
+            Class::Known => &mut comparison.known,
+            Class::Fixed => &mut comparison.fixed,
+            Class::Passing => continue,
+        };
+        list.push(scenario.name.clone());
+    }
+    for (scenario, _) in base.scenarios.iter().zip(&matched).filter(|(_, m)| !**m) {
+        comparison.gone.push(scenario.name.clone());
+        warnings.insert(format!(
+            "scenario {:?} is in the baseline but not in these runs",
+            scenario.name
+        ));
+    }
+    if comparison.shared == 0 && !scenarios.is_empty() {
+        warnings.insert(
+            "THE BASELINE SHARES NO SCENARIO WITH THESE RUNS: every run counts as a new scenario; check that --baseline is a report of the same tests".to_owned(),
+        );
+    }
+    comparison
+}
+
+/// Why a run failed, as a baseline compares it.
+pub fn reasons(result: &RunResult<'_>) -> BTreeSet<String> {
+    let mut reasons = BTreeSet::new();
+    match (&result.outcome, result.run) {
+        (Outcome::Failed { unsuccessful }, _) => {
+            if *unsuccessful {
+                reasons.insert("unsuccessful".to_owned());
+            }
+        }
+        (Outcome::Errored, Some(run)) => {
+            reasons.insert(format!("error: {}", run.status.label()));
+        }
+        _ => return reasons,
+    }
+    for scored in result.categories.iter().filter(|s| s.counts) {
+        reasons.insert(format!(
+            "{}: {}",
+            scored.priority(),
+            scored.category.name.trim().to_lowercase()
+        ));
+    }
+    for breach in &result.breaches {
+        reasons.insert(format!("threshold: {}", breach.threshold));
+    }
+    reasons
+}
+
+/// Classifies a current failure or pass against its baseline scenario.
+pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
+    match (base, fails) {
+        (None, true) => Class::NewScenario,
+        (None, false) => Class::Passing,
+        (Some(b), false) if !b.passed => Class::Fixed,
+        (Some(_), false) => Class::Passing,
+        (Some(b), true) if b.passed => Class::Regression,
+        (Some(b), true) if reasons.is_subset(&b.reasons) => Class::Known,
+        (Some(_), true) => Class::NewReason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::fixtures::run;
+
+    fn base(passed: bool, reasons: &[&str]) -> BaseScenario {
+        BaseScenario {
+            name: "s".into(),
+            passed,
+            reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+            completed: vec![],
+        }
+    }
+
+    fn set(reasons: &[&str]) -> BTreeSet<String> {
+        reasons.iter().map(|r| (*r).to_owned()).collect()
+    }
+
+    #[test]
+    fn each_classification() {
+        let high = set(&["high: wrong refund"]);
+        assert_eq!(classify(true, &high, None), Class::NewScenario);
+        assert_eq!(classify(false, &set(&[]), None), Class::Passing);
+        assert_eq!(
+            classify(true, &high, Some(&base(true, &[]))),
+            Class::Regression
+        );
+        assert_eq!(
+            classify(
+                true,
+                &high,
+                Some(&base(false, &["high: wrong refund", "unsuccessful"]))
+            ),
+            Class::Known,
+            "a subset of the baseline's reasons"
+        );
+        assert_eq!(
+            classify(
+                true,
+                &set(&["high: wrong refund", "low: slow"]),
+                Some(&base(false, &["high: wrong refund"]))
+            ),
+            Class::NewReason
+        );
+        assert_eq!(
+            classify(false, &set(&[]), Some(&base(false, &["unsuccessful"]))),
+            Class::Fixed
+        );
+        assert_eq!(
+            classify(false, &set(&[]), Some(&base(true, &[]))),
+            Class::Passing
+        );
+        assert!(!Class::Known.counts());
+        assert!(
+            Class::Regression.counts() && Class::NewReason.counts() && Class::NewScenario.counts()
+        );
+    }
+
+    #[test]
+    fn reasons_are_categories_unsuccessful_errors_and_breaches_case_insensitive() {
+        let policy = Policy::default();
+        let mut r = run(1, "completed", Some(false), &["High", "not_a_bug"]);
+        r.categories[0].name = "  Wrong REFUND ".into();
+        let mut warnings = BTreeSet::new();
+        let judged = judge(&policy, 1, Slot::Found(&r), &mut warnings);
+        assert_eq!(
+            reasons(&judged),
+            set(&["high: wrong refund", "unsuccessful"]),
+            "not_a_bug weighs nothing"
+        );
+        let errored = run(2, "timeout", None, &[]);
+        let judged = judge(&policy, 2, Slot::Found(&errored), &mut warnings);
+        assert_eq!(reasons(&judged), set(&["error: timeout"]));
+        let passed = run(3, "completed", Some(true), &[]);
+        let judged = judge(&policy, 3, Slot::Found(&passed), &mut warnings);
+        assert!(reasons(&judged).is_empty());
+    }
+
+    #[test]
+    fn a_baseline_groups_by_id_then_name_and_unions_reasons() {
+        let mut a1 = run(1, "completed", Some(true), &[]);
+        let mut a2 = run(2, "completed", Some(false), &["high"]);
+        a1.scenario_id = Some(7);
+        a2.scenario_id = Some(7);
+        a2.scenario_name = Some("Renamed".into());
+        let mut named = run(3, "completed", Some(true), &[]);
+        named.scenario_id = None;
+        named.scenario_name = Some("By name".into());
+        let mut anonymous = run(4, "completed", Some(false), &[]);
+        anonymous.scenario_id = None;
+        anonymous.scenario_name = None;
+        let waiting = run(5, "in_progress", None, &[]);
+        let b = Baseline::new(&Policy::default(), vec![a1, a2, named, anonymous, waiting]);
+        assert_eq!(b.scenarios.len(), 2, "{:?}", b.scenarios);
+        let seven = b.find(&ScenarioKey::Id(7), None).expect("by ID");
+        assert!(!b.scenarios[seven].passed, "one run failed");
+        assert_eq!(b.scenarios[seven].name, "Renamed");
+        assert_eq!(
+            b.scenarios[seven].reasons,
+            set(&["high: high problem", "unsuccessful"])
+        );
+        assert_eq!(b.completed(Some(seven)).len(), 2);
+        let by_name = b.find(&ScenarioKey::Name("By name".into()), Some("By name"));
+        assert!(by_name.is_some_and(|i| b.scenarios[i].passed));
+        assert_eq!(
+            b.find(&ScenarioKey::Id(99), Some("By name")),
+            by_name,
+            "an unknown ID falls back to the name"
+        );
+        assert_eq!(b.find(&ScenarioKey::Id(99), Some("nothing")), None);
+        assert_eq!(
+            b.completed(None).len(),
+            3,
+            "the anonymous run matches nothing"
+        );
+    }
+}
