@@ -100,7 +100,7 @@ pub struct Args {
     pub max_failed_scenarios: Option<u64>,
 
     /// Fail when more than N runs ended in an infrastructure error
-    /// (failed, timeout, cancelled, unknown status).
+    /// (failed, timeout, cancelled, unknown status) or were not returned.
     #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
     pub max_errored_runs: u64,
 

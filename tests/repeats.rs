@@ -182,3 +182,23 @@ async fn a_saved_batch_replays_every_scenario_output_byte_for_byte() {
     assert_eq!(v["results"][0]["review"], "reviewed_success", "{v}");
     assert!(v["results"][1].get("review").is_none(), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_run_counts_against_the_errored_budget() {
+    let runs = Value::Array(vec![run(100, "completed", true, &[])]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &runs)
+        .args(["--from-file", "runs.json", "100", "97"])
+        .args(["--max-errored-runs", "1"])
+        .expect_code(0)
+        .await;
+    out.stdout_has("1 passed, 0 failed, 0 errored, 1 missing");
+    let junit = out.junit();
+    assert!(junit.contains("type=\"missing\""), "{junit}");
+    let out = Gate::new()
+        .file("runs.json", &runs)
+        .args(["--from-file", "runs.json", "100", "97"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("1 requested run was not returned by the API");
+}

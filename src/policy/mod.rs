@@ -27,7 +27,8 @@ pub struct Policy {
     pub max_score: u64,
     /// The gate fails when more runs than this have `success` false.
     pub max_failed_runs: u64,
-    /// The gate fails when more runs than this ended in an infrastructure error.
+    /// The gate fails when more runs than this ended in an infrastructure
+    /// error or were not returned by the API.
     pub max_errored_runs: u64,
     /// `--min-pass-rate`: judge scenarios by their pass rate instead of runs.
     pub min_pass_rate: Option<PassRate>,
@@ -90,12 +91,12 @@ pub enum Rule {
         max: u64,
         rate: String,
     },
+    /// Infrastructure errors over `--max-errored-runs`: `count` runs that
+    /// ended in error and `missing` runs the API did not return.
     Errored {
         count: usize,
+        missing: usize,
         max: u64,
-    },
-    Missing {
-        count: usize,
     },
 }
 
@@ -119,24 +120,37 @@ impl fmt::Display for Rule {
                 runs_text(*count, "scenario"),
                 if *count == 1 { "is" } else { "are" }
             ),
-            Rule::Errored { count, max } => {
-                write!(
-                    f,
-                    "{} ended with an error (failed, timeout, cancelled or unknown status)",
-                    runs_text(*count, "run")
-                )?;
+            Rule::Errored {
+                count,
+                missing,
+                max,
+            } => {
+                if *count > 0 {
+                    write!(
+                        f,
+                        "{} ended with an error (failed, timeout, cancelled or unknown status)",
+                        runs_text(*count, "run")
+                    )?;
+                }
+                if *count > 0 && *missing > 0 {
+                    f.write_str(" and ")?;
+                }
+                if *missing > 0 {
+                    let was = if *missing == 1 { "was" } else { "were" };
+                    write!(
+                        f,
+                        "{} {was} not returned by the API",
+                        runs_text(*missing, "requested run")
+                    )?;
+                }
                 if *max > 0 {
+                    if *count > 0 && *missing > 0 {
+                        let total = count.saturating_add(*missing);
+                        write!(f, ", {} in all", runs_text(total, "errored run"))?;
+                    }
                     write!(f, ", above --max-errored-runs {max}")?;
                 }
                 Ok(())
-            }
-            Rule::Missing { count } => {
-                let was = if *count == 1 { "was" } else { "were" };
-                write!(
-                    f,
-                    "{} {was} not returned by the API",
-                    runs_text(*count, "requested run")
-                )
             }
         }
     }
@@ -306,16 +320,34 @@ fn broken_rules(policy: &Policy, score: u64, counts: &Counts, scenarios: &[Scena
             max: policy.max_failed_runs,
         });
     }
-    if counts.errored as u64 > policy.max_errored_runs {
-        broken.push(Rule::Errored {
-            count: counts.errored,
-            max: policy.max_errored_runs,
-        });
-    }
-    if counts.missing > 0 {
-        broken.push(Rule::Missing {
-            count: counts.missing,
-        });
+    // A run missing from the answer is an infrastructure error too: one
+    // budget for both, though each is reported as what it is.
+    let errored = counts.errored.saturating_add(counts.missing);
+    if errored as u64 > policy.max_errored_runs {
+        let max = policy.max_errored_runs;
+        if max == 0 {
+            // No budget: one reason each, as before there was one.
+            if counts.errored > 0 {
+                broken.push(Rule::Errored {
+                    count: counts.errored,
+                    missing: 0,
+                    max,
+                });
+            }
+            if counts.missing > 0 {
+                broken.push(Rule::Errored {
+                    count: 0,
+                    missing: counts.missing,
+                    max,
+                });
+            }
+        } else {
+            broken.push(Rule::Errored {
+                count: counts.errored,
+                missing: counts.missing,
+                max,
+            });
+        }
     }
     broken
 }
@@ -472,6 +504,78 @@ mod tests {
             "errors fail the gate even with unfinished runs"
         );
         assert_eq!(eval.broken.len(), 2, "{:?}", eval.broken);
+    }
+
+    #[test]
+    fn missing_runs_count_against_the_errored_budget() {
+        let runs = [run(100, "completed", Some(true), &[])];
+        let budget = |max_errored_runs| Policy {
+            max_errored_runs,
+            ..Policy::default()
+        };
+        let eval = eval_in(&Policy::default(), &runs, &[97], Stop::AllFinal);
+        assert_eq!(
+            eval.verdict,
+            Verdict::Failed,
+            "no budget: any missing run fails"
+        );
+        assert_eq!(
+            eval.broken[0].to_string(),
+            "1 requested run was not returned by the API"
+        );
+        let eval = eval_in(&budget(1), &runs, &[97], Stop::AllFinal);
+        assert_eq!(eval.verdict, Verdict::Passed, "{:?}", eval.broken);
+        assert_eq!((eval.counts.missing, eval.counts.errored), (1, 0));
+        let eval = eval_in(&budget(1), &runs, &[97, 98], Stop::AllFinal);
+        assert_eq!(
+            eval.broken[0].to_string(),
+            "2 requested runs were not returned by the API, above --max-errored-runs 1"
+        );
+        let runs = [
+            run(100, "completed", Some(true), &[]),
+            run(101, "timeout", None, &[]),
+        ];
+        let eval = eval_in(&budget(1), &runs, &[97], Stop::AllFinal);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::Errored {
+                count: 1,
+                missing: 1,
+                max: 1
+            }],
+            "one budget for both"
+        );
+        assert_eq!(
+            eval.broken[0].to_string(),
+            "1 run ended with an error (failed, timeout, cancelled or unknown status) \
+             and 1 requested run was not returned by the API, 2 errored runs in all, \
+             above --max-errored-runs 1"
+        );
+        assert_eq!(
+            eval_in(&budget(2), &runs, &[97], Stop::AllFinal).verdict,
+            Verdict::Passed
+        );
+    }
+
+    #[test]
+    fn a_scenario_of_missing_runs_fails_closed_under_a_rate() {
+        let runs = [run(100, "completed", Some(true), &[])];
+        let policy = Policy {
+            max_errored_runs: 1,
+            min_pass_rate: "0.8".parse().ok(),
+            ..Policy::default()
+        };
+        let eval = eval_in(&policy, &runs, &[97], Stop::AllFinal);
+        assert_eq!(eval.verdict, Verdict::Failed);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::FailedScenarios {
+                count: 1,
+                max: 0,
+                rate: "0.8".into()
+            }],
+            "within the errored budget, but nothing of run 97 could be judged"
+        );
     }
 
     #[test]

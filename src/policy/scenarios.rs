@@ -404,13 +404,27 @@ mod tests {
             run(3, "cancelled", None, &[]),
         ];
         let eval = judge_all(&Policy::default(), &runs);
-        assert_eq!(eval.broken, vec![Rule::Errored { count: 2, max: 0 }]);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::Errored {
+                count: 2,
+                missing: 0,
+                max: 0
+            }]
+        );
         let budget = |max_errored_runs| Policy {
             max_errored_runs,
             ..Policy::default()
         };
         let eval = judge_all(&budget(1), &runs);
-        assert_eq!(eval.broken, vec![Rule::Errored { count: 2, max: 1 }]);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::Errored {
+                count: 2,
+                missing: 0,
+                max: 1
+            }]
+        );
         assert!(
             eval.broken[0]
                 .to_string()
