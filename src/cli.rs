@@ -84,25 +84,59 @@ pub struct Args {
     pub weights: Vec<Weight>,
 
     /// Fail when the total weighted score of critical categories is above N.
-    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        value_parser = count,
+        allow_negative_numbers = true,
+        help_heading = "Policy"
+    )]
     pub max_score: u64,
 
     /// Fail when more than N runs have success: false [default: 0] (not with --min-pass-rate).
-    #[arg(long, value_name = "N", help_heading = "Policy")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = count,
+        allow_negative_numbers = true,
+        help_heading = "Policy"
+    )]
     pub max_failed_runs: Option<u64>,
 
     /// Judge scenarios over repeated runs: a scenario passes when this share
     /// of its judged runs pass, e.g. 0.8 or 80%.
-    #[arg(long, value_name = "RATE", value_parser = pass_rate, help_heading = "Policy")]
+    // Hyphen values: `-1` or `-80%` is a bad rate, named as one, not an
+    // unknown flag.
+    #[arg(
+        long,
+        value_name = "RATE",
+        value_parser = pass_rate,
+        allow_hyphen_values = true,
+        help_heading = "Policy"
+    )]
     pub min_pass_rate: Option<PassRate>,
 
     /// With --min-pass-rate: fail when more than N scenarios are below it [default: 0].
-    #[arg(long, value_name = "N", help_heading = "Policy")]
+    #[arg(
+        long,
+        value_name = "N",
+        value_parser = count,
+        allow_negative_numbers = true,
+        help_heading = "Policy"
+    )]
     pub max_failed_scenarios: Option<u64>,
 
     /// Fail when more than N runs ended in an infrastructure error
-    /// (failed, timeout, cancelled, unknown status).
-    #[arg(long, value_name = "N", default_value_t = 0, help_heading = "Policy")]
+    /// (failed, timeout, cancelled, unknown status) or were not returned.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        value_parser = count,
+        allow_negative_numbers = true,
+        help_heading = "Policy"
+    )]
     pub max_errored_runs: u64,
 
     /// A metric threshold, repeatable: METRIC OP VALUE for each run
@@ -319,7 +353,6 @@ fn duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-/// `PRIORITY=N` with N a whole number that fits a weight.
 fn pass_rate(spec: &str) -> Result<PassRate, String> {
     spec.parse()
         .map_err(|e: crate::policy::BadRate| e.to_string())
@@ -330,6 +363,16 @@ fn threshold(spec: &str) -> Result<Threshold, String> {
         .map_err(|e: crate::policy::threshold::BadThreshold| e.to_string())
 }
 
+/// A budget (`--max-score`, `--max-failed-runs`, ...): a whole number, 0 or
+/// more. The flags take negative numbers as values, so `-1` is refused here,
+/// naming its flag, instead of read as an unknown flag.
+fn count(spec: &str) -> Result<u64, String> {
+    spec.trim()
+        .parse()
+        .map_err(|_| format!("{spec:?} is not a whole number of 0 or more; e.g. 0 or 5"))
+}
+
+/// `PRIORITY=N` with N a whole number that fits a weight.
 fn weight(spec: &str) -> Result<Weight, String> {
     let example = "e.g. --weight medium=5";
     let (priority, n) = spec

@@ -182,3 +182,69 @@ async fn a_saved_batch_replays_every_scenario_output_byte_for_byte() {
     assert_eq!(v["results"][0]["review"], "reviewed_success", "{v}");
     assert!(v["results"][1].get("review").is_none(), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_run_counts_against_the_errored_budget() {
+    let runs = Value::Array(vec![run(100, "completed", true, &[])]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &runs)
+        .args(["--from-file", "runs.json", "100", "97"])
+        .args(["--max-errored-runs", "1"])
+        .expect_code(0)
+        .await;
+    out.stdout_has("1 passed, 0 failed, 0 errored, 1 missing");
+    let junit = out.junit();
+    assert!(junit.contains("type=\"missing\""), "{junit}");
+    let out = Gate::new()
+        .file("runs.json", &runs)
+        .args(["--from-file", "runs.json", "100", "97"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("1 requested run was not returned by the API");
+}
+
+/// The batch with the failure of the flaky scenario (run 204, its only
+/// one) carrying a category of this priority.
+fn batch_with_flaky_category(priority: &str) -> String {
+    let mut runs = batch_runs();
+    runs[9] = {
+        let mut r = run(204, "completed", false, &[priority]);
+        r["scenario"] = json!(2);
+        r["scenario_name"] = json!("Flaky");
+        r
+    };
+    Value::Array(runs).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_flaky_failure_that_breaks_the_score_is_a_failure() {
+    // Scenario 2 meets 0.4 at 4/5, but its failure's high category (10)
+    // breaks --max-score 9: a reason the gate failed, so a <failure>.
+    let out = Gate::new()
+        .file("runs.json", &batch_with_flaky_category("high"))
+        .args(["--from-file", "runs.json", "--min-pass-rate", "0.4"])
+        .args(["--max-score", "9"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("weighted score 10 is above --max-score 9");
+    let junit = out.junit();
+    let case = &junit[junit.find("name=\"Flaky #5\"").expect("run 204")..];
+    let case = &case[..case.find("</testcase>").expect("its end")];
+    assert!(case.contains("<failure"), "{case}");
+    assert!(!case.contains("flakyFailure"), "{case}");
+    // Broken's three failures have no category: still tolerated.
+    assert_eq!(junit_counts(&junit), (15, 1, 0));
+    assert_eq!(junit.matches("<flakyFailure").count(), 3);
+    junit_check(&out.dir.join("vocera-junit.xml"), 15, 1, 0);
+    // A medium category (3) stays within --max-score 9: tolerated.
+    let out = Gate::new()
+        .file("runs.json", &batch_with_flaky_category("medium"))
+        .args(["--from-file", "runs.json", "--min-pass-rate", "0.4"])
+        .args(["--max-score", "9"])
+        .expect_code(0)
+        .await;
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (15, 0, 0));
+    assert_eq!(junit.matches("<flakyFailure").count(), 4);
+    junit_check(&out.dir.join("vocera-junit.xml"), 15, 0, 0);
+}

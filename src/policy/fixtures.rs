@@ -80,3 +80,27 @@ pub(crate) fn sample() -> Vec<Run> {
 pub(crate) fn sample_eval(runs: &[Run]) -> Evaluation<'_> {
     eval_in(&Policy::default(), runs, &[6], Stop::Deadline)
 }
+
+/// Two runs of scenario 70 ("Flaky"): run 1 passes, run 2 is a quality
+/// failure with a medium category.
+pub(crate) fn flaky() -> Vec<Run> {
+    let mut runs = vec![
+        run(1, "completed", Some(true), &[]),
+        run(2, "completed", Some(false), &["medium"]),
+    ];
+    for r in &mut runs {
+        r.scenario_id = Some(70);
+        r.scenario_name = Some("Flaky".into());
+    }
+    runs
+}
+
+/// `runs` judged at `--min-pass-rate 0.5 --max-score 10`: the [`flaky`]
+/// scenario meets it, so its failure is tolerated.
+pub(crate) fn flaky_eval(runs: &[Run]) -> Evaluation<'_> {
+    let policy = Policy {
+        min_pass_rate: "0.5".parse().ok(),
+        ..max_score(10)
+    };
+    eval_in(&policy, runs, &[], Stop::AllFinal)
+}

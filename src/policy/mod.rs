@@ -32,7 +32,8 @@ pub struct Policy {
     pub max_score: u64,
     /// The gate fails when more runs than this have `success` false.
     pub max_failed_runs: u64,
-    /// The gate fails when more runs than this ended in an infrastructure error.
+    /// The gate fails when more runs than this ended in an infrastructure
+    /// error or were not returned by the API.
     pub max_errored_runs: u64,
     /// `--min-pass-rate`: judge scenarios by their pass rate instead of runs.
     pub min_pass_rate: Option<PassRate>,
@@ -102,12 +103,12 @@ pub enum Rule {
         max: u64,
         rate: String,
     },
+    /// Infrastructure errors over `--max-errored-runs`: `count` runs that
+    /// ended in error and `missing` runs the API did not return.
     Errored {
         count: usize,
+        missing: usize,
         max: u64,
-    },
-    Missing {
-        count: usize,
     },
     /// An aggregate threshold failed; its reason says where and by how much.
     Threshold {
@@ -135,24 +136,37 @@ impl fmt::Display for Rule {
                 runs_text(*count, "scenario"),
                 if *count == 1 { "is" } else { "are" }
             ),
-            Rule::Errored { count, max } => {
-                write!(
-                    f,
-                    "{} ended with an error (failed, timeout, cancelled or unknown status)",
-                    runs_text(*count, "run")
-                )?;
+            Rule::Errored {
+                count,
+                missing,
+                max,
+            } => {
+                if *count > 0 {
+                    write!(
+                        f,
+                        "{} ended with an error (failed, timeout, cancelled or unknown status)",
+                        runs_text(*count, "run")
+                    )?;
+                }
+                if *count > 0 && *missing > 0 {
+                    f.write_str(" and ")?;
+                }
+                if *missing > 0 {
+                    let was = if *missing == 1 { "was" } else { "were" };
+                    write!(
+                        f,
+                        "{} {was} not returned by the API",
+                        runs_text(*missing, "requested run")
+                    )?;
+                }
                 if *max > 0 {
+                    if *count > 0 && *missing > 0 {
+                        let total = count.saturating_add(*missing);
+                        write!(f, ", {} in all", runs_text(total, "errored run"))?;
+                    }
                     write!(f, ", above --max-errored-runs {max}")?;
                 }
                 Ok(())
-            }
-            Rule::Missing { count } => {
-                let was = if *count == 1 { "was" } else { "were" };
-                write!(
-                    f,
-                    "{} {was} not returned by the API",
-                    runs_text(*count, "requested run")
-                )
             }
             Rule::Threshold { reason } => write!(f, "threshold {reason}"),
         }
@@ -364,16 +378,34 @@ fn broken_rules(policy: &Policy, score: u64, counts: &Counts, scenarios: &[Scena
             max: policy.max_failed_runs,
         });
     }
-    if counts.errored as u64 > policy.max_errored_runs {
-        broken.push(Rule::Errored {
-            count: counts.errored,
-            max: policy.max_errored_runs,
-        });
-    }
-    if counts.missing > 0 {
-        broken.push(Rule::Missing {
-            count: counts.missing,
-        });
+    // A run missing from the answer is an infrastructure error too: one
+    // budget for both, though each is reported as what it is.
+    let errored = counts.errored.saturating_add(counts.missing);
+    if errored as u64 > policy.max_errored_runs {
+        let max = policy.max_errored_runs;
+        if max == 0 {
+            // No budget: one reason each, as before there was one.
+            if counts.errored > 0 {
+                broken.push(Rule::Errored {
+                    count: counts.errored,
+                    missing: 0,
+                    max,
+                });
+            }
+            if counts.missing > 0 {
+                broken.push(Rule::Errored {
+                    count: 0,
+                    missing: counts.missing,
+                    max,
+                });
+            }
+        } else {
+            broken.push(Rule::Errored {
+                count: counts.errored,
+                missing: counts.missing,
+                max,
+            });
+        }
     }
     broken
 }

@@ -410,13 +410,27 @@ mod tests {
             run(3, "cancelled", None, &[]),
         ];
         let eval = judge_all(&Policy::default(), &runs);
-        assert_eq!(eval.broken, vec![Rule::Errored { count: 2, max: 0 }]);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::Errored {
+                count: 2,
+                missing: 0,
+                max: 0
+            }]
+        );
         let budget = |max_errored_runs| Policy {
             max_errored_runs,
             ..Policy::default()
         };
         let eval = judge_all(&budget(1), &runs);
-        assert_eq!(eval.broken, vec![Rule::Errored { count: 2, max: 1 }]);
+        assert_eq!(
+            eval.broken,
+            vec![Rule::Errored {
+                count: 2,
+                missing: 0,
+                max: 1
+            }]
+        );
         assert!(
             eval.broken[0]
                 .to_string()
@@ -451,6 +465,37 @@ mod tests {
         assert_eq!(eval.broken, vec![rule]);
         assert_eq!(judge_all(&rated("80%", 1), &runs).verdict, Verdict::Passed);
         assert_eq!(judge_all(&rated("0.4", 0), &runs).verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn a_flaky_failure_is_tolerated_unless_its_categories_break_the_score() {
+        let mut runs = vec![
+            of(1, Some(1), None, true),
+            run(2, "completed", Some(false), &["high"]),
+            run(3, "completed", Some(false), &["not_a_bug"]),
+        ];
+        for r in &mut runs[1..] {
+            r.scenario_id = Some(1);
+        }
+        let rated = |max_score| Policy {
+            min_pass_rate: rate("0.3").into(),
+            max_score,
+            ..Policy::default()
+        };
+        let tolerated = |eval: &super::super::Evaluation<'_>| -> Vec<bool> {
+            eval.results.iter().map(|r| r.tolerated).collect()
+        };
+        let eval = judge_all(&rated(10), &runs);
+        assert_eq!(eval.verdict, Verdict::Passed, "{:?}", eval.broken);
+        assert_eq!(tolerated(&eval), [false, true, true], "1/3 meets 0.3");
+        let eval = judge_all(&rated(9), &runs);
+        assert_eq!(eval.broken, vec![Rule::Score { score: 10, max: 9 }]);
+        assert_eq!(
+            tolerated(&eval),
+            [false, false, true],
+            "run 2 counts toward the broken score: a failure; run 3 weighs 0"
+        );
+        assert_eq!((eval.counts.failed, eval.counts.tolerated), (1, 1));
     }
 
     #[test]

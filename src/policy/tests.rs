@@ -151,6 +151,78 @@ fn errored_missing_and_unfinished_runs() {
 }
 
 #[test]
+fn missing_runs_count_against_the_errored_budget() {
+    let runs = [run(100, "completed", Some(true), &[])];
+    let budget = |max_errored_runs| Policy {
+        max_errored_runs,
+        ..Policy::default()
+    };
+    let eval = eval_in(&Policy::default(), &runs, &[97], Stop::AllFinal);
+    assert_eq!(
+        eval.verdict,
+        Verdict::Failed,
+        "no budget: any missing run fails"
+    );
+    assert_eq!(
+        eval.broken[0].to_string(),
+        "1 requested run was not returned by the API"
+    );
+    let eval = eval_in(&budget(1), &runs, &[97], Stop::AllFinal);
+    assert_eq!(eval.verdict, Verdict::Passed, "{:?}", eval.broken);
+    assert_eq!((eval.counts.missing, eval.counts.errored), (1, 0));
+    let eval = eval_in(&budget(1), &runs, &[97, 98], Stop::AllFinal);
+    assert_eq!(
+        eval.broken[0].to_string(),
+        "2 requested runs were not returned by the API, above --max-errored-runs 1"
+    );
+    let runs = [
+        run(100, "completed", Some(true), &[]),
+        run(101, "timeout", None, &[]),
+    ];
+    let eval = eval_in(&budget(1), &runs, &[97], Stop::AllFinal);
+    assert_eq!(
+        eval.broken,
+        vec![Rule::Errored {
+            count: 1,
+            missing: 1,
+            max: 1
+        }],
+        "one budget for both"
+    );
+    assert_eq!(
+        eval.broken[0].to_string(),
+        "1 run ended with an error (failed, timeout, cancelled or unknown status) \
+         and 1 requested run was not returned by the API, 2 errored runs in all, \
+         above --max-errored-runs 1"
+    );
+    assert_eq!(
+        eval_in(&budget(2), &runs, &[97], Stop::AllFinal).verdict,
+        Verdict::Passed
+    );
+}
+
+#[test]
+fn a_scenario_of_missing_runs_fails_closed_under_a_rate() {
+    let runs = [run(100, "completed", Some(true), &[])];
+    let policy = Policy {
+        max_errored_runs: 1,
+        min_pass_rate: "0.8".parse().ok(),
+        ..Policy::default()
+    };
+    let eval = eval_in(&policy, &runs, &[97], Stop::AllFinal);
+    assert_eq!(eval.verdict, Verdict::Failed);
+    assert_eq!(
+        eval.broken,
+        vec![Rule::FailedScenarios {
+            count: 1,
+            max: 0,
+            rate: "0.8".into()
+        }],
+        "within the errored budget, but nothing of run 97 could be judged"
+    );
+}
+
+#[test]
 fn only_unfinished_runs_give_unfinished_verdict() {
     let runs = [
         run(1, "completed", Some(true), &[]),

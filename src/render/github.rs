@@ -1,25 +1,28 @@
 //! GitHub workflow commands: `::error` annotations for the runs that did not
-//! pass, and the step outputs (`$GITHUB_OUTPUT`). Run text is escaped so it
+//! pass (`::warning` for flaky failures a pass rate tolerated), and the step
+//! outputs (`$GITHUB_OUTPUT`). Run text is escaped so it
 //! cannot end a command or start another.
 
 use super::not_passed;
 use super::text::{case_title, inert, one_line, problem};
-use crate::policy::{Evaluation, Scenario};
+use crate::policy::{Evaluation, Scenario, runs_text};
 
 /// GitHub keeps only the first 10 error annotations of a step.
 pub const MAX_ANNOTATIONS: usize = 10;
 
 /// `::error title=...::...` lines: the API failure when there is one, then
-/// the runs that did not pass, most severe first; past the limit, the last
-/// line counts the rest.
+/// the runs that did not pass, most severe first, and last the flaky
+/// failures of scenarios that met `--min-pass-rate` as `::warning` (they do
+/// not fail the gate); past the limit, the last line counts the rest.
 pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
-    let error = |title: &str, text: &str| {
+    let command = |kind: &str, title: &str, text: &str| {
         format!(
-            "::error title={}::{}",
+            "::{kind} title={}::{}",
             escape_property(title),
             escape_data(text)
         )
     };
+    let error = |title: &str, text: &str| command("error", title, text);
     let mut lines: Vec<String> = eval
         .stop
         .api_error()
@@ -35,15 +38,31 @@ pub fn annotations(eval: &Evaluation<'_>) -> Vec<String> {
     };
     for r in &list[..shown] {
         let title = format!("vocera-gate: {}", case_title(r, 100));
-        lines.push(error(&title, &one_line(&problem(r), 400)));
+        let problem = one_line(&problem(r), 400);
+        lines.push(if r.tolerated {
+            let text = format!("flaky: {problem} (its scenario met --min-pass-rate)");
+            command("warning", &title, &text)
+        } else {
+            error(&title, &problem)
+        });
     }
-    if shown < list.len() {
-        let rest = list.len() - shown;
+    let rest = &list[shown..];
+    if rest.iter().any(|r| !r.tolerated) {
         lines.push(error(
             "vocera-gate",
             &format!(
-                "{rest} more {} did not pass; see the JUnit report or the job summary",
-                if rest == 1 { "run" } else { "runs" }
+                "{} more {} did not pass; see the JUnit report or the job summary",
+                rest.len(),
+                if rest.len() == 1 { "run" } else { "runs" }
+            ),
+        ));
+    } else if !rest.is_empty() {
+        lines.push(command(
+            "warning",
+            "vocera-gate",
+            &format!(
+                "{} in scenarios that met --min-pass-rate; see the JUnit report or the job summary",
+                runs_text(rest.len(), "more flaky failure")
             ),
         ));
     }
@@ -182,7 +201,47 @@ mod tests {
     use super::*;
     use crate::ending::Stop;
     use crate::model::Run;
-    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
+    use crate::policy::fixtures::{eval_in, eval_of, flaky, flaky_eval, run, sample, sample_eval};
+
+    #[test]
+    fn tolerated_failures_are_warnings_after_the_errors() {
+        let mut runs = flaky();
+        runs.push(run(3, "timeout", None, &[]));
+        let eval = flaky_eval(&runs);
+        let lines = annotations(&eval);
+        assert_eq!(
+            lines,
+            [
+                "::error title=vocera-gate%3A Scenario 3 (run 3)::ended timeout",
+                "::warning title=vocera-gate%3A Flaky #2 (run 2)::flaky: [medium] medium problem \
+                 (its scenario met --min-pass-rate)",
+            ]
+        );
+        // Past the limit, a rest of flaky failures alone is a warning too.
+        let mut runs = flaky();
+        for id in 3..=13 {
+            let mut r = run(id, "completed", Some(false), &[]);
+            r.scenario_id = Some(70);
+            runs.push(r);
+        }
+        let policy = crate::policy::Policy {
+            min_pass_rate: "5%".parse().ok(),
+            max_score: 10,
+            ..Default::default()
+        };
+        let eval = eval_in(&policy, &runs, &[], Stop::AllFinal);
+        let lines = annotations(&eval);
+        assert_eq!(lines.len(), MAX_ANNOTATIONS);
+        assert!(
+            lines[..9].iter().all(|l| l.starts_with("::warning ")),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[9],
+            "::warning title=vocera-gate::3 more flaky failures in scenarios that met \
+             --min-pass-rate; see the JUnit report or the job summary"
+        );
+    }
 
     #[test]
     fn annotations_list_errors_first_and_count_past_ten() {

@@ -2,7 +2,7 @@
 //! run's result.
 
 use crate::ending::Conclusion;
-use crate::policy::{Evaluation, Outcome, ScenarioKey};
+use crate::policy::{Evaluation, Outcome, RunResult, ScenarioKey};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -175,9 +175,12 @@ struct JsonRun<'a> {
     known_failure: bool,
 }
 
-fn outcome_word(outcome: &Outcome) -> &'static str {
-    match outcome {
+/// A run's outcome; `flaky` for a quality failure that `--min-pass-rate`
+/// tolerated (a passing JUnit case with a `<flakyFailure>`).
+fn outcome_word(result: &RunResult<'_>) -> &'static str {
+    match result.outcome {
         Outcome::Passed => "passed",
+        Outcome::Failed { .. } if result.tolerated => "flaky",
         Outcome::Failed { .. } => "failed",
         Outcome::Errored => "errored",
         Outcome::Missing => "missing",
@@ -199,7 +202,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
                 classname: &r.case.classname,
                 scenario_id: r.run.and_then(|run| run.scenario_id),
                 status: r.run.map(|run| run.status.label()),
-                outcome: outcome_word(&r.outcome),
+                outcome: outcome_word(r),
                 success: r.run.and_then(|run| run.success),
                 review: r.run.and_then(|run| run.review_status()),
                 score: r.score(),
@@ -284,6 +287,19 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::fixtures::{flaky, flaky_eval};
+
+    #[test]
+    fn a_tolerated_failure_has_the_outcome_flaky() {
+        let runs = flaky();
+        let v: serde_json::Value = serde_json::from_str(&render(&flaky_eval(&runs), ""))
+            .unwrap_or_else(|e| panic!("valid JSON: {e}"));
+        let outcomes: Vec<&serde_json::Value> = v["results"]
+            .as_array()
+            .map(|a| a.iter().map(|r| &r["outcome"]).collect())
+            .unwrap_or_default();
+        assert_eq!(outcomes, ["passed", "flaky"], "{v}");
+    }
     use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     #[test]

@@ -1,7 +1,7 @@
 //! The job summary in Markdown (GitHub's step summary). Run text is made
 //! inert: it cannot forge markup, HTML or links.
 
-use super::text::{breakdown, one_line, problem};
+use super::text::{breakdown, one_line, problem, tolerated_text};
 use super::{
     SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, not_passed, scenario_rows, threshold_rows,
 };
@@ -38,11 +38,15 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         }
         s.push('\n');
     }
-    let _ = writeln!(
+    let _ = write!(
         s,
-        "Score **{}** (max {}) · {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished\n",
+        "Score **{}** (max {}) · {} runs: {} passed, {} failed, {} errored, {} missing, {} unfinished",
         eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
     );
+    if let Some(flaky) = tolerated_text(eval) {
+        let _ = write!(s, ", {}", md(&flaky));
+    }
+    s.push_str("\n\n");
     if let Some(parts) = breakdown(eval, "×", md) {
         let _ = writeln!(s, "Score by priority: {parts}\n");
     }
@@ -77,6 +81,8 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         let top = r.top_category();
         let result = match &r.outcome {
             Outcome::Passed => "✅ passed".to_owned(),
+            // Tolerated by --min-pass-rate: no reason the gate failed.
+            Outcome::Failed { .. } if r.tolerated => "🟡 flaky".to_owned(),
             Outcome::Failed { .. } => "❌ failed".to_owned(),
             _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
         };
@@ -150,7 +156,27 @@ fn safe_link(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
+    use crate::policy::fixtures::{eval_of, flaky, flaky_eval, run, sample, sample_eval};
+
+    #[test]
+    fn a_tolerated_failure_reads_flaky_and_is_counted_in_the_headline() {
+        let runs = flaky();
+        let eval = flaky_eval(&runs);
+        assert!(eval.results[1].tolerated, "the scenario met its rate");
+        let text = render(&eval);
+        assert!(
+            text.contains(
+                "0 failed, 0 errored, 0 missing, 0 unfinished, \
+                 1 flaky failure in scenarios that met --min-pass-rate\n\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Flaky #2 | 2 | completed | 🟡 flaky | medium problem |"),
+            "{text}"
+        );
+        assert!(!text.contains("❌ failed"), "{text}");
+    }
 
     #[test]
     fn summary_escapes_markdown_and_html_and_links_only_safe_urls() {

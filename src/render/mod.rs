@@ -17,13 +17,15 @@ pub mod xml;
 use crate::policy::baseline::{Comparison, Mode};
 use crate::policy::{Evaluation, Outcome, RunResult};
 
-/// Severity order for listing: errors first, then failures by score.
+/// Severity order for listing: errors first, then failures by score, then
+/// the flaky failures a pass rate tolerated.
 fn severity(r: &RunResult<'_>) -> (u8, std::cmp::Reverse<u64>) {
     let rank = match r.outcome {
         Outcome::Errored | Outcome::Missing => 0,
         Outcome::Unfinished => 1,
+        Outcome::Failed { .. } if r.tolerated => 3,
         Outcome::Failed { .. } => 2,
-        Outcome::Passed => 3,
+        Outcome::Passed => 4,
     };
     (rank, std::cmp::Reverse(r.score()))
 }

@@ -86,17 +86,25 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
         c.missing,
         c.unfinished
     );
-    if c.tolerated > 0 {
-        let _ = write!(
-            line,
-            ", {} in scenarios that met --min-pass-rate",
-            runs_text(c.tolerated, "flaky failure")
-        );
+    if let Some(flaky) = tolerated_text(eval) {
+        let _ = write!(line, ", {flaky}");
     }
     if let Some(id) = eval.result_id {
         let _ = write!(line, "; result {id}");
     }
     line
+}
+
+/// `2 flaky failures in scenarios that met --min-pass-rate`, for the
+/// headlines; `None` when a pass rate tolerated no failure.
+pub fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
+    let tolerated = eval.counts.tolerated;
+    (tolerated > 0).then(|| {
+        format!(
+            "{} in scenarios that met --min-pass-rate",
+            runs_text(tolerated, "flaky failure")
+        )
+    })
 }
 
 /// The full verdict for stdout.
