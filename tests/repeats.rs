@@ -5,8 +5,6 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
 
 /// 15 runs: scenario 1 passes 5/5, scenario 2 4/5, scenario 3 2/5.
 fn batch() -> String {
@@ -24,30 +22,6 @@ fn batch_runs() -> Vec<Value> {
         }
     }
     runs
-}
-
-/// Runs junit-check when it is installed, expecting these counts.
-fn junit_check(report: &Path, tests: usize, failures: usize, errors: usize) {
-    let check =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/junit-check/junit_check.py");
-    if !check.exists() {
-        return;
-    }
-    let out = Command::new("python3")
-        .arg(&check)
-        .arg(report)
-        .args(["--expect-tests", &tests.to_string()])
-        .args(["--expect-failures", &failures.to_string()])
-        .args(["--expect-errors", &errors.to_string()])
-        .args(["--expect-skipped", "0"])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "junit-check disagrees:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,244 @@
+//! Metric thresholds (issue 13), end to end on loopback and on replays:
+//! per-run checks fail runs, aggregates fail the gate in a suite of their
+//! own, a missing metric fails closed, a kind mismatch on a replay is exit 2.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request};
+
+/// A v1 run whose Latency scored `latency` (none when `None`).
+fn v1(id: u64, latency: Option<f64>) -> Value {
+    let mut r = run(id, "completed", true, &[]);
+    r["evaluation"]["metrics"] = match latency {
+        Some(ms) => json!([{"id": 33, "name": "Latency", "type": "numeric", "score": ms}]),
+        None => json!([]),
+    };
+    r
+}
+
+/// A v2 run with a binary "Goal reached" metric and a "Call Quality" rubric rule.
+fn v2(id: u64, goal: bool, quality: u32) -> Value {
+    json!({
+        "id": id,
+        "scenario": {"id": 7, "name": "Book an appointment"},
+        "success": true,
+        "status": "completed",
+        "evaluation": {"metrics": [{"name": "Goal reached", "eval_type": "binary", "passed": goal, "explanation": ["..."]}]},
+        "rubric": [{"metric_id": 100, "metric_name": "Call Quality", "value": quality, "passed": quality >= 4, "conditions": "score gte 4"}],
+        "critical_categories": [],
+    })
+}
+
+async fn serve_v2(runs: Vec<Value>) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(V2_PATH))
+        .respond_with(move |request: &Request| answer(request, &runs))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v1_latency_per_run_and_p95_on_loopback() {
+    let runs = vec![
+        v1(1, Some(1200.0)),
+        v1(2, Some(5200.0)),
+        v1(3, Some(2400.0)),
+        v1(4, Some(2600.0)),
+    ];
+    let server = serve_runs(runs).await;
+    let out = Gate::against(&server)
+        .args(["1,2,3,4", "--json", "v.json"])
+        .args([
+            "--threshold",
+            "Latency<=4000",
+            "--threshold",
+            "p95(Latency)<=2500",
+        ])
+        .args(["--threshold", "med(Latency) <= 2500"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold Latency<=4000 broken: Latency 5200 (limit <= 4000)")
+        .stdout_has("threshold p95(Latency)<=2500: measured 5200, limit <= 2500")
+        .stdout_has("    - med(Latency) <= 2500, 2400, <= 2500, holds");
+    let junit = out.junit();
+    // 4 runs + 2 aggregates; run 2 and the p95 fail.
+    assert_eq!(junit_counts(&junit), (6, 2, 0), "{junit}");
+    assert!(junit.contains("<testsuite name=\"thresholds\" tests=\"2\" failures=\"1\""));
+    assert!(
+        junit.contains("<property name=\"measured\" value=\"5200\"/>"),
+        "{junit}"
+    );
+    junit_check(&out.dir.join("vocera-junit.xml"), 6, 2, 0);
+    let verdict = out.json("v.json");
+    assert_eq!(verdict["thresholds"][0]["threshold"], "p95(Latency)<=2500");
+    assert_eq!(verdict["thresholds"][0]["passed"], false);
+    assert_eq!(verdict["thresholds"][0]["measured"][0]["value"], "5200");
+    assert_eq!(verdict["thresholds"][1]["passed"], true);
+    assert_eq!(
+        verdict["failed_runs"], 1,
+        "only run 2 broke the per-run check"
+    );
+    assert_eq!(
+        verdict["results"][1]["breaches"][0],
+        "Latency<=4000: Latency 5200 (limit <= 4000)"
+    );
+    assert_eq!(
+        verdict["reasons"][0], "1 unsuccessful run is above --max-failed-runs 0",
+        "a broken per-run threshold counts toward --max-failed-runs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v2_binary_and_rubric_metrics_on_loopback() {
+    let runs = vec![
+        v2(11, true, 5),
+        v2(12, true, 4),
+        v2(13, false, 3),
+        v2(14, true, 5),
+    ];
+    let server = serve_v2(runs).await;
+    let gate = |thresholds: &[&str]| {
+        let mut g = Gate::against(&server).args(["11,12,13,14", "--api", "cekura"]);
+        for t in thresholds {
+            g = g.args(["--threshold", t]);
+        }
+        g
+    };
+    let out = gate(&[
+        "rate(Goal reached)>=0.75",
+        "avg(Call Quality)>=4",
+        "min(Call Quality)>=3",
+    ])
+    .expect_code(0)
+    .await;
+    out.stdout_has("rate(Goal reached)>=0.75, 0.75 (3/4), >= 0.75, holds")
+        .stdout_has("avg(Call Quality)>=4, 4.25, >= 4, holds");
+    assert_eq!(junit_counts(&out.junit()), (7, 0, 0));
+    let out = gate(&[
+        "rate(Goal reached)>=90%",
+        "Call Quality>=4",
+        "Goal reached==true",
+    ])
+    .expect_code(1)
+    .await;
+    out.stdout_has("threshold rate(Goal reached)>=90%: measured 0.75 (3/4), limit >= 0.9");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (5, 2, 0), "run 13 and the rate");
+    assert!(
+        junit.contains("Threshold Call Quality&gt;=4 broken: Call Quality 3 (limit &gt;= 4)."),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("Threshold Goal reached==true broken: Goal reached false (limit == true)."),
+        "{junit}"
+    );
+    junit_check(&out.dir.join("vocera-junit.xml"), 5, 2, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_metric_fails_closed() {
+    let runs = [v1(1, Some(900.0)), v1(2, None)];
+    let out = Gate::new()
+        .file("runs.json", &Value::Array(runs.to_vec()).to_string())
+        .args(["--from-file", "runs.json", "--threshold", "Latency<=4000"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold Latency<=4000 broken: metric Latency missing");
+    assert_eq!(junit_counts(&out.junit()), (2, 1, 0));
+    let out = Gate::new()
+        .file("runs.json", &Value::Array(vec![v1(2, None)]).to_string())
+        .args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "p95(Latency)<=4000",
+        ])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold p95(Latency)<=4000: measured no run carried Latency");
+    junit_check(&out.dir.join("vocera-junit.xml"), 2, 1, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scope_scenario_names_the_scenario_that_broke_it() {
+    let mut runs = Vec::new();
+    for (id, scenario, ms) in [
+        (1, 10, 1000.0),
+        (2, 10, 1200.0),
+        (3, 20, 3000.0),
+        (4, 20, 3100.0),
+    ] {
+        let mut r = v1(id, Some(ms));
+        r["scenario"] = json!(scenario);
+        r["scenario_name"] = json!(format!("S{scenario}"));
+        runs.push(r);
+    }
+    let file = Value::Array(runs).to_string();
+    let gate = |scope: &str| {
+        Gate::new().file("runs.json", &file).args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "avg(Latency)<=2500",
+            "--threshold-scope",
+            scope,
+        ])
+    };
+    gate("all").expect_code(0).await.stdout_has("2075");
+    let out = gate("scenario").expect_code(1).await;
+    out.stdout_has("threshold avg(Latency)<=2500: S20: measured 3050, limit <= 2500");
+    let junit = out.junit();
+    assert!(
+        junit.contains("<property name=\"measured.S10\" value=\"1100\"/>"),
+        "{junit}"
+    );
+    junit_check(&out.dir.join("vocera-junit.xml"), 5, 1, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_kind_that_does_not_fit_is_exit_2_on_a_replay_and_bad_expressions_point() {
+    let file = Value::Array(vec![v2(11, true, 5)]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "avg(Goal reached)<=1",
+        ])
+        .expect_code(2)
+        .await;
+    out.stderr_has(
+        "--threshold: metric Goal reached holds true/false (a binary metric), but avg(Goal reached)<=1 needs a number",
+    );
+    assert!(
+        out.file("vocera-junit.xml").is_none(),
+        "no report of a usage error"
+    );
+    let out = Gate::new()
+        .args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "p(100)(Latency)<=5",
+        ])
+        .expect_code(2)
+        .await;
+    out.stderr_has("percentile \"100\" must be above 0 and below 100")
+        .stderr_has("  p(100)(Latency)<=5\n    ^^^");
+    let out = Gate::new()
+        .args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "p95(Latency)<=baseline+10%",
+        ])
+        .expect_code(2)
+        .await;
+    out.stderr_has("compares with the baseline, but no --baseline was given");
+}
