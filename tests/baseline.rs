@@ -1,0 +1,180 @@
+//! A baseline (issue 13): only new failures fail. Scenario A regressed, B
+//! is a known failure, C was fixed, D is gone; the baseline comes as a
+//! saved response or as a `--json` report.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A run of scenario `sid` (named `name`) with these categories.
+fn scenario_run(id: u64, sid: u64, name: &str, success: bool, priorities: &[&str]) -> Value {
+    let mut r = run(id, "completed", success, priorities);
+    r["scenario"] = json!(sid);
+    r["scenario_name"] = json!(name);
+    for c in r["critical_categories"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        c["category"] = json!(format!(
+            "{} in {name}",
+            c["priority"].as_str().unwrap_or("")
+        ));
+    }
+    r
+}
+
+/// The main branch: A passes, B fails (high), C fails, D passes.
+fn baseline() -> String {
+    Value::Array(vec![
+        scenario_run(1, 1, "A", true, &[]),
+        scenario_run(2, 2, "B", false, &["high"]),
+        scenario_run(3, 3, "C", false, &["medium"]),
+        scenario_run(4, 4, "D", true, &[]),
+    ])
+    .to_string()
+}
+
+/// This branch: A fails when `regressed`, B fails as before, C passes.
+fn current(regressed: bool) -> String {
+    let a = if regressed {
+        scenario_run(11, 1, "A", false, &["high"])
+    } else {
+        scenario_run(11, 1, "A", true, &[])
+    };
+    Value::Array(vec![
+        a,
+        scenario_run(12, 2, "B", false, &["HIGH"]),
+        scenario_run(13, 3, "C", true, &[]),
+    ])
+    .to_string()
+}
+
+fn gate(current: &str, baseline: &str) -> Gate {
+    Gate::new()
+        .file("runs.json", current)
+        .file("main.json", baseline)
+        .args(["--from-file", "runs.json", "--baseline", "main.json"])
+        .args(["--json", "v.json"])
+        .env("GITHUB_OUTPUT", "out.txt")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_regression_fails_naming_only_it() {
+    let out = gate(&current(true), &baseline()).expect_code(1).await;
+    out.stdout_has("  compared with the baseline (3 scenarios in both):\n    - regressions: A\n    - fixed: C\n    - known failures (also in the baseline; not counted): B\n    - gone (in the baseline only): D\n");
+    out.stdout_has("weighted score 10 is above --max-score 0")
+        .stdout_has("1 unsuccessful run is above --max-failed-runs 0");
+    out.stderr_has("warning: scenario \"D\" is in the baseline but not in these runs");
+    let verdict = out.json("v.json");
+    assert_eq!(verdict["baseline"]["regressions"], json!(["A"]));
+    assert_eq!(verdict["baseline"]["known_failures"], json!(["B"]));
+    assert_eq!(verdict["baseline"]["fixed"], json!(["C"]));
+    assert_eq!(verdict["baseline"]["gone"], json!(["D"]));
+    assert_eq!(verdict["score"], 10, "B's known category is not counted");
+    let outputs = out.file("out.txt").expect("step outputs");
+    assert!(outputs.contains("regressions<<"), "{outputs}");
+    assert!(outputs.contains("\nA\n"), "{outputs}");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (3, 2, 0), "A and B stay red");
+    assert!(
+        junit.contains("message=\"known failure, also in the baseline: [high] HIGH in B\""),
+        "{junit}"
+    );
+    assert!(junit.contains("<property name=\"baseline\" value=\"regression\"/>"));
+    junit_check(&out.dir.join("vocera-junit.xml"), 3, 2, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_the_regression_it_passes_and_the_known_failure_stays_visible() {
+    let out = gate(&current(false), &baseline()).expect_code(0).await;
+    out.stdout_has("vocera-gate: PASSED")
+        .stdout_has("known failures (also in the baseline; not counted): B");
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (3, 1, 0), "B is still a failure");
+    junit_check(&out.dir.join("vocera-junit.xml"), 3, 1, 0);
+    // --baseline-mode all counts it as without a baseline.
+    let out = gate(&current(false), &baseline())
+        .args(["--baseline-mode", "all"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("known failures (also in the baseline; counted: --baseline-mode all): B");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_json_report_serves_as_well_as_a_saved_response() {
+    let main = Gate::new()
+        .file("runs.json", &baseline())
+        .args(["--from-file", "runs.json", "--json", "main-report.json"])
+        .expect_code(1)
+        .await;
+    let report = main.file("main-report.json").expect("a --json report");
+    let out = gate(&current(true), &report).expect_code(1).await;
+    let verdict = out.json("v.json");
+    assert_eq!(verdict["baseline"]["regressions"], json!(["A"]));
+    assert_eq!(verdict["baseline"]["known_failures"], json!(["B"]));
+    assert_eq!(verdict["baseline"]["fixed"], json!(["C"]));
+    let out = gate(&current(false), &report).expect_code(0).await;
+    out.stdout_has("PASSED");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_failure_reason_counts_with_its_whole_score() {
+    let now = Value::Array(vec![scenario_run(12, 2, "B", false, &["high", "low"])]).to_string();
+    let out = gate(&now, &baseline()).expect_code(1).await;
+    out.stdout_has("    - new failure reasons: B\n")
+        .stdout_has("weighted score 11 is above --max-score 0");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_baselines_are_refused_and_a_foreign_one_is_loud() {
+    let out = Gate::new()
+        .file("runs.json", &current(true))
+        .args(["--from-file", "runs.json", "--baseline", "nowhere.json"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("cannot read --baseline nowhere.json");
+    let out = gate(&current(true), "{\"hello\": 1}").expect_code(2).await;
+    out.stderr_has(
+        "--baseline main.json is neither a response saved with --save-response nor a --json report",
+    );
+    let out = gate(&current(true), "not json").expect_code(2).await;
+    out.stderr_has("is neither a response saved");
+    let out = Gate::new()
+        .file("runs.json", &current(false))
+        .args(["--from-file", "runs.json", "--baseline-mode", "all"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("--baseline-mode needs --baseline PATH");
+    let foreign = Value::Array(vec![scenario_run(9, 99, "Z", true, &[])]).to_string();
+    let out = gate(&current(false), &foreign).expect_code(1).await;
+    out.stderr_has("THE BASELINE SHARES NO SCENARIO WITH THESE RUNS")
+        .stdout_has("new scenarios: B");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thresholds_compare_with_the_same_aggregate_over_the_baseline() {
+    let with_latency = |runs: &[(u64, f64)]| {
+        let runs: Vec<Value> = runs
+            .iter()
+            .map(|(id, ms)| {
+                let mut r = scenario_run(*id, 1, "A", true, &[]);
+                r["evaluation"]["metrics"][0]["score"] = json!(ms);
+                r
+            })
+            .collect();
+        Value::Array(runs).to_string()
+    };
+    let main = with_latency(&[(1, 2000.0), (2, 1000.0)]);
+    let fine = with_latency(&[(11, 2150.0), (12, 900.0)]);
+    let slow = with_latency(&[(11, 2300.0), (12, 900.0)]);
+    let threshold = ["--threshold", "p95(Latency)<=baseline+10%"];
+    let out = gate(&fine, &main).args(threshold).expect_code(0).await;
+    out.stdout_has("p95(Latency)<=baseline+10%, 2150, <= 2200 (2000 baseline+10%), holds");
+    let out = gate(&slow, &main).args(threshold).expect_code(1).await;
+    out.stdout_has(
+        "threshold p95(Latency)<=baseline+10%: measured 2300, limit <= 2200 (2000 baseline+10%)",
+    );
+    junit_check(&out.dir.join("vocera-junit.xml"), 3, 1, 0);
+}
