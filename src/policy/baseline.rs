@@ -406,4 +406,66 @@ mod tests {
             "the anonymous run matches nothing"
         );
     }
+
+    #[test]
+    fn with_a_pass_rate_scenarios_are_compared_and_known_ones_do_not_count() {
+        use crate::ending::{Stop, Verdict};
+        use crate::policy::{Policy, evaluate_against};
+        let of = |id: u64, sid: i64, ok: bool, p: &[&str]| {
+            let mut r = run(id, "completed", Some(ok), p);
+            r.scenario_id = Some(sid);
+            r.scenario_name = Some(format!("S{sid}"));
+            r
+        };
+        // Main: S1 fails 1/2 (low), S2 passes 2/2.
+        let main = vec![
+            of(1, 1, true, &[]),
+            of(2, 1, false, &["low"]),
+            of(3, 2, true, &[]),
+            of(4, 2, true, &[]),
+        ];
+        // Now: S1 fails 1/2 as before, S2 fails 1/2 (a regression).
+        let now = [
+            of(11, 1, true, &[]),
+            of(12, 1, false, &["low"]),
+            of(13, 2, true, &[]),
+            of(14, 2, false, &[]),
+        ];
+        let policy = Policy {
+            min_pass_rate: Some("0.9".parse().expect("rate")),
+            max_score: 100,
+            ..Policy::default()
+        };
+        let base = Baseline::new(&policy, main);
+        let slots: Vec<_> = now.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        let eval = evaluate_against(&policy, &slots, Stop::AllFinal, Some(&base));
+        let c = eval.comparison.as_ref().expect("compared");
+        assert_eq!(c.regressions, ["S2"]);
+        assert_eq!(c.known, ["S1"]);
+        assert_eq!(
+            eval.verdict,
+            Verdict::Failed,
+            "S2 regressed: {:?}",
+            eval.broken
+        );
+        assert_eq!(
+            eval.broken[0].to_string(),
+            "1 scenario below --min-pass-rate 0.9 is above --max-failed-scenarios 0",
+            "S1 is below the rate but known"
+        );
+        let main = vec![
+            of(1, 1, true, &[]),
+            of(2, 1, false, &["low"]),
+            of(3, 2, true, &[]),
+            of(4, 2, false, &[]),
+        ];
+        let base = Baseline::new(&policy, main);
+        let eval = evaluate_against(&policy, &slots, Stop::AllFinal, Some(&base));
+        assert_eq!(
+            eval.verdict,
+            Verdict::Passed,
+            "both known: {:?}",
+            eval.broken
+        );
+    }
 }
