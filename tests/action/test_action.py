@@ -53,7 +53,7 @@ API_PATH = "/test_framework/v1/runs-external/bulk/"
 START_PATH = "/test_framework/v1/scenarios-external/run_scenarios/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
-GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids")
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids", "regressions")
 
 
 # ---------------------------------------------------------------- the fake service
@@ -465,6 +465,26 @@ def gate_cases(service: Service, binary: Path):
     c.expect_outputs({"verdict": "passed", "score": "13", "runs": "2", "failed-runs": "1"})
     c.expect_no_leak()
 
+    # Thresholds, one a line (spaces kept inside, blank lines and CRs dropped).
+    c = run_case("thresholds", service, {"run-ids": "101", "thresholds": "Latency <= 4000\r\n\n  p95(Latency)<=3000  \n"}, binary=binary)
+    c.expect_exit(1)
+    c.expect_outputs({"verdict": "failed", "runs": "1", "failed-runs": "0"})
+    reasons = c.gate_outputs().get("reasons", "")
+    c.check(reasons == "threshold p95(Latency)<=3000: measured 3024.03, limit <= 3000", "the p95 threshold failed the gate, the per-run one held", repr(reasons))
+
+    # A baseline: run 201's failure is known on main, so only a regression fails.
+    known = Path(SCRATCH) / "baseline-known.json"
+    known.write_text(json.dumps([RUNS[101], RUNS[201]]))
+    c = run_case("baseline-known", service, {"run-ids": "101 201", "max-score": "100", "max-failed-runs": "0", "baseline": str(known)}, binary=binary)
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "passed", "regressions": ""})
+    passing = Path(SCRATCH) / "baseline-passing.json"
+    passing.write_text(json.dumps([RUNS[101], {**RUNS[201], "success": True, "critical_categories": []}]))
+    c = run_case("baseline-regression", service, {"run-ids": "101 201", "max-score": "100", "baseline": str(passing)}, binary=binary)
+    c.expect_exit(1)
+    c.expect_outputs({"verdict": "failed", "regressions": "Verifies the caller"})
+    c.expect_no_leak()
+
     # A run never finishes: exit 3.
     c = run_case("timed-out", service, {"run-ids": "101,301", "timeout": "1s", "max-poll-interval": "200ms"}, binary=binary)
     c.expect_exit(3)
@@ -852,7 +872,7 @@ def static_checks():
     else:
         C.skip("static", "shellcheck is not installed: the scripts are not linted")
     C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is True, "api-key is a required input")
-    for name in ("run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "report-only", "save-response", "args", "version"):
+    for name in ("run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
         C.check("static", name in action["inputs"], f"input {name} is declared")
     for name in (*GATE_OUTPUTS, "exit-code", "json-path"):
         C.check("static", name in action["outputs"] and action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}", f"output {name} is the gate step's")
