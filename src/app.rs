@@ -7,6 +7,7 @@ use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
 use crate::model::{Keep, RawRun, parse_answer};
+use crate::policy::baseline::Baseline;
 use crate::policy::{Evaluation, Slot, evaluate_against};
 use crate::poll::{Event, Fetched, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 pub struct Finished {
     pub code: u8,
     _runs: Option<Fetched>,
+    _baseline: Option<Baseline>,
 }
 
 /// The runs to judge: their IDs, what was learned of them, and the result
@@ -46,20 +48,35 @@ pub async fn run(config: Config) -> Finished {
                 )));
             }
         }
-        return Finished { code, _runs: None };
+        return Finished {
+            code,
+            _runs: None,
+            _baseline: None,
+        };
     }
-    match obtain(&config).await {
-        Ok(got) => {
-            let code = publish(&config, &got.ids, &got.fetched, got.result_id);
+    match obtain_judged(&config).await {
+        Ok((got, baseline)) => {
+            let code = publish(
+                &config,
+                &got.ids,
+                &got.fetched,
+                got.result_id,
+                baseline.as_ref(),
+            );
             Finished {
                 code,
                 _runs: Some(got.fetched),
+                _baseline: baseline,
             }
         }
         Err(e) => {
             let code = fail(&e);
             error_outputs(config.reports.github_output.as_deref(), code);
-            Finished { code, _runs: None }
+            Finished {
+                code,
+                _runs: None,
+                _baseline: None,
+            }
         }
     }
 }
@@ -82,6 +99,30 @@ pub fn error_outputs(path: Option<&Path>, code: u8) {
 fn fail(e: &Error) -> u8 {
     crate::errln!("vocera-gate: error: {e}");
     e.exit_code()
+}
+
+/// The runs, and the baseline to compare them with. A replay reads both
+/// files at once (two files, two cores); a live gate reads the baseline
+/// first, so a bad one costs nothing: no start, no wait.
+async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), Error> {
+    if let Source::File(path) = &config.source {
+        return std::thread::scope(|s| {
+            let baseline = s.spawn(|| config.baseline());
+            let replayed = replay(path, &config.ids, config.keep());
+            let baseline = baseline
+                .join()
+                .unwrap_or_else(|_| Err(Error::System("reading --baseline failed".into())))?;
+            let (ids, fetched) = replayed?;
+            let got = Obtained {
+                ids,
+                fetched,
+                result_id: None,
+            };
+            Ok((got, baseline))
+        });
+    }
+    let baseline = config.baseline()?;
+    Ok((obtain(config).await?, baseline))
 }
 
 /// The runs: from the saved response, or by polling the API (after
@@ -179,7 +220,13 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
-fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u64>) -> u8 {
+fn publish(
+    config: &Config,
+    ids: &[u64],
+    fetched: &Fetched,
+    result_id: Option<u64>,
+    baseline: Option<&Baseline>,
+) -> u8 {
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
@@ -192,12 +239,7 @@ fn publish(config: &Config, ids: &[u64], fetched: &Fetched, result_id: Option<u6
             (*id, slot)
         })
         .collect();
-    let mut eval = evaluate_against(
-        &config.policy,
-        &slots,
-        fetched.stop.clone(),
-        config.baseline.as_ref(),
-    );
+    let mut eval = evaluate_against(&config.policy, &slots, fetched.stop.clone(), baseline);
     // A saved response holds the metrics as they will stay: a threshold
     // that cannot compare them is the user's to fix, not a verdict.
     if let (Stop::Replayed, Some(first)) = (&eval.stop, eval.mismatches.first()) {

@@ -59,8 +59,8 @@ pub struct Config {
     pub reports: Reports,
     /// What to show on the terminal and in the CI log.
     pub terminal: Terminal,
-    /// `--baseline`: the reference runs, judged under the same policy.
-    pub baseline: Option<Baseline>,
+    /// `--baseline`: the reference runs' file, read by [`Config::baseline`].
+    pub baseline: Option<PathBuf>,
 }
 
 /// What the gate prints on stdout and stderr besides the reports.
@@ -147,7 +147,7 @@ impl Config {
             },
         };
         let baseline = match (&args.baseline, args.baseline_mode) {
-            (Some(path), _) => Some(Baseline::new(&policy, baseline::read(path)?)),
+            (Some(path), _) => Some(path.clone()),
             (None, Some(_)) => {
                 return Err(usage(
                     "--baseline-mode needs --baseline PATH (a response saved with --save-response, or a --json report)",
@@ -180,6 +180,15 @@ impl Config {
                 },
             },
         })
+    }
+
+    /// The baseline's runs, read and judged under the policy; `None`
+    /// without `--baseline`. A file that cannot be read as one is exit 2.
+    pub fn baseline(&self) -> Result<Option<Baseline>, Error> {
+        self.baseline
+            .as_deref()
+            .map(|path| Ok(Baseline::new(&self.policy, baseline::read(path)?)))
+            .transpose()
     }
 
     /// What parsing must keep of each run for the reports asked for.
