@@ -160,7 +160,8 @@ async fn a_400_is_the_users_input_quoting_each_field() {
         |_, _| {
             ResponseTemplate::new(400).set_body_json(json!({
                 "scenarios": ["Invalid pk \"999\" - object does not exist."],
-                "frequency": ["Ensure this value is less than or equal to 10."]
+                "frequency": ["Ensure this value is less than or equal to 10."],
+                "name": [format!("echoed {KEY}")]
             }))
         },
         vec![],
@@ -177,8 +178,9 @@ async fn a_400_is_the_users_input_quoting_each_field() {
         ])
         .expect_code(2)
         .await;
-    out.stderr_has("the API refused the start request (HTTP 400): frequency: Ensure this value is less than or equal to 10.; scenarios: Invalid pk \"999\" - object does not exist.")
+    out.stderr_has("the API refused the start request (HTTP 400): frequency: Ensure this value is less than or equal to 10.; name: echoed [the API key]; scenarios: Invalid pk \"999\" - object does not exist.")
         .stderr_has("no runs were started");
+    key_nowhere(&out);
     assert_eq!(
         sent(&server, "POST", START_V1).await.len(),
         1,
@@ -428,6 +430,7 @@ async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDi
 async fn sigterm_during_the_wait_ends_the_started_calls_once() {
     let (code, stderr, server, dir) = cancelled(&[]).await;
     assert_eq!(code, 143, "{stderr}");
+    assert!(!stderr.contains(KEY), "key on stderr");
     assert!(
         stderr.contains("vocera-gate: started result 9876: 2 runs"),
         "{stderr}"
@@ -519,6 +522,7 @@ async fn sigterm_while_a_429_is_waited_out_sends_nothing_more() {
 async fn keep_calls_leaves_them_running() {
     let (code, stderr, server, _dir) = cancelled(&["--keep-calls"]).await;
     assert_eq!(code, 143, "{stderr}");
+    assert!(!stderr.contains(KEY), "key on stderr");
     assert!(sent(&server, "POST", "/end_calls/").await.is_empty());
     assert!(
         stderr.contains("leaving the unfinished calls of result 9876 running (--keep-calls)"),
