@@ -12,11 +12,11 @@ use std::path::PathBuf;
 pub struct StartArgs {
     /// Gate every run of an existing result, e.g. one started from the
     /// dashboard (--api cekura only).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     pub result_id: Option<String>,
 
     /// Start runs of this agent (with --scenarios, --tags or --folder-path), then gate them.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub agent_id: Option<String>,
 
     /// Start runs of this assistant instead of --agent-id.
@@ -36,11 +36,11 @@ pub struct StartArgs {
     pub folder_path: Option<String>,
 
     /// The project of --folder-path.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub project_id: Option<String>,
 
     /// Run each scenario N times; every call is billed [default: 1].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub frequency: Option<String>,
 
     /// Label of the new result [default: the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
@@ -48,7 +48,7 @@ pub struct StartArgs {
     pub run_name: Option<String>,
 
     /// Most calls in parallel [default: the API's, unbounded].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub concurrency_limit: Option<String>,
 
     /// Personality IDs to run each scenario with, separated by commas.
