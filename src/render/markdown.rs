@@ -83,6 +83,7 @@ pub fn render(eval: &Evaluation<'_>) -> String {
             Outcome::Passed => "✅ passed".to_owned(),
             // Tolerated by --min-pass-rate: no reason the gate failed.
             Outcome::Failed { .. } if r.tolerated => "🟡 flaky".to_owned(),
+            Outcome::Failed { .. } if r.known => "❌ failed (known, not counted)".to_owned(),
             Outcome::Failed { .. } => "❌ failed".to_owned(),
             _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
         };

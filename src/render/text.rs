@@ -180,7 +180,12 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             s.push_str("  runs that did not pass:\n");
             first = false;
         }
-        let _ = writeln!(s, "    - {}: {detail}", case_title(result, 80));
+        let known = if result.known {
+            " (known failure, also in the baseline: not counted)"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "    - {}: {detail}{known}", case_title(result, 80));
     }
     s
 }
