@@ -63,7 +63,7 @@ fn gate(current: &str, baseline: &str) -> Gate {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_regression_fails_naming_only_it() {
     let out = gate(&current(true), &baseline()).expect_code(1).await;
-    out.stdout_has("  compared with the baseline (3 scenarios in both):\n    - regressions: A\n    - fixed: C\n    - known failures (also in the baseline; not counted): B\n    - gone (in the baseline only): D\n");
+    out.stdout_has("  compared with the baseline (3 scenarios in both):\n    - regressions: A\n    - fixed: C\n    - known failures (also in the baseline; not counted, errored runs aside): B\n    - gone (in the baseline only): D\n");
     out.stdout_has("weighted score 10 is above --max-score 0")
         .stdout_has("1 unsuccessful run is above --max-failed-runs 0");
     out.stderr_has("warning: scenario \"D\" is in the baseline but not in these runs");
@@ -90,7 +90,7 @@ async fn one_regression_fails_naming_only_it() {
 async fn without_the_regression_it_passes_and_the_known_failure_stays_visible() {
     let out = gate(&current(false), &baseline()).expect_code(0).await;
     out.stdout_has("vocera-gate: PASSED")
-        .stdout_has("known failures (also in the baseline; not counted): B");
+        .stdout_has("known failures (also in the baseline; not counted, errored runs aside): B");
     let junit = out.junit();
     assert_eq!(junit_counts(&junit), (3, 1, 0), "B is still a failure");
     junit_check(&out.dir.join("vocera-junit.xml"), 3, 1, 0);
@@ -177,4 +177,25 @@ async fn thresholds_compare_with_the_same_aggregate_over_the_baseline() {
         "threshold p95(Latency)<=baseline+10%: measured 2300, limit <= 2200 (2000 baseline+10%)",
     );
     junit_check(&out.dir.join("vocera-junit.xml"), 3, 1, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_errored_run_is_classified_but_always_counts() {
+    let timeout = |id| {
+        let mut r = scenario_run(id, 5, "E", false, &[]);
+        r["status"] = json!("timeout");
+        r
+    };
+    let main = Value::Array(vec![timeout(1)]).to_string();
+    let now = Value::Array(vec![timeout(11)]).to_string();
+    let out = gate(&now, &main).expect_code(1).await;
+    out.stdout_has("1 run ended with an error")
+        .stdout_has("known failures (also in the baseline; not counted, errored runs aside): E");
+    assert!(
+        !out.stdout
+            .contains("E (run 11): ended timeout (known failure"),
+        "the run itself is not said to be uncounted: {}",
+        out.stdout
+    );
+    assert_eq!(out.json("v.json")["results"][0]["known_failure"], false);
 }

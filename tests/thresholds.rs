@@ -242,3 +242,45 @@ async fn a_kind_that_does_not_fit_is_exit_2_on_a_replay_and_bad_expressions_poin
         .await;
     out.stderr_has("compares with the baseline, but no --baseline was given");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_metric_sent_without_a_value_is_missing_and_unfinished_runs_keep_it_open() {
+    let mut null = v1(2, None);
+    null["evaluation"]["metrics"] = json!([{"name": "Latency", "score": null}]);
+    let file = Value::Array(vec![v1(1, Some(900.0)), null]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args(["--from-file", "runs.json", "--threshold", "Latency<=4000"])
+        .args(["--threshold", "Latency<=4000"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold Latency<=4000 broken: metric Latency missing");
+    // Broken over the finished runs while one still runs: not final, so the
+    // verdict stays unfinished (exit 3), not failed.
+    let mut running = v1(3, None);
+    running["status"] = json!("in_progress");
+    let file = Value::Array(vec![v1(1, Some(5000.0)), running]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            "avg(Latency)<=4000",
+        ])
+        .args(["--json", "v.json"])
+        .expect_code(3)
+        .await;
+    out.stdout_has("avg(Latency)<=4000, 5000, <= 4000, not final");
+    assert_eq!(
+        out.json("v.json")["thresholds"][0]["measured"][0]["pending"],
+        true
+    );
+    let junit = out.junit();
+    assert_eq!(
+        junit.matches("<testcase").count(),
+        3,
+        "a repeated --threshold is one testcase"
+    );
+    assert_eq!(junit_counts(&junit), (3, 0, 1), "not final is no failure");
+}

@@ -64,7 +64,12 @@ impl Class {
 #[derive(Debug, Clone)]
 pub struct BaseScenario {
     pub name: String,
+    /// All its runs passed; with `--min-pass-rate`, its runs met the rate
+    /// (so a current scenario is compared with one judged alike).
     pub passed: bool,
+    /// Its passing and its quality-judged runs.
+    pub passing: usize,
+    pub judged: usize,
     pub reasons: BTreeSet<String>,
     /// Indexes into [`Baseline::runs`] of its completed runs.
     pub completed: Vec<usize>,
@@ -102,6 +107,8 @@ impl Baseline {
                 scenarios.push(BaseScenario {
                     name: String::new(),
                     passed: true,
+                    passing: 0,
+                    judged: 0,
                     reasons: BTreeSet::new(),
                     completed: Vec::new(),
                 });
@@ -121,9 +128,19 @@ impl Baseline {
                     .map_or_else(|| format!("run {}", run.id), |id| format!("scenario {id}"));
             }
             scenario.passed &= result.outcome == Outcome::Passed;
+            scenario.passing += usize::from(result.outcome == Outcome::Passed);
+            scenario.judged += usize::from(matches!(
+                result.outcome,
+                Outcome::Passed | Outcome::Failed { .. }
+            ));
             scenario.reasons.extend(reasons(&result));
             if matches!(result.outcome, Outcome::Passed | Outcome::Failed { .. }) {
                 scenario.completed.push(index);
+            }
+        }
+        if let Some(rate) = &policy.min_pass_rate {
+            for scenario in &mut scenarios {
+                scenario.passed = rate.met_by(scenario.passing, scenario.judged);
             }
         }
         Baseline {
@@ -212,7 +229,9 @@ pub(super) fn compare(
             let why = reasons(r);
             let class = classify(fails, &why, b);
             r.baseline = Some(class);
-            r.known = discount && class == Class::Known;
+            // An errored run is classified, but always counts toward
+            // --max-errored-runs: infrastructure is no failure to live with.
+            r.known = discount && class == Class::Known && r.outcome != Outcome::Errored;
             failing_reasons.extend(why);
         }
         if !judged {
@@ -280,8 +299,7 @@ pub fn reasons(result: &RunResult<'_>) -> BTreeSet<String> {
 /// Classifies a current failure or pass against its baseline scenario.
 pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
     match (base, fails) {
-        (None, true) => Class::NewScenario,
-        (None, false) => Class::Passing,
+        (None, _) => Class::NewScenario,
         (Some(b), false) if !b.passed => Class::Fixed,
         (Some(_), false) => Class::Passing,
         (Some(b), true) if b.passed => Class::Regression,
@@ -299,6 +317,8 @@ mod tests {
         BaseScenario {
             name: "s".into(),
             passed,
+            passing: 0,
+            judged: 0,
             reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
             completed: vec![],
         }
@@ -312,7 +332,11 @@ mod tests {
     fn each_classification() {
         let high = set(&["high: wrong refund"]);
         assert_eq!(classify(true, &high, None), Class::NewScenario);
-        assert_eq!(classify(false, &set(&[]), None), Class::Passing);
+        assert_eq!(
+            classify(false, &set(&[]), None),
+            Class::NewScenario,
+            "listed, passing"
+        );
         assert_eq!(
             classify(true, &high, Some(&base(true, &[]))),
             Class::Regression

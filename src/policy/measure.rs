@@ -69,18 +69,30 @@ pub(super) fn thresholds(
                     })
                     .collect(),
             };
+            let per_scenario = policy.threshold_scope == Scope::Scenario;
             let mut rows = Vec::new();
             for (scenario, runs, waiting, base) in scopes {
                 // Nothing finished yet, runs still waiting: not judged yet
                 // (the unfinished verdict stands), rather than "no value".
-                if runs.is_empty() && waiting {
+                // Per scenario, one whose runs all errored is skipped too:
+                // its errors are already --max-errored-runs' to judge.
+                if runs.is_empty() && (waiting || per_scenario) {
                     continue;
                 }
-                let (row, mismatch) = measure_row(t, runs.into_iter(), base, scenario);
+                let (mut row, mismatch) = measure_row(t, runs.into_iter(), base, scenario);
+                // Broken over a part of the runs while others may still
+                // change it: not final.
+                row.pending = !row.passed && waiting;
                 mismatches.extend(mismatch);
                 rows.push(row);
             }
-            rows.sort_by_key(|r| r.passed);
+            // Fail closed: no scenario had a completed run to measure.
+            let waiting_any = results.iter().any(|r| r.outcome == Outcome::Unfinished);
+            if rows.is_empty() && per_scenario && !waiting_any {
+                let (row, _) = measure_row(t, std::iter::empty(), None, None);
+                rows.push(row);
+            }
+            rows.sort_by_key(|r| (r.passed, r.pending));
             Measured {
                 text: t.text.clone(),
                 op: t.op,

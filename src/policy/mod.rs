@@ -267,7 +267,7 @@ pub fn evaluate_against<'a>(
     broken.extend(
         thresholds
             .iter()
-            .filter(|t| !t.passed)
+            .filter(|t| t.failed())
             .map(|t| Rule::Threshold { reason: t.reason() }),
     );
     let score_broken = broken.iter().any(|r| matches!(r, Rule::Score { .. }));

@@ -59,6 +59,8 @@ struct JsonMeasured<'a> {
     value: &'a str,
     limit: &'a str,
     passed: bool,
+    /// Broken so far, with runs still unfinished: not final.
+    pending: bool,
 }
 
 fn thresholds<'a>(eval: &'a Evaluation<'_>) -> Vec<JsonThreshold<'a>> {
@@ -76,6 +78,7 @@ fn thresholds<'a>(eval: &'a Evaluation<'_>) -> Vec<JsonThreshold<'a>> {
                     value: &r.measured,
                     limit: &r.limit,
                     passed: r.passed,
+                    pending: r.pending,
                 })
                 .collect(),
         })

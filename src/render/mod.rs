@@ -47,7 +47,7 @@ pub(crate) fn not_passed<'e, 'a>(eval: &'e Evaluation<'a>) -> Vec<&'e RunResult<
 /// scenarios, fixed, known, gone; empty lists left out.
 pub(crate) fn comparison_lists(c: &Comparison) -> Vec<(&'static str, &[String])> {
     let known = match c.mode {
-        Mode::New => "known failures (also in the baseline; not counted)",
+        Mode::New => "known failures (also in the baseline; not counted, errored runs aside)",
         Mode::All => "known failures (also in the baseline; counted: --baseline-mode all)",
     };
     [
@@ -84,7 +84,7 @@ pub(crate) fn threshold_rows(
                 show(&name),
                 show(&row.measured),
                 show(&format!("{} {}", t.op_symbol(), row.limit)),
-                if row.passed { "holds" } else { "broken" }.to_owned(),
+                row.word().to_owned(),
             ]);
         }
     }

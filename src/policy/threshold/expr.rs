@@ -58,8 +58,13 @@ pub enum Aggregate {
     Max,
     /// Nearest-rank p50: the lower middle of an even count.
     Med,
-    /// Nearest-rank percentile, `0 < N < 100`.
-    Percentile(f64),
+    /// Nearest-rank percentile, `0 < N < 100`, as the exact fraction
+    /// `N / 100 = num / den` (so `p7` of 100 values is the 7th, not the 8th
+    /// that `ceil(0.07 * 100.0)` in floating point gives).
+    Percentile {
+        num: u64,
+        den: u64,
+    },
     /// Runs whose binary metric passed, over the runs that carry it.
     Rate,
 }
@@ -267,20 +272,30 @@ fn aggregate_head(expr: &str) -> Option<Result<(Aggregate, usize), HeadError>> {
         (&after_p[..n], 1, 1 + n)
     };
     let percentile = percentile(digits).map_err(|why| (digits_at, digits.len(), why));
-    Some(percentile.map(|p| (Aggregate::Percentile(p), open)))
+    Some(percentile.map(|p| (p, open)))
 }
 
-/// A percentile's N: a number strictly between 0 and 100.
-fn percentile(digits: &str) -> Result<f64, String> {
-    let plain = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().filter(|b| *b == b'.').count() <= 1;
-    match digits.parse::<f64>() {
-        Ok(n) if plain && n > 0.0 && n < 100.0 => Ok(n),
-        _ => Err(format!(
-            "percentile {digits:?} must be above 0 and below 100 (e.g. p95 or p(99.9))"
-        )),
+/// A percentile's N, a number strictly between 0 and 100, as the exact
+/// fraction N / 100.
+fn percentile(digits: &str) -> Result<Aggregate, String> {
+    let bad =
+        || format!("percentile {digits:?} must be above 0 and below 100 (e.g. p95 or p(99.9))");
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let plain = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty()
+        || !plain(int)
+        || !plain(frac)
+        || int.len() > 3
+        || frac.len() > 12
+    {
+        return Err(bad());
     }
+    let num: u64 = format!("{int}{frac}").parse().map_err(|_| bad())?;
+    let den = 100 * 10u64.pow(frac.len() as u32);
+    if num == 0 || num >= den {
+        return Err(bad());
+    }
+    Ok(Aggregate::Percentile { num, den })
 }
 
 /// The offset of the `)` matching the `(` at `open`.
@@ -320,7 +335,14 @@ fn operator(text: &str) -> Option<(Op, usize)> {
 /// The value: a number (`2500`, `0.9`, `90%` for a rate), `true`/`false`,
 /// `baseline[+-]N[%]`, or an enum's choice.
 fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
-    if let Some(offset) = value.strip_prefix("baseline") {
+    let baseline_offset = value.strip_prefix("baseline").filter(|rest| {
+        // Per run, `baselined` is an enum's choice; after an aggregate,
+        // anything after `baseline` is a (maybe bad) offset.
+        aggregate.is_some()
+            || rest.is_empty()
+            || rest.starts_with(|c: char| c.is_whitespace() || c == '+' || c == '-')
+    });
+    if let Some(offset) = baseline_offset {
         let offset = offset.trim();
         if offset.is_empty() {
             return Ok(Limit::Baseline(Offset::Plus(0.0)));
@@ -354,6 +376,14 @@ fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
         && let Some(n) = number(digits.trim_end())
     {
         return Ok(Limit::Number(n / 100.0));
+    }
+    if let Some(digits) = value.strip_suffix('%')
+        && number(digits.trim_end()).is_some()
+    {
+        return Err(
+            "a percentage compares a rate (rate(Goal)>=90%) or moves a baseline (baseline+10%)"
+                .into(),
+        );
     }
     if aggregate.is_some() {
         return Err(format!("{value:?} is not a number"));
@@ -430,10 +460,28 @@ mod tests {
             ("min(Latency)<1", Aggregate::Min),
             ("max(Latency)<1", Aggregate::Max),
             ("med(Latency)<1", Aggregate::Med),
-            ("p95(Latency)<1", Aggregate::Percentile(95.0)),
-            ("p(95)(Latency)<1", Aggregate::Percentile(95.0)),
-            ("p(99.9)(Latency)<1", Aggregate::Percentile(99.9)),
-            ("p99.5(Latency)<1", Aggregate::Percentile(99.5)),
+            (
+                "p95(Latency)<1",
+                Aggregate::Percentile { num: 95, den: 100 },
+            ),
+            (
+                "p(95)(Latency)<1",
+                Aggregate::Percentile { num: 95, den: 100 },
+            ),
+            (
+                "p(99.9)(Latency)<1",
+                Aggregate::Percentile {
+                    num: 999,
+                    den: 1000,
+                },
+            ),
+            (
+                "p99.5(Latency)<1",
+                Aggregate::Percentile {
+                    num: 995,
+                    den: 1000,
+                },
+            ),
             ("rate(Latency)>=0.9", Aggregate::Rate),
         ] {
             let t = parse(text);
@@ -514,6 +562,9 @@ mod tests {
             ("Latency<=baseline", 7, "baseline compares an aggregate"),
             ("p95(Latency)<=baseline*2", 14, "after baseline write"),
             ("avg(Lat<ency)<=4", 7, "cannot hold"),
+            ("Latency<=50%", 9, "a percentage compares a rate"),
+            ("p(100.0)(L)<1", 2, "below 100"),
+            ("p(1e2)(L)<1", 2, "below 100"),
             ("", 0, "empty"),
         ] {
             let e = refused(text);

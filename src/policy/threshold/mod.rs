@@ -8,7 +8,7 @@ mod expr;
 
 pub use expr::{Aggregate, BadThreshold, Limit, Offset, Op, Threshold};
 
-use crate::model::{Metric, Run};
+use crate::model::{Metric, MetricKinds, Run};
 use std::fmt::Write as _;
 
 /// Where aggregates are measured.
@@ -43,7 +43,11 @@ pub fn breaches(thresholds: &[Threshold], run: &Run) -> Vec<Breach> {
                 said,
                 mismatch,
             };
-            let Some(metric) = run.metric(&t.metric) else {
+            // A metric sent without a value (`"score": null`) is as missing.
+            let Some(metric) = run
+                .metric(&t.metric)
+                .filter(|m| m.kinds() != MetricKinds::default())
+            else {
                 return Some(breach(format!("metric {} missing", t.metric), false));
             };
             let (held, shown) = match (&t.limit, metric) {
@@ -125,6 +129,20 @@ pub struct Row {
     /// The limit applied: `2500`, `2200 (baseline 2000 +10%)`.
     pub limit: String,
     pub passed: bool,
+    /// Broken on the runs finished so far while others are still running:
+    /// not final, so no reason the gate failed (the verdict is unfinished).
+    pub pending: bool,
+}
+
+impl Row {
+    /// `holds`, `broken`, or `not final` (broken so far, runs unfinished).
+    pub fn word(&self) -> &'static str {
+        match (self.passed, self.pending) {
+            (true, _) => "holds",
+            (false, true) => "not final",
+            (false, false) => "broken",
+        }
+    }
 }
 
 /// The value an aggregate reduces a set of runs to.
@@ -161,7 +179,10 @@ pub fn aggregate<'a>(t: &Threshold, runs: impl Iterator<Item = &'a Run>) -> Resu
     let (mut passed, mut carried) = (0usize, 0usize);
     let mut odd: Option<String> = None;
     for run in runs {
-        let Some(metric) = run.metric(&t.metric) else {
+        let Some(metric) = run
+            .metric(&t.metric)
+            .filter(|m| m.kinds() != MetricKinds::default())
+        else {
             continue;
         };
         match (aggregate, metric.number, metric.passed) {
@@ -193,17 +214,19 @@ pub fn aggregate<'a>(t: &Threshold, runs: impl Iterator<Item = &'a Run>) -> Resu
     }
     numbers.sort_by(f64::total_cmp);
     let n = numbers.len();
-    let rank = |p: f64| -> usize {
-        // Nearest rank: the smallest value with at least p% at or below it.
-        let rank = (p / 100.0 * n as f64).ceil() as usize;
+    // Nearest rank, exactly: the smallest value with at least num/den of
+    // the values at or below it, ceil(n * num / den), counted from 1.
+    let rank = |num: u64, den: u64| -> usize {
+        let scaled = n as u128 * u128::from(num);
+        let rank = scaled.div_ceil(u128::from(den)) as usize;
         rank.clamp(1, n) - 1
     };
     let value = match aggregate {
         Aggregate::Avg => numbers.iter().sum::<f64>() / n as f64,
         Aggregate::Min => numbers[0],
         Aggregate::Max => numbers[n - 1],
-        Aggregate::Med => numbers[rank(50.0)],
-        Aggregate::Percentile(p) => numbers[rank(*p)],
+        Aggregate::Med => numbers[rank(1, 2)],
+        Aggregate::Percentile { num, den } => numbers[rank(*num, *den)],
         Aggregate::Rate => 0.0,
     };
     Ok(Value { value, of: None })
@@ -248,24 +271,28 @@ pub fn measure_row<'a>(
             measured: value_text(v),
             limit: limit_text,
             passed: t.op.holds(v.value, limit),
+            pending: false,
         },
         (Ok(v), Err(why)) => Row {
             scenario,
             measured: value_text(v),
             limit: why,
             passed: false,
+            pending: false,
         },
         (Err(why), Ok((_, limit_text))) => Row {
             scenario,
             measured: why,
             limit: limit_text,
             passed: false,
+            pending: false,
         },
         (Err(why), Err(limit)) => Row {
             scenario,
             measured: why,
             limit,
             passed: false,
+            pending: false,
         },
     };
     (row, mismatch)
@@ -292,6 +319,11 @@ pub fn number_text(n: f64) -> String {
 }
 
 impl Measured {
+    /// Broken for good: a reason the gate failed.
+    pub fn failed(&self) -> bool {
+        self.rows.iter().any(|r| !r.passed && !r.pending)
+    }
+
     /// The comparison, as written (`<=`).
     pub fn op_symbol(&self) -> &'static str {
         self.op.symbol()
@@ -300,7 +332,11 @@ impl Measured {
     /// The verdict's reason: `p95(Latency)<=2500: measured 2600 (limit 2500)`.
     pub fn reason(&self) -> String {
         let mut out = self.text.clone();
-        let failing: Vec<&Row> = self.rows.iter().filter(|r| !r.passed).collect();
+        let failing: Vec<&Row> = self
+            .rows
+            .iter()
+            .filter(|r| !r.passed && !r.pending)
+            .collect();
         for (i, row) in failing.iter().enumerate() {
             out.push_str(if i == 0 { ": " } else { "; " });
             if let Some(s) = &row.scenario {
@@ -381,6 +417,14 @@ mod tests {
             7.0,
             "one value is every percentile"
         );
+        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
+        for p in [7, 14, 28, 55, 56] {
+            assert_eq!(
+                agg(&format!("p{p}(L)<1"), &hundred),
+                f64::from(p),
+                "p{p} of 1..100 is {p}: exact, not ceil(0.07 * 100.0) = 8"
+            );
+        }
         let ten: Vec<f64> = (1..=10).map(f64::from).collect();
         assert_eq!(agg("p90(L)<1", &ten), 9.0);
         assert_eq!(agg("p91(L)<1", &ten), 10.0);

@@ -47,7 +47,7 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     };
     let mut out = String::with_capacity(1024 + tests * 1536 + transcripts + transcripts / 16);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let threshold_failures = eval.thresholds.iter().filter(|t| !t.passed).count();
+    let threshold_failures = eval.thresholds.iter().filter(|t| t.failed()).count();
     let _ = writeln!(
         out,
         "<testsuites name=\"vocera-gate\" tests=\"{}\" failures=\"{}\" errors=\"{errors}\" skipped=\"0\" time=\"{time}\">",

@@ -42,10 +42,10 @@ pub(super) fn suite(out: &mut String, measured: &[Measured], failures: usize) {
                 row.measured,
                 t.op_symbol(),
                 row.limit,
-                if row.passed { "holds" } else { "broken" }
+                row.word()
             );
         }
-        if !t.passed {
+        if t.failed() {
             let message = t.reason();
             out.push_str("      <failure message=\"");
             push_attr(out, &message);
