@@ -157,16 +157,7 @@ fn case(
         );
     }
     if let Some((tag, ty, message, body)) = &problem {
-        let _ = write!(out, "      <{tag} message=\"");
-        push_attr(out, message);
-        out.push_str("\" type=\"");
-        push_attr(out, ty);
-        out.push_str("\">");
-        // GitLab shows only the body, so it starts with the message.
-        push_text(out, message);
-        out.push('\n');
-        push_text(out, body);
-        let _ = writeln!(out, "</{tag}>");
+        problem_element(out, tag, ty, message, body);
     }
 
     let mut system_out = String::new();
@@ -176,11 +167,30 @@ fn case(
     }
     system_out.push_str(&system_out_of(result, options));
     if !system_out.is_empty() {
-        out.push_str("      <system-out>");
-        push_text(out, &system_out);
-        out.push_str("</system-out>\n");
+        system_out_element(out, &system_out);
     }
     out.push_str("    </testcase>\n");
+}
+
+/// A testcase's `<failure>`, `<error>` or `<flakyFailure>`.
+pub(super) fn problem_element(out: &mut String, tag: &str, ty: &str, message: &str, body: &str) {
+    let _ = write!(out, "      <{tag} message=\"");
+    push_attr(out, message);
+    out.push_str("\" type=\"");
+    push_attr(out, ty);
+    out.push_str("\">");
+    // GitLab shows only the body, so it starts with the message.
+    push_text(out, message);
+    out.push('\n');
+    push_text(out, body);
+    let _ = writeln!(out, "</{tag}>");
+}
+
+/// A testcase's `<system-out>`.
+pub(super) fn system_out_element(out: &mut String, text: &str) {
+    out.push_str("      <system-out>");
+    push_text(out, text);
+    out.push_str("</system-out>\n");
 }
 
 /// The `<failure>` or `<error>` of a result: tag, type, message, body.

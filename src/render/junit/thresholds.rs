@@ -1,8 +1,8 @@
 //! The aggregate thresholds' `<testsuite name="thresholds">`.
 
-use super::property;
+use super::{problem_element, property, system_out_element};
 use crate::policy::threshold::Measured;
-use crate::render::xml::{push_attr, push_text};
+use crate::render::xml::push_attr;
 use std::fmt::Write as _;
 
 /// The aggregate thresholds, a `<testcase>` each in a suite of their own
@@ -46,18 +46,9 @@ pub(super) fn suite(out: &mut String, measured: &[Measured], failures: usize) {
             );
         }
         if t.failed() {
-            let message = t.reason();
-            out.push_str("      <failure message=\"");
-            push_attr(out, &message);
-            out.push_str("\" type=\"threshold\">");
-            push_text(out, &message);
-            out.push('\n');
-            push_text(out, &body);
-            out.push_str("</failure>\n");
+            problem_element(out, "failure", "threshold", &t.reason(), &body);
         } else {
-            out.push_str("      <system-out>");
-            push_text(out, &body);
-            out.push_str("</system-out>\n");
+            system_out_element(out, &body);
         }
         out.push_str("    </testcase>\n");
     }
