@@ -131,11 +131,7 @@ impl JsonRun {
             recording_url: None,
             timestamp: None,
             error_message: None,
-            review: match self.review.as_deref() {
-                Some("reviewed_success") => Some(true),
-                Some("reviewed_failure") => Some(false),
-                _ => None,
-            },
+            review: Run::review_from(self.review.as_deref()),
             result_id: None,
         }
     }

@@ -160,6 +160,17 @@ impl Run {
         self.metrics.iter().find(|m| m.name == name)
     }
 
+    /// A reviewer's decision from an `evaluation_status` (the API's, or a
+    /// `--json` report's `review`): `reviewed_success` or `reviewed_failure`;
+    /// any other is none.
+    pub fn review_from(status: Option<&str>) -> Option<bool> {
+        match status {
+            Some("reviewed_success") => Some(true),
+            Some("reviewed_failure") => Some(false),
+            _ => None,
+        }
+    }
+
     /// The reviewer's decision as the API spells it, when there is one.
     pub fn review_status(&self) -> Option<&'static str> {
         self.review.map(|passed| {

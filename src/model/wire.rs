@@ -439,11 +439,7 @@ impl<T: Transcript> WireRun<T> {
             timestamp: self.timestamp,
             error_message: self.error_message.map(|e| e.0),
             result_id: self.result_id.and_then(|v| v.as_u64()).filter(|id| *id > 0),
-            review: match self.evaluation_status.as_deref() {
-                Some("reviewed_success") => Some(true),
-                Some("reviewed_failure") => Some(false),
-                _ => None,
-            },
+            review: Run::review_from(self.evaluation_status.as_deref()),
         }
     }
 }
