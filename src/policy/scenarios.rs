@@ -46,32 +46,11 @@ impl FromStr for PassRate {
             Some(n) => (n.trim_end(), true),
             None => (text, false),
         };
-        let (int, frac) = number.split_once('.').unwrap_or((number, ""));
-        let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-        if int.is_empty() && frac.is_empty()
-            || !all_digits(int)
-            || !all_digits(frac)
-            || int.len() > 3
-            || frac.len() > MAX_DECIMALS
-        {
-            return Err(BadRate(format!("{s:?} is not a number")));
-        }
-        let den = 10u64.pow(frac.len() as u32) * if percent { 100 } else { 1 };
-        let whole: u64 = if int.is_empty() {
-            0
-        } else {
-            int.parse()
-                .map_err(|_| BadRate(format!("{s:?} is not a number")))?
-        };
-        let part: u64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse()
-                .map_err(|_| BadRate(format!("{s:?} is not a number")))?
-        };
-        let num = whole * 10u64.pow(frac.len() as u32) + part;
+        let (num, scale) =
+            exact_decimal(number).ok_or_else(|| BadRate(format!("{s:?} is not a number")))?;
+        let den = scale * if percent { 100 } else { 1 };
         if num == 0 || num > den {
-            let hint = if !percent && frac.is_empty() && num > den {
+            let hint = if !percent && scale == 1 && num > den {
                 " (for a percentage write the % sign)"
             } else {
                 ""
@@ -85,6 +64,30 @@ impl FromStr for PassRate {
             text: text.to_owned(),
         })
     }
+}
+
+/// A plain decimal (`0.8`, `99.9`, `95`; at most 3 digits before the point
+/// and 12 after, so `num * 100` fits) as the exact fraction
+/// `num / scale`, `scale` a power of ten; `None` for anything else.
+pub(super) fn exact_decimal(text: &str) -> Option<(u64, u64)> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() && frac.is_empty()
+        || !all_digits(int)
+        || !all_digits(frac)
+        || int.len() > 3
+        || frac.len() > MAX_DECIMALS
+    {
+        return None;
+    }
+    let scale = 10u64.pow(frac.len() as u32);
+    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+    let part: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
+    Some((whole * scale + part, scale))
 }
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {

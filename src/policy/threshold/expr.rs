@@ -6,6 +6,7 @@
 //! aggregate, and its metric is what lies between that `(` and its matching
 //! `)`: metric names may hold spaces and parentheses, never `<>=!`.
 
+use crate::policy::scenarios::exact_decimal;
 use std::fmt;
 use std::str::FromStr;
 
@@ -280,18 +281,8 @@ fn aggregate_head(expr: &str) -> Option<Result<(Aggregate, usize), HeadError>> {
 fn percentile(digits: &str) -> Result<Aggregate, String> {
     let bad =
         || format!("percentile {digits:?} must be above 0 and below 100 (e.g. p95 or p(99.9))");
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let plain = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() && frac.is_empty()
-        || !plain(int)
-        || !plain(frac)
-        || int.len() > 3
-        || frac.len() > 12
-    {
-        return Err(bad());
-    }
-    let num: u64 = format!("{int}{frac}").parse().map_err(|_| bad())?;
-    let den = 100 * 10u64.pow(frac.len() as u32);
+    let (num, scale) = exact_decimal(digits).ok_or_else(bad)?;
+    let den = 100 * scale;
     if num == 0 || num >= den {
         return Err(bad());
     }
