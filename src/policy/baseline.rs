@@ -129,12 +129,9 @@ impl Baseline {
             }
             scenario.passed &= result.outcome == Outcome::Passed;
             scenario.passing += usize::from(result.outcome == Outcome::Passed);
-            scenario.judged += usize::from(matches!(
-                result.outcome,
-                Outcome::Passed | Outcome::Failed { .. }
-            ));
+            scenario.judged += usize::from(result.outcome.completed());
             scenario.reasons.extend(reasons(&result));
-            if matches!(result.outcome, Outcome::Passed | Outcome::Failed { .. }) {
+            if result.outcome.completed() {
                 scenario.completed.push(index);
             }
         }
@@ -231,7 +228,7 @@ pub(super) fn compare(
             r.baseline = Some(class);
             // An errored run is classified, but always counts toward
             // --max-errored-runs: infrastructure is no failure to live with.
-            r.known = discount && class == Class::Known && r.outcome != Outcome::Errored;
+            r.known = discount && !class.counts() && r.outcome != Outcome::Errored;
             failing_reasons.extend(why);
         }
         if !judged {
@@ -243,7 +240,7 @@ pub(super) fn compare(
         };
         let class = classify(fails, &failing_reasons, b);
         scenario.baseline = Some(class);
-        scenario.known = discount && class == Class::Known;
+        scenario.known = discount && !class.counts();
         let list = match class {
             Class::Regression => &mut comparison.regressions,
             Class::NewReason => &mut comparison.new_reasons,

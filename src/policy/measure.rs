@@ -13,9 +13,6 @@ pub(super) fn thresholds(
     scenarios: &[Scenario],
     baseline: Option<&Baseline>,
 ) -> (Vec<Measured>, Vec<String>) {
-    let completed = |r: &RunResult<'_>| -> bool {
-        matches!(r.outcome, Outcome::Passed | Outcome::Failed { .. })
-    };
     let mut mismatches = Vec::new();
     let measured = policy
         .thresholds
@@ -43,7 +40,7 @@ pub(super) fn thresholds(
                     None,
                     results
                         .iter()
-                        .filter(|r| completed(r))
+                        .filter(|r| r.outcome.completed())
                         .filter_map(|r| r.run)
                         .collect(),
                     results.iter().any(|r| r.outcome == Outcome::Unfinished),
@@ -57,7 +54,7 @@ pub(super) fn thresholds(
                             Some(s.name.clone()),
                             members
                                 .clone()
-                                .filter(|r| completed(r))
+                                .filter(|r| r.outcome.completed())
                                 .filter_map(|r| r.run)
                                 .collect(),
                             s.unfinished > 0,

@@ -45,6 +45,13 @@ pub enum Outcome {
     Missing,
 }
 
+impl Outcome {
+    /// The run completed: its quality was judged (passed or failed).
+    pub fn completed(&self) -> bool {
+        matches!(self, Outcome::Passed | Outcome::Failed { .. })
+    }
+}
+
 /// One requested run, judged.
 #[derive(Debug, Clone)]
 pub struct RunResult<'a> {
