@@ -380,6 +380,25 @@ async fn a_dry_run_sends_nothing_and_shows_no_key() {
         .stdout_has("the number of calls is known only after the start");
 }
 
+/// Sends the gate SIGTERM, then waits for it: its exit status and stderr.
+async fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("read stderr");
+        }
+        (child.wait().expect("wait"), stderr)
+    })
+    .await
+    .expect("join");
+    (status, stderr)
+}
+
 /// Starts the gate on runs that never finish, sends SIGTERM once it has
 /// polled, and returns its exit code and stderr with the server.
 async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDir) {
@@ -395,7 +414,7 @@ async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDi
     let mut args = live_args(&server);
     args.extend(["--agent-id", "42", "--scenarios", "67,68"].map(String::from));
     args.extend(extra.iter().map(|s| (*s).to_owned()));
-    let mut child = gate_command(dir.path())
+    let child = gate_command(dir.path())
         .args(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -408,20 +427,7 @@ async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDi
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("read stderr");
-        }
-        (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("join");
+    let (status, stderr) = terminate(child).await;
     (status.code().unwrap_or(-1), stderr, server, dir)
 }
 
@@ -469,7 +475,7 @@ async fn sigterm_while_a_429_is_waited_out_sends_nothing_more() {
     let dir = tempfile::tempdir().expect("dir");
     let mut args = live_args(&server);
     args.extend(["--agent-id", "42", "--scenarios", "67", "--timeout", "2m"].map(String::from));
-    let mut child = gate_command(dir.path())
+    let child = gate_command(dir.path())
         .args(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -481,20 +487,7 @@ async fn sigterm_while_a_429_is_waited_out_sends_nothing_more() {
     {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("read stderr");
-        }
-        (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("join");
+    let (status, stderr) = terminate(child).await;
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert!(
         began.elapsed() < Duration::from_secs(20),
