@@ -199,3 +199,40 @@ async fn an_errored_run_is_classified_but_always_counts() {
     );
     assert_eq!(out.json("v.json")["results"][0]["known_failure"], false);
 }
+
+/// Issue 20, defect 1: Refund at 4/5 in both, the failed run with the same
+/// medium category: a known failure under a pass rate as without one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_known_failure_stays_known_under_a_pass_rate() {
+    let refund = |first: u64| -> String {
+        let runs: Vec<Value> = (0..5)
+            .map(|k| {
+                let ok = k != 0;
+                let p: &[&str] = if ok { &[] } else { &["medium"] };
+                scenario_run(first + k, 7, "Refund", ok, p)
+            })
+            .collect();
+        Value::Array(runs).to_string()
+    };
+    for rate in [None, Some("0.8")] {
+        let mut gate = gate(&refund(200), &refund(100)).args(["--max-score", "0"]);
+        if let Some(rate) = rate {
+            gate = gate.args(["--min-pass-rate", rate]);
+        }
+        let out = gate.expect_code(0).await;
+        let verdict = out.json("v.json");
+        assert_eq!(
+            verdict["results"][0]["baseline"], "known failure",
+            "{rate:?}"
+        );
+        assert_eq!(verdict["results"][0]["known_failure"], true, "{rate:?}");
+        assert_eq!(verdict["score"], 0, "{rate:?}: discounted");
+        let outputs = out.file("out.txt").expect("step outputs");
+        let regressions = outputs
+            .split_once("regressions<<")
+            .and_then(|(_, rest)| rest.split_once('\n'))
+            .and_then(|(delimiter, rest)| rest.split_once(delimiter))
+            .map(|(value, _)| value);
+        assert_eq!(regressions, Some("\n"), "{rate:?}: none listed: {outputs}");
+    }
+}

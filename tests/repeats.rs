@@ -222,3 +222,83 @@ async fn a_flaky_failure_that_breaks_the_score_is_a_failure() {
     assert_eq!(junit.matches("<flakyFailure").count(), 4);
     junit_check(&out.dir.join("vocera-junit.xml"), 15, 0, 0);
 }
+
+/// Issue 20, defect 2: a requested run the answer lacks is an
+/// infrastructure error, never a scenario below the rate.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_run_is_excused_by_the_errored_budget_not_a_scenario() {
+    let all = batch_runs();
+    let server = serve_runs(all.clone()).await;
+    let mut ids: Vec<String> = all
+        .iter()
+        .filter(|r| r["scenario"] != 3)
+        .filter_map(|r| r["id"].as_u64())
+        .map(|id| id.to_string())
+        .collect();
+    ids.push("184".into());
+    let run = |budget: &'static str| {
+        Gate::against(&server)
+            .args(ids.clone())
+            .args(["--min-pass-rate", "0.8", "--max-errored-runs", budget])
+            .args(["--json", "v.json", "--timeout", "5s"])
+            .env("GITHUB_OUTPUT", "out.txt")
+    };
+    let out = run("1").expect_code(0).await;
+    let verdict = out.json("v.json");
+    let names: Vec<&str> = verdict["scenarios"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["Flaky", "Stable"], "{verdict}");
+    assert_eq!(verdict["missing_runs"], 1);
+    let outputs = out.file("out.txt").expect("step outputs");
+    assert!(!outputs.contains("run 184"), "{outputs}");
+    let out = run("0").expect_code(1).await;
+    out.stdout_has("1 requested run was not returned by the API");
+    assert!(
+        !out.stdout.contains("below --min-pass-rate"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// Issue 20, defect 3: one failed and four unfinished runs at 0.8 could
+/// still reach 4/5: not final (exit 3), never a failure (exit 1).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_still_reachable_is_unfinished_not_failed() {
+    let runs = |second: &str| -> String {
+        let mut runs = vec![run(1, "completed", false, &[])];
+        runs.push(run(2, second, false, &[]));
+        runs.extend((3..=5).map(|id| run(id, "in_progress", false, &[])));
+        for r in &mut runs {
+            r["scenario"] = json!(7);
+            r["scenario_name"] = json!("Refund");
+            r["success"] = if r["status"] == "completed" {
+                r["success"].clone()
+            } else {
+                Value::Null
+            };
+        }
+        Value::Array(runs).to_string()
+    };
+    let out = Gate::new()
+        .file("runs.json", &runs("in_progress"))
+        .args([
+            "--from-file",
+            "runs.json",
+            "--min-pass-rate",
+            "0.8",
+            "--json",
+            "v.json",
+        ])
+        .expect_code(3)
+        .await;
+    assert_eq!(out.json("v.json")["scenarios"][0]["verdict"], "unfinished");
+    // Two failures: 3/5 at best, below whatever the rest do.
+    Gate::new()
+        .file("runs.json", &runs("completed"))
+        .args(["--from-file", "runs.json", "--min-pass-rate", "0.8"])
+        .expect_code(1)
+        .await
+        .stdout_has("1 scenario below --min-pass-rate 0.8");
+}

@@ -4,12 +4,22 @@
 //! A failure's *reasons* are its weighted categories (priority and text,
 //! lowercased), `unsuccessful` when `success` is not true, the error status
 //! of an errored run, and each per-run threshold it broke. A baseline
-//! scenario passed when all its runs passed; its reasons are the union over
-//! its runs. A current run (or, with a pass rate, scenario) is matched by
-//! scenario ID (name as fallback) and classified.
+//! scenario passed when all its runs passed (with `--min-pass-rate`, when
+//! its runs met the rate); its reasons are the union over its failing runs,
+//! whether or not the scenario passed. Current runs and scenarios are
+//! matched by scenario ID (name as fallback; a deleted scenario never
+//! matches) and classified:
+//! - a failing run: a *regression* when its baseline scenario had no
+//!   failing run, *known* when its reasons are all among the baseline's,
+//!   else a *new failure reason*;
+//! - a failing scenario (below the rate, or without one any failing run):
+//!   the same, but a regression when the baseline scenario passed;
+//! - a passing run or scenario: *fixed* when its scenario failed in the
+//!   baseline and passes now, else *passing*.
 
+use super::rate::RateCheck;
 use super::run::judge;
-use super::scenarios::ScenarioKey;
+use super::scenarios::{ScenarioKey, key_of};
 use super::{Outcome, Policy, RunResult, Scenario, Slot};
 use crate::model::Run;
 use std::collections::{BTreeSet, HashMap};
@@ -98,10 +108,11 @@ impl Baseline {
                 continue;
             }
             let name = super::names::scenario_name(run).map(str::to_owned);
-            let at = match (run.scenario_id, &name) {
-                (Some(id), _) => by_id.get(&id).copied(),
-                (None, Some(n)) => by_name.get(n).copied(),
-                (None, None) => continue,
+            let at = match key_of(run) {
+                ScenarioKey::Id(id) => by_id.get(&id).copied(),
+                ScenarioKey::Name(n) => by_name.get(&n).copied(),
+                // Nothing to match it by (no scenario, or a deleted one).
+                ScenarioKey::Run(_) => continue,
             };
             let at = at.unwrap_or_else(|| {
                 scenarios.push(BaseScenario {
@@ -148,11 +159,13 @@ impl Baseline {
         }
     }
 
-    /// The baseline scenario a current scenario matches: by ID, else name.
+    /// The baseline scenario a current scenario matches: by ID, else name;
+    /// a run alone (no scenario, or a deleted one) matches none.
     pub fn find(&self, key: &ScenarioKey, name: Option<&str>) -> Option<usize> {
         let by_id = match key {
             ScenarioKey::Id(id) => self.by_id.get(id).copied(),
-            _ => None,
+            ScenarioKey::Name(_) => None,
+            ScenarioKey::Run(_) => return None,
         };
         by_id.or_else(|| self.by_name.get(name?).copied())
     }
@@ -216,29 +229,42 @@ pub(super) fn compare(
         let mut failing_reasons = BTreeSet::new();
         let mut judged = false;
         for &m in &scenario.members {
-            let r = &mut results[m];
-            let fails = match r.outcome {
-                Outcome::Failed { .. } | Outcome::Errored => true,
-                Outcome::Passed => false,
-                Outcome::Missing | Outcome::Unfinished => continue,
-            };
-            judged = true;
-            let why = reasons(r);
-            let class = classify(fails, &why, b);
-            r.baseline = Some(class);
-            // An errored run is classified, but always counts toward
-            // --max-errored-runs: infrastructure is no failure to live with.
-            r.known = discount && !class.counts() && r.outcome != Outcome::Errored;
-            failing_reasons.extend(why);
+            let r = &results[m];
+            if matches!(r.outcome, Outcome::Failed { .. } | Outcome::Errored) {
+                failing_reasons.extend(reasons(r));
+            }
+            judged |= !matches!(r.outcome, Outcome::Missing | Outcome::Unfinished);
         }
         if !judged {
             continue;
         }
+        // A rate its unfinished runs can still decide is not compared yet.
         let fails = match scenario.met {
-            Some(met) => !met,
-            None => scenario.failed + scenario.errored > 0,
+            Some(RateCheck::NotFinal) => None,
+            Some(check) => Some(check == RateCheck::Below),
+            None => Some(scenario.failed + scenario.errored > 0),
         };
-        let class = classify(fails, &failing_reasons, b);
+        let class = fails.map(|fails| classify(fails, &failing_reasons, b));
+        for &m in &scenario.members {
+            let r = &mut results[m];
+            let run_class = match r.outcome {
+                Outcome::Failed { .. } | Outcome::Errored => classify_failure(&reasons(r), b),
+                // A passing run is fixed only when its scenario is.
+                Outcome::Passed => match (b, class) {
+                    (None, _) => Class::NewScenario,
+                    (Some(_), Some(Class::Fixed)) => Class::Fixed,
+                    (Some(_), _) => Class::Passing,
+                },
+                Outcome::Missing | Outcome::Unfinished => continue,
+            };
+            r.baseline = Some(run_class);
+            // An errored run is classified, but always counts toward
+            // --max-errored-runs: infrastructure is no failure to live with.
+            r.known = discount && !run_class.counts() && r.outcome != Outcome::Errored;
+        }
+        let Some(class) = class else {
+            continue;
+        };
         scenario.baseline = Some(class);
         scenario.known = discount && !class.counts();
         let list = match class {
@@ -293,7 +319,8 @@ pub fn reasons(result: &RunResult<'_>) -> BTreeSet<String> {
     reasons
 }
 
-/// Classifies a current failure or pass against its baseline scenario.
+/// Classifies a current scenario, failing or passing, against its
+/// baseline scenario, judged the same way.
 pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
     match (base, fails) {
         (None, _) => Class::NewScenario,
@@ -302,6 +329,18 @@ pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScena
         (Some(b), true) if b.passed => Class::Regression,
         (Some(b), true) if reasons.is_subset(&b.reasons) => Class::Known,
         (Some(_), true) => Class::NewReason,
+    }
+}
+
+/// Classifies one failing run against its baseline scenario's failing
+/// runs, whether or not that scenario met its rate: a failure the baseline
+/// had too is known, one it never had is a regression.
+pub fn classify_failure(reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
+    match base {
+        None => Class::NewScenario,
+        Some(b) if b.reasons.is_empty() => Class::Regression,
+        Some(b) if reasons.is_subset(&b.reasons) => Class::Known,
+        Some(_) => Class::NewReason,
     }
 }
 

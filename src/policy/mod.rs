@@ -7,14 +7,16 @@
 pub mod baseline;
 mod measure;
 mod names;
+mod rate;
 mod run;
 mod scenarios;
 pub mod threshold;
 mod weights;
 
 pub use names::CaseName;
+pub use rate::{BadRate, PassRate, RateCheck, rate_text};
 pub use run::{Outcome, RunResult, Scored};
-pub use scenarios::{BadRate, PassRate, Scenario, ScenarioKey};
+pub use scenarios::{Scenario, ScenarioKey};
 pub use weights::{FALLBACK_PRIORITY, Weights};
 
 use crate::ending::{Conclusion, Stop, Verdict};

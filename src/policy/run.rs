@@ -62,8 +62,9 @@ pub struct RunResult<'a> {
     pub outcome: Outcome,
     /// Every category of the run, in the order the API sent them.
     pub categories: Vec<Scored<'a>>,
-    /// Index of its scenario in [`Evaluation::scenarios`](super::Evaluation).
-    pub scenario: usize,
+    /// Index of its scenario in [`Evaluation::scenarios`](super::Evaluation);
+    /// `None` for a run the API did not return (or has not yet).
+    pub scenario: Option<usize>,
     /// A quality failure of a scenario that met `--min-pass-rate`, whose
     /// categories break no score rule: a flaky failure, not a reason the
     /// gate failed.
@@ -111,7 +112,7 @@ pub(super) fn judge<'a>(
         run: None,
         outcome,
         categories: Vec::new(),
-        scenario: 0,
+        scenario: None,
         tolerated: false,
         breaches: Vec::new(),
         baseline: None,
@@ -148,7 +149,7 @@ pub(super) fn judge<'a>(
         run: Some(run),
         outcome,
         categories,
-        scenario: 0,
+        scenario: None,
         tolerated: false,
         breaches: broken,
         baseline: None,

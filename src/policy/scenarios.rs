@@ -1,114 +1,12 @@
 //! Repeated runs judged together: runs grouped into scenarios, each
-//! scenario's pass rate compared exactly (integers, never floating point)
-//! with `--min-pass-rate`, and flaky scenarios (both passing runs and quality
-//! failures) labelled.
+//! scenario's pass rate checked against `--min-pass-rate` (see `rate`),
+//! and flaky scenarios (both passing runs and quality failures) labelled.
 
 use super::names::scenario_name;
+use super::rate::{PassRate, RateCheck, rate_text};
 use super::{Outcome, RunResult};
+use crate::model::Run;
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
-
-/// A pass rate as an exact fraction, `0 < num/den <= 1`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PassRate {
-    num: u64,
-    den: u64,
-    /// As the user spelled it, for messages.
-    text: String,
-}
-
-/// Why a `--min-pass-rate` value was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadRate(pub String);
-
-impl fmt::Display for BadRate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}; give a fraction above 0 and at most 1, e.g. 0.8, 80% or 1",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for BadRate {}
-
-/// Digits after the decimal point accepted; keeps `num * 100` in a `u64`.
-const MAX_DECIMALS: usize = 12;
-
-impl FromStr for PassRate {
-    type Err = BadRate;
-
-    fn from_str(s: &str) -> Result<Self, BadRate> {
-        let text = s.trim();
-        let (number, percent) = match text.strip_suffix('%') {
-            Some(n) => (n.trim_end(), true),
-            None => (text, false),
-        };
-        let (num, scale) =
-            exact_decimal(number).ok_or_else(|| BadRate(format!("{s:?} is not a number")))?;
-        let den = scale * if percent { 100 } else { 1 };
-        if num == 0 || num > den {
-            let hint = if !percent && scale == 1 && num > den {
-                " (for a percentage write the % sign)"
-            } else {
-                ""
-            };
-            return Err(BadRate(format!("{s:?} is not above 0 and at most 1{hint}")));
-        }
-        let g = gcd(num, den);
-        Ok(PassRate {
-            num: num / g,
-            den: den / g,
-            text: text.to_owned(),
-        })
-    }
-}
-
-/// A plain decimal (`0.8`, `99.9`, `95`; at most 3 digits before the point
-/// and 12 after, so `num * 100` fits) as the exact fraction
-/// `num / scale`, `scale` a power of ten; `None` for anything else.
-pub(super) fn exact_decimal(text: &str) -> Option<(u64, u64)> {
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() && frac.is_empty()
-        || !all_digits(int)
-        || !all_digits(frac)
-        || int.len() > 3
-        || frac.len() > MAX_DECIMALS
-    {
-        return None;
-    }
-    let scale = 10u64.pow(frac.len() as u32);
-    let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let part: u64 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse().ok()?
-    };
-    Some((whole * scale + part, scale))
-}
-
-fn gcd(mut a: u64, mut b: u64) -> u64 {
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a
-}
-
-impl PassRate {
-    /// Whether `passed` of `judged` runs meets the rate; none judged fails closed.
-    pub fn met_by(&self, passed: usize, judged: usize) -> bool {
-        judged > 0 && u128::from(self.den) * passed as u128 >= u128::from(self.num) * judged as u128
-    }
-}
-
-impl fmt::Display for PassRate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
 
 /// What groups runs into one scenario.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,7 +15,8 @@ pub enum ScenarioKey {
     Id(i64),
     /// No ID: the scenario name.
     Name(String),
-    /// Neither: the run (or missing run ID) alone.
+    /// Neither, or a deleted scenario (`scenario: null`, named
+    /// `Scenario Deleted`: two of them need not be the same): the run alone.
     Run(u64),
 }
 
@@ -139,8 +38,8 @@ pub struct Scenario {
     pub unfinished: usize,
     /// Both passing runs and quality failures.
     pub flaky: bool,
-    /// Under `--min-pass-rate`: whether the rate was met.
-    pub met: Option<bool>,
+    /// Under `--min-pass-rate`: the rate judged, or not final yet.
+    pub met: Option<RateCheck>,
     /// With `--baseline`: how the scenario compares.
     pub baseline: Option<super::baseline::Class>,
     /// A known failure under `--baseline-mode new`: listed, not counted.
@@ -153,56 +52,63 @@ impl Scenario {
         self.passed + self.failed
     }
 
-    /// `0.8 (4/5)`, or `- (0/0)` when nothing could be judged.
+    /// `0.8 (4/5)`, `0.666… (2/3)`, or `- (0/0)` when nothing could be judged.
     pub fn rate_label(&self) -> String {
         let judged = self.judged();
         if judged == 0 {
             return "- (0/0)".to_owned();
         }
-        let rate = self.passed as f64 / judged as f64;
-        format!("{} ({}/{judged})", trim_rate(rate), self.passed)
+        format!(
+            "{} ({}/{judged})",
+            rate_text(self.passed, judged),
+            self.passed
+        )
     }
 
     /// Below its rate: the scenario fails the gate's scenario rule.
     pub fn below(&self) -> bool {
-        self.met == Some(false)
+        self.met == Some(RateCheck::Below)
     }
 
     /// Failing: below the rate, or without a rate any failed or errored run.
     pub fn failing(&self) -> bool {
         match self.met {
-            Some(met) => !met,
+            Some(check) => check == RateCheck::Below,
             None => self.failed + self.errored > 0,
         }
     }
 }
 
-/// A rate shown with up to two decimals, no trailing zeros.
-fn trim_rate(rate: f64) -> String {
-    let s = format!("{rate:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_owned()
-}
+/// The name the platform gives the runs of a deleted scenario.
+pub const DELETED_SCENARIO: &str = "Scenario Deleted";
 
-/// The key a result is grouped under.
-pub fn key_of(result: &RunResult<'_>) -> ScenarioKey {
-    let Some(run) = result.run else {
-        return ScenarioKey::Run(result.id);
-    };
-    match (run.scenario_id, scenario_name(run)) {
+/// The key a run is grouped under: its scenario ID, else its name, else
+/// (no scenario, or a deleted one) the run alone.
+pub fn key_of(run: &Run) -> ScenarioKey {
+    let name = scenario_name(run);
+    match (run.scenario_id, name) {
         (Some(id), _) => ScenarioKey::Id(id),
+        (None, Some(DELETED_SCENARIO)) | (None, None) => ScenarioKey::Run(run.id),
         (None, Some(name)) => ScenarioKey::Name(name.to_owned()),
-        (None, None) => ScenarioKey::Run(run.id),
     }
 }
 
-/// Groups results into scenarios, failing ones first (below the rate, then
-/// flaky), each group in order of its first result.
+/// Groups the results that carry a run into scenarios, failing ones first
+/// (below the rate, then flaky), each group in order of its first result.
+/// A missing run, or one no answer covered, has no scenario: it is an
+/// infrastructure error (or unfinished) of its own, never a scenario. As
+/// it may still belong to any scenario, an unseen run keeps every rate
+/// from being final while others could still change it.
 pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario> {
     let mut index: HashMap<ScenarioKey, usize> = HashMap::new();
     let mut list: Vec<Scenario> = Vec::new();
+    let mut unseen = 0usize;
     for (i, result) in results.iter().enumerate() {
-        let key = key_of(result);
+        let Some(run) = result.run else {
+            unseen += usize::from(result.outcome == Outcome::Unfinished);
+            continue;
+        };
+        let key = key_of(run);
         let at = *index.entry(key.clone()).or_insert_with(|| {
             list.push(empty(key));
             list.len() - 1
@@ -213,10 +119,8 @@ pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario
         scenario.members.sort_by_key(|&i| results[i].id);
         scenario.name = name_of(scenario, results);
         scenario.flaky = scenario.passed > 0 && scenario.failed > 0;
-        // Only unfinished runs: not judged yet, so the unfinished verdict
-        // (exit 3) stays; all errored fails closed.
-        let waiting = scenario.judged() == 0 && scenario.errored == 0;
-        scenario.met = rate.map(|r| waiting || r.met_by(scenario.passed, scenario.judged()));
+        let waiting = scenario.unfinished.saturating_add(unseen);
+        scenario.met = rate.map(|r| RateCheck::of(r, scenario.passed, scenario.judged(), waiting));
     }
     list.sort_by_key(|s| (!s.failing(), !s.flaky));
     list
@@ -229,8 +133,8 @@ pub fn mark(results: &mut [RunResult<'_>], scenarios: &[Scenario], score_broken:
     for (index, scenario) in scenarios.iter().enumerate() {
         for &i in &scenario.members {
             let result = &mut results[i];
-            result.scenario = index;
-            result.tolerated = scenario.met == Some(true)
+            result.scenario = Some(index);
+            result.tolerated = scenario.met == Some(RateCheck::Met)
                 && matches!(result.outcome, Outcome::Failed { .. })
                 && !(score_broken && result.score() > 0);
         }
@@ -292,37 +196,6 @@ mod tests {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
-    #[test]
-    fn rates_parse_exactly() {
-        assert_eq!((rate("0.8").num, rate("0.8").den), (4, 5));
-        assert_eq!((rate("80%").num, rate("80%").den), (4, 5));
-        assert_eq!((rate("1").num, rate("1").den), (1, 1));
-        assert_eq!((rate("0.56").num, rate("0.56").den), (14, 25));
-        assert_eq!((rate("100%").num, rate("100%").den), (1, 1));
-        for bad in [
-            "0", "1.5", "80", "abc", "-1", "", "%", ".", "0%", "101%", "1e-1",
-        ] {
-            let err = bad.parse::<PassRate>().expect_err(bad);
-            assert!(err.to_string().contains("0.8, 80% or 1"), "{bad}: {err}");
-        }
-        assert!(
-            "80".parse::<PassRate>()
-                .expect_err("80")
-                .to_string()
-                .contains("% sign")
-        );
-    }
-
-    #[test]
-    fn boundaries_are_exact() {
-        assert!(rate("0.8").met_by(4, 5), "4/5 at 0.8 passes");
-        assert!(!rate("0.8").met_by(3, 4), "3/4 at 0.8 fails");
-        assert!(rate("0.56").met_by(14, 25), "14/25 meets 0.56");
-        assert!(!rate("0.56").met_by(13, 25));
-        assert!(!rate("0.1").met_by(0, 0), "nothing judged fails closed");
-        assert!(rate("1").met_by(3, 3));
-    }
-
     fn of(id: u64, scenario: Option<i64>, name: Option<&str>, ok: bool) -> Run {
         let mut r = run(id, "completed", Some(ok), &[]);
         r.scenario_id = scenario;
@@ -345,24 +218,21 @@ mod tests {
         assert_eq!(
             keys,
             [
-                (&ScenarioKey::Run(8), "run 8"),
                 (&ScenarioKey::Id(7), "New name"),
                 (&ScenarioKey::Name("New name".into()), "New name"),
                 (&ScenarioKey::Run(4), "run 4"),
             ],
-            "below the rate, then flaky; a renamed scenario takes its highest run's name"
+            "flaky first; a renamed scenario takes its highest run's name; the missing run 8 is no scenario"
         );
-        assert_eq!(groups[0].errored, 1);
+        assert!(groups[0].flaky && groups[0].met == Some(RateCheck::Met));
         assert_eq!(
-            groups[0].met,
-            Some(false),
-            "a missing run alone fails closed"
-        );
-        assert!(groups[1].flaky && groups[1].met == Some(true));
-        assert_eq!(
-            groups[2].members.len(),
+            groups[1].members.len(),
             2,
             "a name without an ID is its own group"
+        );
+        assert_eq!(
+            eval.results.iter().filter(|r| r.scenario.is_none()).count(),
+            1
         );
     }
 
@@ -375,7 +245,7 @@ mod tests {
         let groups = group(&eval.results, Some(&rate("1")));
         assert_eq!((groups[0].passed, groups[0].errored), (1, 1));
         assert!(!groups[0].flaky);
-        assert_eq!(groups[0].met, Some(true), "errors are not judged");
+        assert_eq!(groups[0].met, Some(RateCheck::Met), "errors are not judged");
         assert_eq!(groups[0].rate_label(), "1 (1/1)");
     }
 

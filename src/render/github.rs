@@ -343,7 +343,6 @@ mod tests {
         Refund <over> "$100"
         Scenario 3
         Scenario 4
-        run 6
         D13
         flaky-scenarios<<D14
 

@@ -6,7 +6,7 @@
 //! aggregate, and its metric is what lies between that `(` and its matching
 //! `)`: metric names may hold spaces and parentheses, never `<>=!`.
 
-use crate::policy::scenarios::exact_decimal;
+use crate::policy::rate::exact_decimal;
 use std::fmt;
 use std::str::FromStr;
 

@@ -66,7 +66,7 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     }
     out.push_str("    </properties>\n");
     for result in &eval.results {
-        let scenario = eval.scenarios.get(result.scenario);
+        let scenario = result.scenario.and_then(|i| eval.scenarios.get(i));
         case(
             &mut out,
             &eval.stop,
