@@ -7,8 +7,8 @@
 //! scenario passed when all its runs passed (with `--min-pass-rate`, when
 //! its runs met the rate); its reasons are the union over its failing runs,
 //! whether or not the scenario passed. Current runs and scenarios are
-//! matched by scenario ID (name as fallback; a deleted scenario never
-//! matches) and classified:
+//! matched by scenario ID (name as fallback; a run of no scenario or of a
+//! deleted one matches only the same run ID) and classified:
 //! - a failing run: a *regression* when its baseline scenario had no
 //!   failing run, *known* when its reasons are all among the baseline's,
 //!   else a *new failure reason*;
@@ -92,6 +92,9 @@ pub struct Baseline {
     pub scenarios: Vec<BaseScenario>,
     by_id: HashMap<i64, usize>,
     by_name: HashMap<String, usize>,
+    /// Runs with nothing else to match them by (no scenario, or a deleted
+    /// one): the same run ID is the same run, so the same scenario.
+    by_run: HashMap<u64, usize>,
 }
 
 impl Baseline {
@@ -101,6 +104,7 @@ impl Baseline {
         let mut scenarios: Vec<BaseScenario> = Vec::new();
         let mut by_id = HashMap::new();
         let mut by_name = HashMap::new();
+        let mut by_run = HashMap::new();
         let mut ignored = BTreeSet::new();
         for (index, run) in runs.iter().enumerate() {
             let result = judge(policy, run.id, Slot::Found(run), &mut ignored);
@@ -111,8 +115,9 @@ impl Baseline {
             let at = match key_of(run) {
                 ScenarioKey::Id(id) => by_id.get(&id).copied(),
                 ScenarioKey::Name(n) => by_name.get(&n).copied(),
-                // Nothing to match it by (no scenario, or a deleted one).
-                ScenarioKey::Run(_) => continue,
+                // Nothing but its own ID to match it by (no scenario, or a
+                // deleted one): a scenario of its own.
+                ScenarioKey::Run(id) => by_run.get(&id).copied(),
             };
             let at = at.unwrap_or_else(|| {
                 scenarios.push(BaseScenario {
@@ -127,11 +132,16 @@ impl Baseline {
             });
             if let Some(id) = run.scenario_id {
                 by_id.insert(id, at);
+            } else if let ScenarioKey::Run(id) = key_of(run) {
+                by_run.insert(id, at);
             }
             let scenario = &mut scenarios[at];
             if let Some(n) = name {
-                // The last run's name wins (a renamed scenario).
-                by_name.entry(n.clone()).or_insert(at);
+                // The last run's name wins (a renamed scenario). A run alone
+                // is never found by its name.
+                if !matches!(key_of(run), ScenarioKey::Run(_)) {
+                    by_name.entry(n.clone()).or_insert(at);
+                }
                 scenario.name = n;
             } else if scenario.name.is_empty() {
                 scenario.name = run
@@ -156,16 +166,17 @@ impl Baseline {
             scenarios,
             by_id,
             by_name,
+            by_run,
         }
     }
 
     /// The baseline scenario a current scenario matches: by ID, else name;
-    /// a run alone (no scenario, or a deleted one) matches none.
+    /// a run alone (no scenario, or a deleted one) matches only itself.
     pub fn find(&self, key: &ScenarioKey, name: Option<&str>) -> Option<usize> {
         let by_id = match key {
             ScenarioKey::Id(id) => self.by_id.get(id).copied(),
             ScenarioKey::Name(_) => None,
-            ScenarioKey::Run(_) => return None,
+            ScenarioKey::Run(id) => return self.by_run.get(id).copied(),
         };
         by_id.or_else(|| self.by_name.get(name?).copied())
     }
@@ -443,7 +454,7 @@ mod tests {
         anonymous.scenario_name = None;
         let waiting = run(5, "in_progress", None, &[]);
         let b = Baseline::new(&Policy::default(), vec![a1, a2, named, anonymous, waiting]);
-        assert_eq!(b.scenarios.len(), 2, "{:?}", b.scenarios);
+        assert_eq!(b.scenarios.len(), 3, "{:?}", b.scenarios);
         let seven = b.find(&ScenarioKey::Id(7), None).expect("by ID");
         assert!(!b.scenarios[seven].passed, "one run failed");
         assert_eq!(b.scenarios[seven].name, "Renamed");
@@ -460,11 +471,14 @@ mod tests {
             "an unknown ID falls back to the name"
         );
         assert_eq!(b.find(&ScenarioKey::Id(99), Some("nothing")), None);
+        let alone = b.find(&ScenarioKey::Run(4), Some("run 4"));
+        assert!(alone.is_some(), "the anonymous run matches itself");
         assert_eq!(
-            b.completed(None).len(),
-            3,
-            "the anonymous run matches nothing"
+            b.find(&ScenarioKey::Run(6), Some("run 4")),
+            None,
+            "and nothing else"
         );
+        assert_eq!(b.completed(None).len(), 4);
     }
 
     #[test]

@@ -380,11 +380,12 @@ fn runs_of_deleted_scenarios_are_never_one_scenario() {
     let runs = [deleted(1, true), deleted(2, false)];
     let eval = eval_in(&policy, &runs, &[], Stop::AllFinal);
     assert_eq!(eval.scenarios.len(), 2, "one each");
-    let base = baseline::Baseline::new(&policy, vec![deleted(8, false), deleted(9, true)]);
-    assert!(base.scenarios.is_empty(), "nothing to match them by");
+    let base = baseline::Baseline::new(&policy, vec![deleted(8, false), deleted(2, true)]);
+    assert_eq!(base.scenarios.len(), 2, "one each");
     let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
     let eval = evaluate_against(&policy, &slots, Stop::AllFinal, Some(&base));
     let c = eval.comparison.as_ref().expect("compared");
-    assert_eq!(c.shared, 0, "a deleted scenario matches nothing: {c:?}");
-    assert_eq!(eval.results[1].baseline, Some(baseline::Class::NewScenario));
+    assert_eq!(c.shared, 1, "only the same run matches: {c:?}");
+    assert_eq!(eval.results[0].baseline, Some(baseline::Class::NewScenario));
+    assert_eq!(eval.results[1].baseline, Some(baseline::Class::Regression));
 }
