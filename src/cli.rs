@@ -27,6 +27,28 @@ Examples:
   vocera-gate --from-file runs.json            # replay a saved response: no key, no network
 ";
 
+/// `--threshold` in `--help` and the man page: every accepted form.
+const THRESHOLD_HELP: &str = "\
+A metric threshold, repeatable.
+
+Per run: METRIC OP VALUE, e.g. 'Latency<=4000', 'Goal reached==true', \
+'Outcome!=escalated'. A completed run that breaks it, or lacks the metric, fails.
+
+Over the runs: AGG(METRIC) OP VALUE, e.g. 'p95(Latency)<=2500', \
+'rate(Goal reached)>=90%', 'avg(Latency)<=baseline+10%'. AGG is avg, min, max, \
+med, pN or p(N) with 0 < N < 100 (p95, p99.9, p(99.9)), or rate (the share of \
+runs whose binary metric passed), in any case (P95, AVG).
+
+OP is one of < <= > >= == !=. VALUE is a number (2500, -1.5, +5, 0.25, 1e3), \
+true or false, an enum's choice (with == or !=), or, after an aggregate, \
+baseline, baseline+N, baseline-N or baseline+N% (with --baseline). A rate \
+compares a fraction from 0 to 1: 0.9 or 90%.
+
+Metric names match exactly, case and inner spaces included; spaces around \
+the name, the operator and the value are ignored. The same check given twice, \
+however spelled ('Latency<=4000' and 'Latency <= 4e3'), counts once: the first \
+spelling is kept.";
+
 /// Wait for Vocera (Cekura) test runs to finish, write a JUnit report, and
 /// exit nonzero when the runs fail the threshold policy.
 #[derive(Debug, Parser)]
@@ -142,8 +164,8 @@ pub struct Args {
     /// A metric threshold, repeatable: METRIC OP VALUE for each run
     /// ('Latency<=4000', 'Goal reached==true') or AGG(METRIC) OP VALUE over
     /// the runs ('p95(Latency)<=2500', 'rate(Goal reached)>=0.9'); AGG is
-    /// avg, min, max, med, pN or p(N), rate.
-    #[arg(long = "threshold", value_name = "EXPR", value_parser = threshold, allow_hyphen_values = true, help_heading = "Policy")]
+    /// avg, min, max, med, pN or p(N), rate. The same check twice counts once.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = threshold, allow_hyphen_values = true, long_help = THRESHOLD_HELP, help_heading = "Policy")]
     pub thresholds: Vec<Threshold>,
 
     /// Where aggregate thresholds must hold: over all runs, or for every

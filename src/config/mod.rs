@@ -20,7 +20,7 @@ use crate::console::Verbosity;
 use crate::error::{Error, usage};
 use crate::model::Keep;
 use crate::policy::baseline::{Baseline, Mode};
-use crate::policy::threshold::Scope;
+use crate::policy::threshold::{Scope, Threshold};
 use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
 use std::io::Read;
@@ -131,7 +131,7 @@ impl Config {
             max_errored_runs: args.max_errored_runs,
             max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
             min_pass_rate: args.min_pass_rate.clone(),
-            thresholds: args.thresholds.clone(),
+            thresholds: distinct(&args.thresholds),
             threshold_scope: match args.threshold_scope {
                 ThresholdScope::All => Scope::All,
                 ThresholdScope::Scenario => Scope::Scenario,
@@ -268,6 +268,19 @@ fn source(
         proxy,
         chosen,
     })
+}
+
+/// The thresholds, each check once: a repeat, however spelled
+/// (`Latency <= 4000` after `Latency<=4000`), is dropped and the first
+/// spelling kept, so one check never counts twice.
+fn distinct(thresholds: &[Threshold]) -> Vec<Threshold> {
+    let mut kept: Vec<Threshold> = Vec::with_capacity(thresholds.len());
+    for t in thresholds {
+        if !kept.iter().any(|k| k.same_check(t)) {
+            kept.push(t.clone());
+        }
+    }
+    kept
 }
 
 /// An optional value, with an empty or blank one meaning unset.
