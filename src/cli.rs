@@ -13,8 +13,8 @@ mod start;
 pub use start::{Mode, StartArgs};
 
 use crate::api::Profile;
-use crate::policy::PassRate;
 use crate::policy::threshold::Threshold;
+use crate::policy::{BadRate, PassRate};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -376,8 +376,45 @@ fn duration(text: &str) -> Result<Duration, String> {
 }
 
 fn pass_rate(spec: &str) -> Result<PassRate, String> {
-    spec.parse()
-        .map_err(|e: crate::policy::BadRate| e.to_string())
+    spec.parse().map_err(|e: BadRate| {
+        let no_number = e.0.ends_with("is not a number");
+        match rate_out_of_reach(spec).filter(|_| no_number) {
+            Some(why) => BadRate(why).to_string(),
+            None => e.to_string(),
+        }
+    })
+}
+
+/// Why a number `PassRate` refused is no rate: it reads only the decimals
+/// it compares exactly, so a real number out of range (`1000%`, `-1`) or
+/// with too many digits is named as such here, not as "not a number".
+/// `None` for text that is no plain number.
+fn rate_out_of_reach(spec: &str) -> Option<String> {
+    let text = spec.trim();
+    let (number, percent) = match text.strip_suffix('%') {
+        Some(n) => (n.trim_end(), true),
+        None => (text, false),
+    };
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    let plain = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && digits.bytes().filter(|b| *b == b'.').count() <= 1;
+    if !plain {
+        return None;
+    }
+    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+    let rate = if percent { n / 100.0 } else { n };
+    if rate > 0.0 && rate <= 1.0 {
+        return Some(format!(
+            "{spec:?} has more digits than a rate is compared with; give at most 3 before the point and 12 after"
+        ));
+    }
+    let hint = if !percent && !number.contains('.') && rate > 1.0 && rate <= 100.0 {
+        " (for a percentage write the % sign)"
+    } else {
+        ""
+    };
+    Some(format!("{spec:?} is not above 0 and at most 1{hint}"))
 }
 
 fn threshold(spec: &str) -> Result<Threshold, String> {
@@ -497,6 +534,31 @@ mod tests {
             let err = duration(bad).expect_err(bad);
             assert!(err.contains(says), "{bad:?}: {err}");
         }
+    }
+
+    #[test]
+    fn rates_out_of_range_are_named_so_not_as_no_number() {
+        for (bad, says) in [
+            ("1000%", "\"1000%\" is not above 0 and at most 1;"),
+            ("1000", "\"1000\" is not above 0 and at most 1;"),
+            ("-1", "\"-1\" is not above 0 and at most 1;"),
+            ("-80%", "\"-80%\" is not above 0 and at most 1;"),
+            ("80", "at most 1 (for a percentage write the % sign)"),
+            ("1.5", "\"1.5\" is not above 0 and at most 1;"),
+            ("0", "\"0\" is not above 0 and at most 1;"),
+            (
+                "0.1234567890123",
+                "more digits than a rate is compared with",
+            ),
+            ("abc", "\"abc\" is not a number"),
+            ("1e-1", "\"1e-1\" is not a number"),
+            ("", "is not a number"),
+        ] {
+            let err = pass_rate(bad).expect_err(bad);
+            assert!(err.contains(says), "{bad:?}: {err}");
+            assert!(err.ends_with("e.g. 0.8, 80% or 1"), "{bad:?}: {err}");
+        }
+        assert_eq!(pass_rate("80%").map(|r| r.to_string()), Ok("80%".into()));
     }
 
     #[test]
