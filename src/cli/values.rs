@@ -18,7 +18,7 @@ med, pN or p(N) with 0 < N < 100 (p95, p99.9, p(99.9)), or rate (the share of \
 runs whose binary metric passed), in any case (P95, AVG).
 
 OP is one of < <= > >= == !=. VALUE is a number (2500, -1.5, +5, 0.25, 1e3), \
-true or false, an enum's choice (with == or !=), or, after an aggregate, \
+true or false, the choice of an enum metric (with == or !=), or, after an aggregate, \
 baseline, baseline+N, baseline-N or baseline+N% (with --baseline). A rate \
 compares a fraction from 0 to 1: 0.9 or 90%.
 
@@ -138,6 +138,27 @@ pub(super) fn weight(spec: &str) -> Result<Weight, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_threshold_help_lists_the_forms_and_its_examples_parse() {
+        use clap::CommandFactory;
+        let help = crate::cli::Args::command().render_long_help().to_string();
+        for form in [
+            "P95, AVG",
+            "+5",
+            "1e3",
+            "baseline+N%",
+            "0.9 or 90%",
+            "counts once",
+        ] {
+            assert!(help.contains(form), "{form}: {help}");
+        }
+        let examples: Vec<&str> = THRESHOLD_HELP.split('\'').skip(1).step_by(2).collect();
+        assert_eq!(examples.len(), 8, "{examples:?}");
+        for example in examples {
+            threshold(example).unwrap_or_else(|e| panic!("{example}: {e}"));
+        }
+    }
 
     #[test]
     fn durations_need_units_and_stay_within_a_week() {
