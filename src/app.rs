@@ -37,6 +37,17 @@ struct Obtained {
 /// Runs the gate; errors are printed here, once.
 pub async fn run(config: Config) -> Finished {
     if let Source::DryRun(text) = &config.source {
+        // The input files are checked as the real run checks them: a dry
+        // run that passes must mean the real one gets past its usage checks.
+        if let Err(e) = config.baseline() {
+            let code = fail(&e);
+            error_outputs(config.reports.github_output.as_deref(), code);
+            return Finished {
+                code,
+                _runs: None,
+                _baseline: None,
+            };
+        }
         crate::outln!("{}", text.trim_end());
         let mut code = exit::PASSED;
         if let Some(path) = &config.reports.github_output {

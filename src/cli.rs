@@ -1,6 +1,6 @@
 //! The command line, as clap parses it. Names here are a contract: scripts
 //! and the GitHub Action depend on them. Values that stand alone (durations,
-//! weights, the profile) are typed here by clap value parsers, so a bad one
+//! weights, the profile) are typed by clap value parsers (`values`), so a bad one
 //! is an error naming its flag; checks that relate flags, the disk or the
 //! key are `config`'s job.
 //!
@@ -9,8 +9,10 @@
 //! without echoing it.
 
 mod start;
+mod values;
 
 pub use start::{Mode, StartArgs};
+pub use values::Weight;
 
 use crate::api::Profile;
 use crate::policy::PassRate;
@@ -18,6 +20,7 @@ use crate::policy::threshold::Threshold;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
+use values::{THRESHOLD_HELP, count, duration, pass_rate, threshold, weight};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -142,8 +145,8 @@ pub struct Args {
     /// A metric threshold, repeatable: METRIC OP VALUE for each run
     /// ('Latency<=4000', 'Goal reached==true') or AGG(METRIC) OP VALUE over
     /// the runs ('p95(Latency)<=2500', 'rate(Goal reached)>=0.9'); AGG is
-    /// avg, min, max, med, pN or p(N), rate.
-    #[arg(long = "threshold", value_name = "EXPR", value_parser = threshold, allow_hyphen_values = true, help_heading = "Policy")]
+    /// avg, min, max, med, pN or p(N), rate. The same check twice counts once.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = threshold, allow_hyphen_values = true, long_help = THRESHOLD_HELP, help_heading = "Policy")]
     pub thresholds: Vec<Threshold>,
 
     /// Where aggregate thresholds must hold: over all runs, or for every
@@ -328,77 +331,6 @@ impl clap::builder::TypedValueParser for ProfileParser {
     }
 }
 
-/// A priority's weight, from `--weight PRIORITY=N`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Weight {
-    pub priority: String,
-    pub weight: u32,
-}
-
-/// The longest duration any flag takes: past a week a deadline is a typo,
-/// and `Instant` arithmetic must not overflow.
-const LONGEST: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// A duration flag: `200ms`, `5s`, `10m`, `1h30m` (humantime's syntax),
-/// more than 0 and at most a week.
-fn duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text.trim())
-        .map_err(|e| format!("not a duration ({e}); use e.g. 200ms, 5s, 10m, 1h30m"))?;
-    if d.is_zero() {
-        return Err("must be more than 0; use e.g. 2s or 30m".to_owned());
-    }
-    if d > LONGEST {
-        return Err("is longer than a week; use e.g. 30m".to_owned());
-    }
-    Ok(d)
-}
-
-fn pass_rate(spec: &str) -> Result<PassRate, String> {
-    spec.parse()
-        .map_err(|e: crate::policy::BadRate| e.to_string())
-}
-
-fn threshold(spec: &str) -> Result<Threshold, String> {
-    spec.parse()
-        .map_err(|e: crate::policy::threshold::BadThreshold| e.to_string())
-}
-
-/// A budget (`--max-score`, `--max-failed-runs`, ...): a whole number, 0 or
-/// more. The flags take negative numbers as values, so `-1` is refused here,
-/// naming its flag, instead of read as an unknown flag.
-fn count(spec: &str) -> Result<u64, String> {
-    spec.trim()
-        .parse()
-        .map_err(|_| format!("{spec:?} is not a whole number of 0 or more; e.g. 0 or 5"))
-}
-
-/// `PRIORITY=N` with N a whole number that fits a weight.
-fn weight(spec: &str) -> Result<Weight, String> {
-    let example = "e.g. --weight medium=5";
-    let (priority, n) = spec
-        .split_once('=')
-        .ok_or_else(|| format!("not PRIORITY=N; {example}"))?;
-    let priority = priority.trim();
-    if priority.is_empty() {
-        return Err(format!("the priority before '=' is empty; {example}"));
-    }
-    let n = n.trim();
-    let weight = match n.parse::<u32>() {
-        Ok(w) => w,
-        Err(_) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
-            return Err(format!(
-                "{n} is larger than the largest weight, {}",
-                u32::MAX
-            ));
-        }
-        Err(_) => return Err(format!("N must be a whole number; {example}")),
-    };
-    Ok(Weight {
-        priority: priority.to_owned(),
-        weight,
-    })
-}
-
 /// Prints what clap says when it stops the program (help, version, a bad
 /// flag or value); returns the exit code. Errors are written as
 /// `vocera-gate: error: ...`, like every other, without clap's closing
@@ -449,58 +381,6 @@ pub fn print_helper(command: Command) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_need_units_and_stay_within_a_week() {
-        let ms = Duration::from_millis;
-        for (text, want) in [
-            ("200ms", ms(200)),
-            ("5s", ms(5_000)),
-            ("10m", ms(600_000)),
-            ("1h", ms(3_600_000)),
-            ("1h30m", ms(5_400_000)),
-            (" 7d ", ms(7 * 24 * 3_600_000)),
-        ] {
-            assert_eq!(duration(text), Ok(want), "{text:?}");
-        }
-        for (bad, says) in [
-            ("5", "not a duration"),
-            ("s", "not a duration"),
-            ("-1s", "not a duration"),
-            ("", "not a duration"),
-            ("0s", "more than 0"),
-            ("8d", "longer than a week"),
-            ("9999h", "longer than a week"),
-        ] {
-            let err = duration(bad).expect_err(bad);
-            assert!(err.contains(says), "{bad:?}: {err}");
-        }
-    }
-
-    #[test]
-    fn weights_parse() {
-        assert_eq!(
-            weight(" High = 7"),
-            Ok(Weight {
-                priority: "High".into(),
-                weight: 7
-            })
-        );
-        for (bad, says) in [
-            ("high", "not PRIORITY=N"),
-            ("=3", "priority before '=' is empty"),
-            ("high=-1", "whole number"),
-            ("high=x", "whole number"),
-            ("high=1.5", "whole number"),
-            (
-                "high=4294967296",
-                "larger than the largest weight, 4294967295",
-            ),
-        ] {
-            let err = weight(bad).expect_err(bad);
-            assert!(err.contains(says), "{bad:?}: {err}");
-        }
-    }
 
     #[test]
     fn the_man_page_has_environment_and_keeps_the_exit_table() {

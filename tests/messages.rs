@@ -221,3 +221,32 @@ async fn no_proxy_sends_the_api_host_around_the_proxy() {
         .await;
     out.stderr_has("HTTP_PROXY names a socks5 proxy");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_refuses_the_baseline_the_real_run_would_refuse() {
+    let start = ["--agent-id", "42", "--scenarios", "101", "--dry-run"];
+    let saved = serde_json::to_string(&[run(1, "completed", true, &[])]).expect("JSON");
+    let out = Gate::new()
+        .file("base.json", &saved)
+        .args(start)
+        .args(["--baseline", "base.json"])
+        .expect_code(0)
+        .await;
+    out.stdout_has("dry run, nothing was sent");
+    let out = Gate::new()
+        .file("base.json", "not JSON")
+        .file("out.txt", "")
+        .args(start)
+        .args(["--baseline", "base.json", "--github-output", "out.txt"])
+        .expect_code(2)
+        .await;
+    out.stderr_has("--baseline base.json");
+    assert!(out.stdout.is_empty(), "no request shown: {}", out.stdout);
+    let outputs = out.file("out.txt").expect("outputs");
+    let lines: Vec<&str> = outputs.lines().collect();
+    let code = lines
+        .iter()
+        .position(|l| l.starts_with("exit-code<<"))
+        .and_then(|i| lines.get(i + 1));
+    assert_eq!(code, Some(&"2"), "{outputs}");
+}

@@ -284,3 +284,91 @@ async fn a_metric_sent_without_a_value_is_missing_and_unfinished_runs_keep_it_op
     );
     assert_eq!(junit_counts(&junit), (3, 0, 1), "not final is no failure");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aggregates_in_capitals_and_signed_or_exponent_limits_are_read() {
+    let file = Value::Array(vec![v1(1, Some(1200.0)), v1(2, Some(2600.0))]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args(["--from-file", "runs.json"])
+        .args(["--threshold", "P95(Latency)<=3000"])
+        .args(["--threshold", "AVG(Latency)<=1e4"])
+        .args(["--threshold", "Latency<=+5000"])
+        .args(["--threshold", "Latency>=-1.5E3"])
+        .args(["--json", "v.json"])
+        .expect_code(0)
+        .await;
+    out.stdout_has("P95(Latency)<=3000, 2600, <= 3000, holds")
+        .stdout_has("AVG(Latency)<=1e4, 1900, <= 10000, holds");
+    let verdict = out.json("v.json");
+    assert_eq!(verdict["thresholds"].as_array().map(Vec::len), Some(2));
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args(["--from-file", "runs.json", "--threshold", "Latency<=+2000"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold Latency<=+2000 broken: Latency 2600 (limit <= +2000)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_check_given_twice_counts_once() {
+    let file = Value::Array(vec![v1(1, Some(1200.0)), v1(2, Some(5200.0))]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args(["--from-file", "runs.json", "--json", "v.json"])
+        .args(["--threshold", "Latency<=4000"])
+        .args(["--threshold", "Latency <= 4000"])
+        .args(["--threshold", "Latency<=4e3"])
+        .args(["--threshold", "p95(Latency)<=2500"])
+        .args(["--threshold", "p95( Latency ) <= 2500.0"])
+        .expect_code(1)
+        .await;
+    assert_eq!(
+        out.stdout.matches("broken: Latency 5200").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    let verdict = out.json("v.json");
+    assert_eq!(
+        verdict["results"][1]["breaches"],
+        json!(["Latency<=4000: Latency 5200 (limit <= 4000)"]),
+        "the first spelling is kept"
+    );
+    assert_eq!(verdict["thresholds"].as_array().map(Vec::len), Some(1));
+    assert_eq!(verdict["thresholds"][0]["threshold"], "p95(Latency)<=2500");
+    let junit = out.junit();
+    assert!(
+        junit.contains("<testsuite name=\"thresholds\" tests=\"1\" failures=\"1\""),
+        "{junit}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scenarios_of_one_name_are_told_apart_per_scenario() {
+    let mut runs = Vec::new();
+    for (id, scenario, ms) in [(1, 12, 1000.0), (2, 13, 3000.0)] {
+        let mut r = v1(id, Some(ms));
+        r["scenario"] = json!(scenario);
+        r["scenario_name"] = json!("Refund");
+        runs.push(r);
+    }
+    let out = Gate::new()
+        .file("runs.json", &Value::Array(runs).to_string())
+        .args(["--from-file", "runs.json", "--json", "v.json"])
+        .args(["--threshold", "avg(Latency)<=2500"])
+        .args(["--threshold-scope", "scenario"])
+        .expect_code(1)
+        .await;
+    out.stdout_has(
+        "threshold avg(Latency)<=2500: Refund (scenario 13): measured 3000, limit <= 2500",
+    );
+    let junit = out.junit();
+    assert!(
+        junit.contains("<property name=\"measured.Refund (scenario 12)\" value=\"1000\"/>"),
+        "{junit}"
+    );
+    let rows = &out.json("v.json")["thresholds"][0]["measured"];
+    assert_eq!(rows[0]["scenario"], "Refund (scenario 13)", "{rows}");
+    assert_eq!(rows[1]["scenario"], "Refund (scenario 12)", "{rows}");
+}

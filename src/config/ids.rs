@@ -70,12 +70,24 @@ pub fn parse_ids(text: &str, ids: &mut Vec<u64>, what: &str) -> Result<(), Error
             .filter(|id| *id > 0 && token.bytes().all(|b| b.is_ascii_digit()))
             .ok_or_else(|| {
                 usage(format!(
-                    "{what} {token:?} is not a positive integer; give IDs like 181,180"
+                    "{what} {token:?} {}; give IDs like 181,180",
+                    not_an_id(token)
                 ))
             })?;
         ids.push(id);
     }
     Ok(())
+}
+
+/// Why `token` (trimmed) is no ID: too large when it is all digits, else
+/// not a positive integer.
+pub fn not_an_id(token: &str) -> std::borrow::Cow<'static, str> {
+    let digits = !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit());
+    if digits && token.parse::<u64>().is_err() {
+        format!("is too large; the largest is {}", u64::MAX).into()
+    } else {
+        "is not a positive integer".into()
+    }
 }
 
 /// Drops repeated IDs; the first occurrence keeps its place.
@@ -98,13 +110,26 @@ mod tests {
 
     #[test]
     fn bad_ids_are_named() {
-        for bad in ["abc", "-5", "0", "1.5", "+3", "99999999999999999999999"] {
+        for (bad, says) in [
+            ("abc", "is not a positive integer"),
+            ("-5", "is not a positive integer"),
+            ("0", "is not a positive integer"),
+            ("1.5", "is not a positive integer"),
+            ("+3", "is not a positive integer"),
+            (
+                "99999999999999999999999",
+                "is too large; the largest is 18446744073709551615",
+            ),
+        ] {
             let err = parse_ids(bad, &mut Vec::new(), "run ID").expect_err(bad);
             assert!(
-                err.to_string().contains(&format!("{bad:?}")),
+                err.to_string().contains(&format!("{bad:?} {says}")),
                 "{bad}: {err}"
             );
         }
+        let mut ids = Vec::new();
+        parse_ids("18446744073709551615", &mut ids, "run ID").expect("the largest");
+        assert_eq!(ids, [u64::MAX]);
     }
 
     #[test]

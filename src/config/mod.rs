@@ -20,7 +20,7 @@ use crate::console::Verbosity;
 use crate::error::{Error, usage};
 use crate::model::Keep;
 use crate::policy::baseline::{Baseline, Mode};
-use crate::policy::threshold::Scope;
+use crate::policy::threshold::{Scope, Threshold};
 use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
 use std::io::Read;
@@ -131,7 +131,7 @@ impl Config {
             max_errored_runs: args.max_errored_runs,
             max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
             min_pass_rate: args.min_pass_rate.clone(),
-            thresholds: args.thresholds.clone(),
+            thresholds: distinct(&args.thresholds),
             threshold_scope: match args.threshold_scope {
                 ThresholdScope::All => Scope::All,
                 ThresholdScope::Scenario => Scope::Scenario,
@@ -232,6 +232,10 @@ fn source(
             // No key needed: nothing is sent. One given is hidden anyway.
             let base = checked_base(profile, set(args.connection.base_url.as_deref()))?;
             let url = start_url(profile, &base);
+            // Unused, but checked: a certificate file or a proxy variable
+            // the real run would refuse fails the dry run the same way.
+            ca_certs(args)?;
+            crate::api::proxy::choose(&url, &env.proxies)?;
             let text = crate::start::dry_run(url.as_str(), profile.header(), body);
             let text = keys.iter().fold(text, |t, k| {
                 crate::api::ApiKey::from_source((*k).to_owned(), "").hide_in(&t)
@@ -251,16 +255,7 @@ fn source(
         set(args.connection.base_url.as_deref()),
         key,
     )?;
-    // CI templates often set variables to "" for "not set".
-    let ca_certs = match args
-        .connection
-        .ca_cert
-        .as_deref()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        Some(path) => read_ca_certs(path)?,
-        None => Vec::new(),
-    };
+    let ca_certs = ca_certs(args)?;
     let proxy = crate::api::proxy::choose(&endpoint.url, &env.proxies)?.map(Box::new);
     Ok(Source::Api {
         endpoint,
@@ -268,6 +263,33 @@ fn source(
         proxy,
         chosen,
     })
+}
+
+/// The thresholds, each check once: a repeat, however spelled
+/// (`Latency <= 4000` after `Latency<=4000`), is dropped and the first
+/// spelling kept, so one check never counts twice.
+fn distinct(thresholds: &[Threshold]) -> Vec<Threshold> {
+    let mut kept: Vec<Threshold> = Vec::with_capacity(thresholds.len());
+    for t in thresholds {
+        if !kept.iter().any(|k| k.same_check(t)) {
+            kept.push(t.clone());
+        }
+    }
+    kept
+}
+
+/// The `--ca-cert` certificates, none when unset.
+fn ca_certs(args: &Args) -> Result<Vec<reqwest::Certificate>, Error> {
+    // CI templates often set variables to "" for "not set".
+    match args
+        .connection
+        .ca_cert
+        .as_deref()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        Some(path) => read_ca_certs(path),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// An optional value, with an empty or blank one meaning unset.

@@ -119,11 +119,46 @@ pub fn choose(
     };
     let name = env.commit.as_deref().map(commit_name);
     let body = start::body(&flags, file, name.as_deref()).map_err(|e| usage(hide(&e, keys)))?;
+    countable(&body)?;
     Ok(Some(Chosen::Start {
         body,
         dry_run: s.dry_run,
         keep_calls: s.keep_calls,
     }))
+}
+
+/// A start whose calls cannot be counted (more than `u64::MAX`) is refused:
+/// the dry run and the start's log would show a wrong number, and no API
+/// places so many.
+fn countable(body: &Map<String, Value>) -> Result<(), Error> {
+    let Some(calls) = start::Calls::of(body) else {
+        return Ok(());
+    };
+    let factors = [calls.frequency, calls.personalities, calls.test_profiles];
+    if factors
+        .iter()
+        .try_fold(calls.scenarios, |total, n| total.checked_mul(*n))
+        .is_some()
+    {
+        return Ok(());
+    }
+    let mut product = format!(
+        "{} x {}",
+        start::plural(calls.scenarios, "scenario"),
+        calls.frequency
+    );
+    for (n, what) in [
+        (calls.personalities, "personality"),
+        (calls.test_profiles, "test profile"),
+    ] {
+        if n > 1 {
+            product.push_str(&format!(" x {}", start::plural(n, what)));
+        }
+    }
+    Err(usage(format!(
+        "the start would place more than {} calls ({product}), each billed; lower --frequency",
+        u64::MAX
+    )))
 }
 
 /// The default result name: `commit` and the commit's first 12 characters.
@@ -206,7 +241,7 @@ fn hide(text: &str, keys: &[&str]) -> String {
 }
 
 /// A refused value, quoted unless it holds the key.
-fn refused(flag: &str, text: &str, what: &str, keys: &[&str]) -> Error {
+fn refused(flag: &str, text: &str, what: impl std::fmt::Display, keys: &[&str]) -> Error {
     if keys.iter().any(|k| crate::api::shows_key(text, k)) {
         return usage(format!(
             "{flag} holds the API key; pass the key with --api-key or VOCERA_API_KEY, never in {flag}"
@@ -215,13 +250,13 @@ fn refused(flag: &str, text: &str, what: &str, keys: &[&str]) -> Error {
     usage(format!("{flag} {text:?} {what}"))
 }
 
-/// A positive integer flag.
+/// A positive integer flag, at most `u64::MAX`.
 fn number(flag: &str, text: &str, keys: &[&str]) -> Result<u64, Error> {
     let t = text.trim();
     t.parse::<u64>()
         .ok()
         .filter(|n| *n > 0 && t.bytes().all(|b| b.is_ascii_digit()))
-        .ok_or_else(|| refused(flag, text, "is not a positive integer", keys))
+        .ok_or_else(|| refused(flag, text, super::ids::not_an_id(t), keys))
 }
 
 /// A list of positive IDs, separated by commas and/or whitespace.
@@ -348,12 +383,53 @@ mod tests {
                 &["--agent-id", "vk_secret_123", "--tags", "a"],
                 "--agent-id holds the API key",
             ),
+            (
+                &["--result-id", "12345678901234567890123"],
+                "--result-id \"12345678901234567890123\" is too large; the largest is 18446744073709551615",
+            ),
+            (
+                &["--agent-id", "1", "--scenarios", "1,18446744073709551616"],
+                "\"18446744073709551616\" is too large; the largest is 18446744073709551615; give IDs like 101,102",
+            ),
+            (
+                &[
+                    "--agent-id",
+                    "1",
+                    "--scenarios",
+                    "1,2",
+                    "--frequency",
+                    "9223372036854775808",
+                ],
+                "more than 18446744073709551615 calls (2 scenarios x 9223372036854775808), each billed",
+            ),
+            (
+                &[
+                    "--agent-id",
+                    "1",
+                    "--scenarios",
+                    "1",
+                    "--frequency",
+                    "9223372036854775808",
+                    "--personality-ids",
+                    "1,2",
+                    "--test-profile-ids",
+                    "3,4",
+                ],
+                "(1 scenario x 9223372036854775808 x 2 personalities x 2 test profiles)",
+            ),
         ] {
             let err = chosen(argv, &Env::default()).expect_err(says);
             assert!(err.to_string().contains(says), "{argv:?}: {err}");
             assert!(!err.to_string().contains("vk_secret_123"), "{err}");
         }
         assert_eq!(chosen(&["1,2"], &Env::default()).ok(), Some(None));
+        let most = ["--agent-id", "1", "--scenarios", "1", "--frequency"];
+        let argv = [&most[..], &["18446744073709551615"]].concat();
+        let Ok(Some(Chosen::Start { body, .. })) = chosen(&argv, &Env::default()) else {
+            panic!("u64::MAX calls can be counted");
+        };
+        let calls = start::Calls::of(&body).map(|c| c.total());
+        assert_eq!(calls, Some(u64::MAX));
         assert_eq!(
             chosen(&["--result-id", "9876"], &Env::default()).ok(),
             Some(Some(Chosen::Result(9876)))

@@ -3,7 +3,7 @@
 
 use super::baseline::Baseline;
 use super::threshold::{Measured, NoValue, Scope, Value, aggregate, measure_row};
-use super::{Outcome, Policy, RunResult, Scenario};
+use super::{Outcome, Policy, RunResult, Scenario, ScenarioKey};
 use crate::model::Run;
 
 /// Every aggregate threshold, measured; and the mismatches found.
@@ -51,7 +51,7 @@ pub(super) fn thresholds(
                     .map(|s| {
                         let members = s.members.iter().map(|&i| &results[i]);
                         (
-                            Some(s.name.clone()),
+                            Some(label(s, scenarios)),
                             members
                                 .clone()
                                 .filter(|r| r.outcome.completed())
@@ -100,4 +100,83 @@ pub(super) fn thresholds(
         })
         .collect();
     (measured, mismatches)
+}
+
+/// A scenario's row label: its name, and what tells it apart when another
+/// scenario has the same name (`Refund (scenario 12)`), so two rows never
+/// read alike.
+fn label(scenario: &Scenario, all: &[Scenario]) -> String {
+    let shared = all
+        .iter()
+        .filter(|s| s.name == scenario.name)
+        .nth(1)
+        .is_some();
+    if !shared {
+        return scenario.name.clone();
+    }
+    match &scenario.key {
+        ScenarioKey::Id(id) => format!("{} (scenario {id})", scenario.name),
+        ScenarioKey::Run(id) => format!("{} (run {id})", scenario.name),
+        ScenarioKey::Name(_) => format!("{} (no scenario ID)", scenario.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{eval_in, run};
+    use crate::ending::Stop;
+    use crate::model::{Metric, Run};
+    use crate::policy::Policy;
+    use crate::policy::threshold::Scope;
+
+    fn latency(id: u64, scenario: Option<i64>, name: Option<&str>, ms: f64) -> Run {
+        let mut r = run(id, "completed", Some(true), &[]);
+        r.scenario_id = scenario;
+        r.scenario_name = name.map(str::to_owned);
+        r.metrics = vec![Metric {
+            name: "Latency".into(),
+            value: Some(ms.to_string()),
+            number: Some(ms),
+            ..Metric::default()
+        }];
+        r
+    }
+
+    #[test]
+    fn scenarios_sharing_a_name_get_rows_told_apart() {
+        let runs = [
+            latency(1, Some(12), Some("Refund"), 1000.0),
+            latency(2, Some(13), Some("Refund"), 3000.0),
+            latency(3, None, Some("Refund"), 500.0),
+            latency(4, Some(14), Some("Billing"), 700.0),
+        ];
+        let policy = Policy {
+            thresholds: vec!["max(Latency)<=2500".parse().expect("valid")],
+            threshold_scope: Scope::Scenario,
+            ..Policy::default()
+        };
+        let eval = eval_in(&policy, &runs, &[], Stop::AllFinal);
+        let mut rows: Vec<(String, bool)> = eval.thresholds[0]
+            .rows
+            .iter()
+            .map(|r| (r.scenario.clone().unwrap_or_default(), r.passed))
+            .collect();
+        rows.sort();
+        assert_eq!(
+            rows,
+            [
+                ("Billing".to_owned(), true),
+                ("Refund (no scenario ID)".to_owned(), true),
+                ("Refund (scenario 12)".to_owned(), true),
+                ("Refund (scenario 13)".to_owned(), false),
+            ]
+        );
+        assert!(
+            eval.thresholds[0]
+                .reason()
+                .contains("Refund (scenario 13): measured 3000"),
+            "{}",
+            eval.thresholds[0].reason()
+        );
+    }
 }

@@ -2,9 +2,10 @@
 //! `AGG(METRIC) OP VALUE` (over the runs), parsed once into a [`Threshold`].
 //!
 //! An expression that starts with a known aggregate (`avg`, `min`, `max`,
-//! `med`, `rate`, `pN` or `p(N)`) immediately followed by `(` is an
-//! aggregate, and its metric is what lies between that `(` and its matching
-//! `)`: metric names may hold spaces and parentheses, never `<>=!`.
+//! `med`, `rate`, `pN` or `p(N)`, in any case: `P95`, `AVG`) immediately
+//! followed by `(` is an aggregate, and its metric is what lies between that
+//! `(` and its matching `)`: metric names may hold spaces and parentheses,
+//! never `<>=!`.
 
 use crate::policy::rate::exact_decimal;
 use std::fmt;
@@ -115,6 +116,15 @@ impl Threshold {
     /// Whether its limit comes from the baseline.
     pub fn needs_baseline(&self) -> bool {
         matches!(self.limit, Limit::Baseline(_))
+    }
+
+    /// Whether two thresholds check the same, however spelled (spacing,
+    /// `p95` or `P(95)`, `0.9` or `90%` for a rate, `4000` or `4e3`).
+    pub fn same_check(&self, other: &Threshold) -> bool {
+        self.aggregate == other.aggregate
+            && self.metric == other.metric
+            && self.op == other.op
+            && self.limit == other.limit
     }
 }
 
@@ -250,11 +260,16 @@ fn aggregate_head(expr: &str) -> Option<Result<(Aggregate, usize), HeadError>> {
         ("med(", Aggregate::Med),
         ("rate(", Aggregate::Rate),
     ] {
-        if expr.starts_with(word) {
+        // `P95(Latency)`, `AVG(x)`: an aggregate in any case, never a
+        // metric named so.
+        if expr
+            .get(..word.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(word))
+        {
             return Some(Ok((aggregate, word.len() - 1)));
         }
     }
-    let after_p = expr.strip_prefix('p')?;
+    let after_p = expr.strip_prefix(['p', 'P'])?;
     // p(N)( or pN(
     let (digits, digits_at, open) = if let Some(inner) = after_p.strip_prefix('(') {
         let close = inner.find(')')?;
@@ -277,7 +292,8 @@ fn aggregate_head(expr: &str) -> Option<Result<(Aggregate, usize), HeadError>> {
 }
 
 /// A percentile's N, a number strictly between 0 and 100, as the exact
-/// fraction N / 100.
+/// fraction N / 100 in lowest terms (so `p95` and `p(95.0)` are one
+/// aggregate).
 fn percentile(digits: &str) -> Result<Aggregate, String> {
     let bad =
         || format!("percentile {digits:?} must be above 0 and below 100 (e.g. p95 or p(99.9))");
@@ -286,7 +302,18 @@ fn percentile(digits: &str) -> Result<Aggregate, String> {
     if num == 0 || num >= den {
         return Err(bad());
     }
-    Ok(Aggregate::Percentile { num, den })
+    let g = gcd(num, den);
+    Ok(Aggregate::Percentile {
+        num: num / g,
+        den: den / g,
+    })
+}
+
+fn gcd(mut a: u64, mut b: u64) -> u64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
 }
 
 /// The offset of the `)` matching the `(` at `open`.
@@ -323,8 +350,8 @@ fn operator(text: &str) -> Option<(Op, usize)> {
     None
 }
 
-/// The value: a number (`2500`, `0.9`, `90%` for a rate), `true`/`false`,
-/// `baseline[+-]N[%]`, or an enum's choice.
+/// The value: a number (`2500`, `0.9`, `+5`, `1e3`, `90%` for a rate),
+/// `true`/`false`, `baseline[+-]N[%]`, or an enum's choice.
 fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
     let baseline_offset = value.strip_prefix("baseline").filter(|rest| {
         // Per run, `baselined` is an enum's choice; after an aggregate,
@@ -334,47 +361,33 @@ fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
             || rest.starts_with(|c: char| c.is_whitespace() || c == '+' || c == '-')
     });
     if let Some(offset) = baseline_offset {
-        let offset = offset.trim();
-        if offset.is_empty() {
-            return Ok(Limit::Baseline(Offset::Plus(0.0)));
-        }
-        let (sign, amount) = match offset.as_bytes().first() {
-            Some(b'+') => (1.0, offset[1..].trim()),
-            Some(b'-') => (-1.0, offset[1..].trim()),
-            _ => return Err("after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)".into()),
-        };
-        let (digits, percent) = match amount.strip_suffix('%') {
-            Some(d) => (d.trim_end(), true),
-            None => (amount, false),
-        };
-        let n =
-            number(digits).ok_or("after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)")?;
-        return Ok(Limit::Baseline(if percent {
-            Offset::Percent(sign * n)
-        } else {
-            Offset::Plus(sign * n)
-        }));
+        return baseline(offset.trim()).map(Limit::Baseline);
     }
     match value {
         "true" => return Ok(Limit::Bool(true)),
         "false" => return Ok(Limit::Bool(false)),
         _ => {}
     }
-    if let Some(n) = number(value) {
-        return Ok(Limit::Number(n));
+    let rate = aggregate == Some(&Aggregate::Rate);
+    if numeric(value) {
+        let n = finite(value)?;
+        return if rate {
+            fraction(value, n, false).map(Limit::Number)
+        } else {
+            Ok(Limit::Number(n))
+        };
     }
-    if let (Some(Aggregate::Rate), Some(digits)) = (aggregate, value.strip_suffix('%'))
-        && let Some(n) = number(digits.trim_end())
+    if let Some(digits) = value.strip_suffix('%').map(str::trim_end)
+        && numeric(digits)
     {
-        return Ok(Limit::Number(n / 100.0));
-    }
-    if let Some(digits) = value.strip_suffix('%')
-        && number(digits.trim_end()).is_some()
-    {
-        return Err(
-            "a percentage compares a rate (rate(Goal)>=90%) or moves a baseline (baseline+10%)"
-                .into(),
-        );
+        if !rate {
+            return Err(
+                "a percentage compares a rate (rate(Goal)>=90%) or moves a baseline (baseline+10%)"
+                    .into(),
+            );
+        }
+        let n = finite(digits)?;
+        return fraction(value, n / 100.0, true).map(Limit::Number);
     }
     if aggregate.is_some() {
         return Err(format!("{value:?} is not a number"));
@@ -382,17 +395,74 @@ fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
     Ok(Limit::Label(value.to_owned()))
 }
 
-/// A plain decimal number (`-12`, `0.9`, `2500`), finite.
-fn number(text: &str) -> Option<f64> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let plain = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-        && digits.bytes().filter(|b| *b == b'.').count() <= 1
-        && digits != ".";
-    plain
-        .then(|| text.parse::<f64>().ok())
-        .flatten()
+/// After `baseline`: nothing, or `+N`, `-N`, `+N%`, `-N%`.
+fn baseline(offset: &str) -> Result<Offset, String> {
+    const HOW: &str = "after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)";
+    if offset.is_empty() {
+        return Ok(Offset::Plus(0.0));
+    }
+    let (sign, amount) = match offset.as_bytes().first() {
+        Some(b'+') => (1.0, offset[1..].trim()),
+        Some(b'-') => (-1.0, offset[1..].trim()),
+        _ => return Err(HOW.into()),
+    };
+    let (digits, percent) = match amount.strip_suffix('%') {
+        Some(d) => (d.trim_end(), true),
+        None => (amount, false),
+    };
+    // The sign is the one before: `baseline+-5` is a typo.
+    if !numeric(digits) || digits.starts_with(['+', '-']) {
+        return Err(HOW.into());
+    }
+    let n = sign * finite(digits)?;
+    Ok(if percent {
+        Offset::Percent(n)
+    } else {
+        Offset::Plus(n)
+    })
+}
+
+/// Whether `text` is written as a decimal number: an optional sign, digits
+/// with at most one point, and an optional exponent (`-12`, `+5`, `0.9`,
+/// `.5`, `2.5e3`, `1E-3`). Never `inf` or `NaN`.
+fn numeric(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (unsigned, None),
+    };
+    let mantissa = match mantissa.split_once('.') {
+        Some(("", "")) => false,
+        Some((int, frac)) => (int.is_empty() || digits(int)) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    mantissa && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+}
+
+/// A [`numeric`] text's value; one too large for a number (`1e999`) is
+/// refused, never compared as infinity.
+fn finite(text: &str) -> Result<f64, String> {
+    text.parse::<f64>()
+        .ok()
         .filter(|n| n.is_finite())
+        .ok_or_else(|| format!("{text:?} is out of range; numbers reach about 1.8e308 at most"))
+}
+
+/// A rate's limit: a fraction from 0 to 1 (`0.9`, `90%`). Another can
+/// never hold, or always holds, whatever the runs.
+fn fraction(value: &str, n: f64, percent: bool) -> Result<f64, String> {
+    if (0.0..=1.0).contains(&n) {
+        return Ok(n);
+    }
+    let hint = if !percent && n > 1.0 && n <= 100.0 {
+        " (for a percentage write the % sign)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "{value:?} is not from 0 to 1{hint}; a rate compares a fraction from 0 to 1, e.g. rate(Goal)>=0.9 or >=90%"
+    ))
 }
 
 /// Whether the operator fits the aggregate and the value.
@@ -413,160 +483,4 @@ fn check_kinds(aggregate: Option<&Aggregate>, op: Op, limit: &Limit) -> Result<(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(s: &str) -> Threshold {
-        s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
-
-    fn refused(s: &str) -> BadThreshold {
-        match s.parse::<Threshold>() {
-            Ok(t) => panic!("{s} was accepted: {t:?}"),
-            Err(e) => e,
-        }
-    }
-
-    #[test]
-    fn every_operator_parses() {
-        for (text, op) in [
-            ("Latency<4000", Op::Lt),
-            ("Latency<=4000", Op::Le),
-            ("Latency>4000", Op::Gt),
-            ("Latency>=4000", Op::Ge),
-            ("Latency==4000", Op::Eq),
-            ("Latency!=4000", Op::Ne),
-        ] {
-            let t = parse(text);
-            assert_eq!((t.op, t.metric.as_str()), (op, "Latency"), "{text}");
-            assert_eq!(t.limit, Limit::Number(4000.0));
-            assert_eq!(t.aggregate, None);
-        }
-    }
-
-    #[test]
-    fn every_aggregate_parses() {
-        for (text, aggregate) in [
-            ("avg(Latency)<1", Aggregate::Avg),
-            ("min(Latency)<1", Aggregate::Min),
-            ("max(Latency)<1", Aggregate::Max),
-            ("med(Latency)<1", Aggregate::Med),
-            (
-                "p95(Latency)<1",
-                Aggregate::Percentile { num: 95, den: 100 },
-            ),
-            (
-                "p(95)(Latency)<1",
-                Aggregate::Percentile { num: 95, den: 100 },
-            ),
-            (
-                "p(99.9)(Latency)<1",
-                Aggregate::Percentile {
-                    num: 999,
-                    den: 1000,
-                },
-            ),
-            (
-                "p99.5(Latency)<1",
-                Aggregate::Percentile {
-                    num: 995,
-                    den: 1000,
-                },
-            ),
-            ("rate(Latency)>=0.9", Aggregate::Rate),
-        ] {
-            let t = parse(text);
-            assert_eq!(t.aggregate, Some(aggregate), "{text}");
-            assert_eq!(t.metric, "Latency", "{text}");
-        }
-        assert_eq!(
-            parse("p(95)(Latency)<=2500").aggregate,
-            parse("p95(Latency)<=2500").aggregate,
-            "the two spellings agree"
-        );
-    }
-
-    #[test]
-    fn spacing_names_with_spaces_and_parentheses() {
-        let t = parse("  rate( Goal reached ) >= 0.9 ");
-        assert_eq!((t.metric.as_str(), t.op), ("Goal reached", Op::Ge));
-        assert_eq!(t.limit, Limit::Number(0.9));
-        assert_eq!(t.text, "rate( Goal reached ) >= 0.9");
-        let t = parse("p95(Latency (ms))<=2500");
-        assert_eq!(t.metric, "Latency (ms)", "the matching ) closes it");
-        let t = parse("Time to first word (s) <= 2");
-        assert_eq!(
-            (t.metric.as_str(), t.aggregate),
-            ("Time to first word (s)", None)
-        );
-        let t = parse("average latency<=3");
-        assert_eq!(
-            (t.metric.as_str(), t.aggregate),
-            ("average latency", None),
-            "avg only as avg("
-        );
-        let t = parse("p95 latency<=3");
-        assert_eq!(t.metric, "p95 latency", "no ( right after: a metric name");
-        assert_eq!(parse("rate(Goal)>=90%").limit, Limit::Number(0.9));
-    }
-
-    #[test]
-    fn values_booleans_labels_and_baselines() {
-        let t = parse("Goal reached==true");
-        assert_eq!((t.limit, t.op), (Limit::Bool(true), Op::Eq));
-        assert_eq!(
-            parse("Outcome!=escalated").limit,
-            Limit::Label("escalated".into())
-        );
-        assert_eq!(parse("Latency<=-1.5").limit, Limit::Number(-1.5));
-        for (text, offset) in [
-            ("p95(Latency)<=baseline", Offset::Plus(0.0)),
-            ("p95(Latency)<=baseline+10%", Offset::Percent(10.0)),
-            ("p95(Latency)<=baseline-5%", Offset::Percent(-5.0)),
-            ("p95(Latency)<=baseline+200", Offset::Plus(200.0)),
-            ("avg(Latency)<= baseline + 2.5 %", Offset::Percent(2.5)),
-        ] {
-            let t = parse(text);
-            assert_eq!(t.limit, Limit::Baseline(offset), "{text}");
-            assert!(t.needs_baseline());
-        }
-        assert_eq!(Offset::Percent(10.0).apply(2000.0), 2200.0);
-        assert_eq!(Offset::Plus(-200.0).apply(2000.0), 1800.0);
-    }
-
-    #[test]
-    fn errors_point_at_the_bad_spot() {
-        for (text, at, why) in [
-            ("p(100)(Latency)<=5", 2, "must be above 0 and below 100"),
-            ("p0(Latency)<=5", 1, "must be above 0 and below 100"),
-            ("Latency", 7, "no operator"),
-            ("Latency=4", 7, "write =="),
-            ("<=4", 0, "metric name is empty"),
-            ("avg()<=4", 4, "metric name is empty"),
-            ("avg(Latency<=4", 3, "no matching )"),
-            ("avg(Latency) 4", 13, "expected an operator"),
-            ("Latency<=", 9, "missing"),
-            ("Latency<=4<5", 10, "second operator"),
-            ("avg(Latency)<=fast", 14, "not a number"),
-            ("avg(Goal)<=true", 9, "aggregate compares numbers"),
-            ("Outcome<escalated", 7, "compare true/false or text with =="),
-            ("Latency<=baseline", 7, "baseline compares an aggregate"),
-            ("p95(Latency)<=baseline*2", 14, "after baseline write"),
-            ("avg(Lat<ency)<=4", 7, "cannot hold"),
-            ("Latency<=50%", 9, "a percentage compares a rate"),
-            ("p(100.0)(L)<1", 2, "below 100"),
-            ("p(1e2)(L)<1", 2, "below 100"),
-            ("", 0, "empty"),
-        ] {
-            let e = refused(text);
-            assert_eq!(e.at, at, "{text}: {e}");
-            assert!(e.why.contains(why), "{text}: {e}");
-        }
-        let shown = refused("p(100)(Latency)<=5").to_string();
-        assert_eq!(
-            shown.lines().skip(1).collect::<Vec<_>>(),
-            ["  p(100)(Latency)<=5", "    ^^^"],
-            "{shown}"
-        );
-    }
-}
+mod tests;
