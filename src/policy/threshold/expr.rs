@@ -478,6 +478,22 @@ fn check_kinds(aggregate: Option<&Aggregate>, op: Op, limit: &Limit) -> Result<(
         (Some(_), Limit::Bool(_) | Limit::Label(_)) => {
             Err("an aggregate compares numbers; give a number".into())
         }
+        // A rate is from 0 to 1: these never hold, or always do.
+        (Some(Aggregate::Rate), Limit::Number(n)) => match (op, *n) {
+            (Op::Gt, n) if n >= 1.0 => Err(format!(
+                "a rate is never above {n}; write >= or a lower limit"
+            )),
+            (Op::Lt, n) if n <= 0.0 => Err(format!(
+                "a rate is never below {n}; write <= or a higher limit"
+            )),
+            (Op::Ge, n) if n <= 0.0 => Err(format!(
+                "every rate is at least {n}, so this always holds; give a limit above 0"
+            )),
+            (Op::Le, n) if n >= 1.0 => Err(format!(
+                "every rate is at most {n}, so this always holds; give a limit below 1"
+            )),
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
 }

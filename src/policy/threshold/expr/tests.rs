@@ -215,9 +215,24 @@ fn numbers_take_a_sign_and_an_exponent_but_stay_finite() {
 }
 
 #[test]
+fn a_rate_limit_that_never_or_always_holds_is_refused() {
+    for (text, says) in [
+        ("rate(Goal)>1", "never above"),
+        ("rate(Goal)>100%", "never above"),
+        ("rate(Goal)<0", "never below"),
+        ("rate(Goal)>=0", "always holds"),
+        ("rate(Goal)>=0%", "always holds"),
+        ("rate(Goal)<=1", "always holds"),
+    ] {
+        let e = text.parse::<Threshold>().expect_err(text);
+        assert!(e.why.contains(says), "{text}: {}", e.why);
+    }
+}
+
+#[test]
 fn a_rate_is_compared_with_a_fraction_from_0_to_1() {
     for (text, n) in [
-        ("rate(Goal)>=0", 0.0),
+        ("rate(Goal)>0", 0.0),
         ("rate(Goal)>=1", 1.0),
         ("rate(Goal)>=100%", 1.0),
         ("rate(Goal)<=0%", 0.0),
