@@ -24,51 +24,7 @@ use super::{Outcome, Policy, RunResult, Scenario, Slot};
 use crate::model::Run;
 use std::collections::{BTreeSet, HashMap};
 
-/// `--baseline-mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Only regressions, new failure reasons and new scenarios count.
-    #[default]
-    New,
-    /// Everything counts as without a baseline; the reports compare.
-    All,
-}
-
-/// How a current run or scenario compares with the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Class {
-    /// Passed in the baseline, fails now.
-    Regression,
-    /// Failed in the baseline too, but now for a reason it did not have.
-    NewReason,
-    /// Not in the baseline: judged as without one.
-    NewScenario,
-    /// Fails now for reasons the baseline had: does not fail the gate.
-    Known,
-    /// Failed in the baseline, passes now.
-    Fixed,
-    /// Passed in both.
-    Passing,
-}
-
-impl Class {
-    /// Whether a failure of this class counts toward the gate (mode `new`).
-    pub fn counts(self) -> bool {
-        !matches!(self, Class::Known)
-    }
-
-    /// As the reports say it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Class::Regression => "regression",
-            Class::NewReason => "new failure reason",
-            Class::NewScenario => "new scenario",
-            Class::Known => "known failure",
-            Class::Fixed => "fixed",
-            Class::Passing => "passing",
-        }
-    }
-}
+pub use super::class::{Class, Mode};
 
 /// One scenario of the baseline.
 #[derive(Debug, Clone)]

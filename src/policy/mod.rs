@@ -5,6 +5,7 @@
 //! included), so they cannot disagree.
 
 pub mod baseline;
+mod class;
 mod measure;
 mod names;
 mod rate;

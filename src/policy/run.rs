@@ -1,6 +1,6 @@
 //! One requested run, judged: its categories weighed, its outcome decided.
 
-use super::baseline::Class;
+use super::class::Class;
 use super::threshold::{Breach, breaches};
 use super::weights::FALLBACK_PRIORITY;
 use super::{CaseName, Policy, Slot};

@@ -41,7 +41,7 @@ pub struct Scenario {
     /// Under `--min-pass-rate`: the rate judged, or not final yet.
     pub met: Option<RateCheck>,
     /// With `--baseline`: how the scenario compares.
-    pub baseline: Option<super::baseline::Class>,
+    pub baseline: Option<super::class::Class>,
     /// A known failure under `--baseline-mode new`: listed, not counted.
     pub known: bool,
 }

@@ -356,7 +356,11 @@ fn a_rate_its_unfinished_runs_can_still_reach_is_not_final() {
     runs.extend((2..=5).map(|id| of(id, 1, "in_progress", None, &[])));
     let eval = eval_in(&policy, &runs, &[], Stop::Deadline);
     assert_eq!(eval.verdict, Verdict::Unfinished, "{:?}", eval.broken);
-    assert_eq!(crate::exit::code(&eval), 3);
+    assert_eq!(
+        eval.conclusion(),
+        crate::ending::Conclusion::TimedOut,
+        "exit 3"
+    );
     assert_eq!(eval.scenarios[0].met, Some(RateCheck::NotFinal));
     // Two failures: 3/5 at best, below whatever the others do.
     runs[1] = of(2, 1, "completed", Some(false), &[]);
