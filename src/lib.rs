@@ -24,6 +24,7 @@ pub mod model;
 pub mod policy;
 pub mod render;
 pub mod start;
+pub mod suite;
 
 // The shell.
 pub(crate) mod api;

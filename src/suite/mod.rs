@@ -1,0 +1,123 @@
+//! Tests as Code: a spec of test cases kept in the user's repository
+//! (commonly `cekura.tests.json`), checked here before anything is sent,
+//! and its problems (ours or the platform's, keyed by a path into the
+//! spec) placed at their line and column in the user's file.
+
+pub mod locate;
+mod rules;
+
+pub use rules::{Case, MAX_BYTES, MAX_CASES};
+
+use serde_json::Value;
+
+/// A problem at a place in the spec (`scenarios[1].metrics[0]`; empty for
+/// the spec as a whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+/// A problem placed in the file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Located {
+    pub line: usize,
+    pub column: usize,
+    pub path: String,
+    pub message: String,
+}
+
+impl Located {
+    /// `file:line:col: path: message`, the form compilers use.
+    pub fn shown(&self, file: &str) -> String {
+        let at = if self.path.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.path)
+        };
+        format!("{file}:{}:{}: {at}{}", self.line, self.column, self.message)
+    }
+}
+
+/// A spec that passed every local check.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The file as parsed, sent as the request's `spec`.
+    pub value: Value,
+    /// `suite.name`, the default name of the result.
+    pub suite_name: Option<String>,
+    pub cases: Vec<Case>,
+}
+
+impl Spec {
+    /// The key of the case named `name` (a run's scenario name).
+    pub fn key_of(&self, name: &str) -> Option<&str> {
+        self.cases
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| c.key.as_str())
+    }
+}
+
+/// Places problems in `text`, in file order.
+pub fn locate(text: &str, problems: Vec<Problem>) -> Vec<Located> {
+    let mut located: Vec<Located> = problems
+        .into_iter()
+        .map(|p| {
+            let (line, column) = locate::position(text, &p.path).unwrap_or((1, 1));
+            Located {
+                line,
+                column,
+                path: p.path,
+                message: p.message,
+            }
+        })
+        .collect();
+    located.sort();
+    located.dedup();
+    located
+}
+
+/// Checks a spec's text: the spec, or every problem found, in file order.
+pub fn check(text: &str) -> Result<Spec, Vec<Located>> {
+    let whole = |message: String| {
+        vec![Located {
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message,
+        }]
+    };
+    if text.len() > MAX_BYTES {
+        return Err(whole(format!(
+            "the spec is {} bytes, at most {MAX_BYTES} (1 MB) allowed; split it into suites",
+            text.len()
+        )));
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let value: Value = serde_json::from_str(body).map_err(|e| {
+        let message = format!("not valid JSON: {e}");
+        vec![Located {
+            line: e.line().max(1),
+            column: e.column().max(1),
+            path: String::new(),
+            message: message
+                .rsplit_once(" at line ")
+                .map_or(message.clone(), |(m, _)| m.to_owned()),
+        }]
+    })?;
+    match rules::check(&value) {
+        Ok(cases) => Ok(Spec {
+            suite_name: value
+                .pointer("/suite/name")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            value,
+            cases,
+        }),
+        Err(problems) => Err(locate(text, problems)),
+    }
+}
+
+#[cfg(test)]
+mod tests;
