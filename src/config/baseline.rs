@@ -124,6 +124,7 @@ impl JsonRun {
                     detail: String::new(),
                     priority: c.priority,
                     wrongly_marked: false,
+                    feedback: None,
                 })
                 .collect(),
             transcript: None,
@@ -133,6 +134,7 @@ impl JsonRun {
             error_message: None,
             review: Run::review_from(self.review.as_deref()),
             result_id: None,
+            feedback: None,
         }
     }
 }
