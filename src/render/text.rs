@@ -122,8 +122,9 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         } else {
             "  the gate failed because:\n"
         });
+        // A rule may quote run text (a scenario's name): one line each.
         for rule in &eval.broken {
-            let _ = writeln!(s, "    - {rule}");
+            let _ = writeln!(s, "    - {}", one_line(&rule.to_string(), usize::MAX));
         }
     }
     if eval.counts.unfinished > 0 {
