@@ -343,6 +343,42 @@ mod tests {
     }
 
     #[test]
+    fn reviewers_notes_are_shown_with_their_category_and_run() {
+        let mut failed = run(1, "completed", Some(true), &["high", "not_a_bug"]);
+        failed.categories[0].detail = String::new();
+        failed.categories[0].feedback = Some("agreed\nsecond line".into());
+        failed.categories[1].feedback = Some("fine".into());
+        failed.feedback = Some("caller was rude".into());
+        let mut passed = run(2, "completed", Some(true), &[]);
+        passed.feedback = Some("good call".into());
+        passed.categories = vec![];
+        let mut blank = run(3, "completed", Some(true), &[]);
+        blank.feedback = Some("  ".into());
+        let xml = render_runs(&[failed, passed, blank], &[], Options::default());
+        assert!(
+            xml.contains(
+                "status completed\nReviewer's feedback on the run: caller was rude\n\
+                 Critical categories (score 10):\n\
+                 - [high, weight 10] high problem\n    Reviewer's feedback: agreed\n    second line\n</failure>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("- [not_a_bug, weight 0] not_a_bug problem\n    how the not_a_bug problem showed\n    Reviewer's feedback: fine\n</system-out>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<system-out>Reviewer's feedback on the run: good call\n</system-out>"),
+            "a passing run's note: {xml}"
+        );
+        assert_eq!(
+            xml.matches("Reviewer's feedback").count(),
+            4,
+            "none blank: {xml}"
+        );
+    }
+
+    #[test]
     fn junit_snapshot() {
         let runs = sample();
         insta::assert_snapshot!(render(&sample_eval(&runs), Options::default()));

@@ -129,6 +129,7 @@ fn describe(run: &Run) -> String {
     s
 }
 
+/// A reviewer's decision on the run and note on it, when there are any.
 fn review_note(s: &mut String, run: &Run) {
     if let Some(status) = run.review_status() {
         let decision = if run.review == Some(true) {
@@ -140,6 +141,22 @@ fn review_note(s: &mut String, run: &Run) {
             s,
             "A reviewer judged this run {decision} ({status}); it wins over success."
         );
+    }
+    if let Some(note) = noted(run.feedback.as_deref()) {
+        lines(s, "", &format!("Reviewer's feedback on the run: {note}"));
+    }
+}
+
+/// A note worth showing: not missing, not blank.
+fn noted(text: Option<&str>) -> Option<&str> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// `text` a line at a time, each after `indent`, every line kept.
+fn lines(body: &mut String, indent: &str, text: &str) {
+    // split, not lines(): lines() would drop a carriage return.
+    for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
+        let _ = writeln!(body, "{indent}{line}");
     }
 }
 
@@ -164,11 +181,10 @@ fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
         }
         let _ = writeln!(body, "] {}", s.category.name);
         if !s.category.detail.is_empty() {
-            // split, not lines(): lines() would drop a carriage return.
-            let detail = &s.category.detail;
-            for line in detail.strip_suffix('\n').unwrap_or(detail).split('\n') {
-                let _ = writeln!(body, "    {line}");
-            }
+            lines(body, "    ", &s.category.detail);
+        }
+        if let Some(note) = noted(s.category.feedback.as_deref()) {
+            lines(body, "    ", &format!("Reviewer's feedback: {note}"));
         }
     }
 }
