@@ -26,6 +26,9 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     if let Some(id) = eval.result_id {
         let _ = writeln!(s, "Result {id}\n");
     }
+    if let Some(rate) = super::platform_rate(eval) {
+        let _ = writeln!(s, "{}\n", md(&upper_first(&rate)));
+    }
     if let Some(c) = &eval.comparison {
         s.push_str("**Compared with the baseline:**\n\n");
         let lists = comparison_lists(c);
@@ -126,6 +129,15 @@ fn detail(r: &RunResult<'_>) -> String {
         parts.push(format!("reviewer on the run: {f}"));
     }
     parts.join(" · ")
+}
+
+/// `text` with its first letter in upper case, to start a sentence.
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Run text made inert in Markdown (GitHub also renders inline HTML).

@@ -54,6 +54,11 @@ pub struct Report {
     /// when the runs were given by ID.
     #[serde(default)]
     pub result_id: Option<u64>,
+    /// That result's own `success_rate`, as the API wrote it (a percentage
+    /// of all its runs, errored ones included), read after waiting; null
+    /// when it was not read.
+    #[serde(default)]
+    pub platform_success_rate: Option<String>,
     #[serde(default)]
     pub reasons: Vec<String>,
     /// Failing scenarios first.

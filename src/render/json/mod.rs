@@ -152,6 +152,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         unfinished_runs: c.unfinished,
         junit_path: junit_path.to_owned(),
         result_id: eval.result_id,
+        platform_success_rate: eval.platform_success_rate.clone(),
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
         thresholds: thresholds(eval),
