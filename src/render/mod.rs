@@ -3,7 +3,8 @@
 //!
 //! - [`junit`]: the JUnit XML report (with [`xml`], our escaper);
 //! - [`text`]: the verdict and the progress line for the terminal;
-//! - [`json`]: the verdict for scripts;
+//! - [`json`]: the verdict for scripts, and each run as read, for a later
+//!   gate's `--baseline` (a versioned format, read back with its own types);
 //! - [`markdown`]: the job summary;
 //! - [`github`]: workflow-command annotations.
 

@@ -371,7 +371,8 @@ impl SentRun {
             timestamp: self.timestamp,
             error_message: self.error_message,
             review: Run::review_from(self.review.as_deref()),
-            result_id: self.result_id,
+            // As from the API: result IDs are positive.
+            result_id: self.result_id.filter(|id| *id > 0),
             feedback: self.feedback,
         }
     }

@@ -1,6 +1,6 @@
 //! The verdict as JSON, for scripts and for a later gate: the figures, the
 //! reasons, each run's result, and each run as read (a `--baseline` reads
-//! it back). The format is versioned: see [`format`].
+//! it back). The format is versioned: see [`mod@format`].
 
 pub mod format;
 pub mod read;
