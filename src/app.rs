@@ -199,8 +199,10 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         bar.finish_and_clear();
     }
     crate::launch::end_calls(&client, &chosen, &fetched, quiet).await;
+    let deadline = begun + config.waiting.timeout;
     let platform_rate =
-        crate::launch::platform_rate(&client, &chosen, &fetched, &mut signals, quiet).await;
+        crate::launch::platform_rate(&client, &chosen, &fetched, deadline, &mut signals, quiet)
+            .await;
     Ok(Obtained {
         ids: chosen.ids,
         fetched,

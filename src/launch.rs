@@ -82,23 +82,26 @@ pub async fn runs(
 }
 
 /// The platform's own success rate of the result the runs belong to, read
-/// once after waiting ended as planned (every run final, or the deadline),
-/// for the reports to show beside the gate's figures. Never fatal: a
+/// once when every run is final, within the time `--timeout` leaves, for
+/// the reports to show beside the gate's figures (a partial rate would
+/// mislead, and a gate past its deadline must not linger). Never fatal: a
 /// failure is a warning, a signal skips it, so the reports are written at
 /// once.
 pub async fn platform_rate(
     client: &Client,
     runs: &Runs,
     fetched: &Fetched,
+    deadline: Instant,
     signals: &mut Signals,
     quiet: bool,
 ) -> Option<String> {
     let id = runs.result_id?;
-    if !matches!(fetched.stop, Stop::AllFinal | Stop::Deadline) {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if fetched.stop != Stop::AllFinal || left.is_zero() {
         return None;
     }
     let read = tokio::select! {
-        read = client.result_success_rate(id) => read,
+        read = client.result_success_rate(id, left) => read,
         _ = signals.recv() => return None,
     };
     match read {

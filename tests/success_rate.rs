@@ -25,18 +25,25 @@ fn runs() -> Vec<Value> {
     ]
 }
 
-/// The platform, whose result 9876 answers `rate` (the `n`th read gets
-/// `answer(n)`, counting from 0); reads are counted.
+/// The platform serving [`runs`], whose result 9876 answers `answer(n,
+/// body)` to its `n`th read (counting from 0); reads are counted.
 async fn with_result<F>(answer: F) -> (MockServer, Arc<AtomicUsize>)
+where
+    F: Fn(usize, Value) -> ResponseTemplate + Send + Sync + 'static,
+{
+    with_result_of(runs(), answer).await
+}
+
+async fn with_result_of<F>(runs: Vec<Value>, answer: F) -> (MockServer, Arc<AtomicUsize>)
 where
     F: Fn(usize, Value) -> ResponseTemplate + Send + Sync + 'static,
 {
     let server = MockServer::start().await;
     let reads = Arc::new(AtomicUsize::new(0));
     let counted = reads.clone();
-    let keyed: serde_json::Map<String, Value> = runs()
-        .into_iter()
-        .map(|r| (r["id"].to_string(), r))
+    let keyed: serde_json::Map<String, Value> = runs
+        .iter()
+        .map(|r| (r["id"].to_string(), r.clone()))
         .collect();
     Mock::given(method("GET"))
         .and(path(RESULT_PATH))
@@ -51,7 +58,7 @@ where
     let server = platform_on(
         server,
         |_, _| started(&[(181, 67), (182, 68), (183, 69)]),
-        runs(),
+        runs,
     )
     .await;
     (server, reads)
@@ -153,4 +160,23 @@ async fn a_rate_that_cannot_be_read_is_a_warning_and_no_figure() {
     out.stderr_has("its success_rate is not a percentage from 0 to 100");
     assert_eq!(out.json("r.json")["platform_success_rate"], Value::Null);
     assert!(!out.stdout.contains("forged"), "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gate_past_its_deadline_reads_no_rate() {
+    let mut waiting = runs();
+    waiting[1]["success"] = json!(true);
+    waiting[2]["status"] = json!("in_progress");
+    let (server, reads) = with_result_of(waiting, rated(json!(0))).await;
+    let out = Gate::against(&server)
+        .args(["--api", "cekura", "--result-id", "9876", "--json", "r.json"])
+        .args(["--timeout", "600ms"])
+        .expect_code(3)
+        .await;
+    assert_eq!(
+        reads.load(Ordering::SeqCst),
+        1,
+        "the runs only: a partial rate would mislead"
+    );
+    assert_eq!(out.json("r.json")["platform_success_rate"], Value::Null);
 }

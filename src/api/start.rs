@@ -259,10 +259,14 @@ impl Client {
     }
 
     /// Result `id`'s own `success_rate`, as the API wrote it: read once,
-    /// within [`RATE_TIMEOUT`], after waiting; `None` when the API has no
-    /// result endpoint for the profile or the result says none; `Err` says
-    /// why it could not be read.
-    pub async fn result_success_rate(&self, id: u64) -> Result<Option<String>, String> {
+    /// within `timeout` (at most [`RATE_TIMEOUT`]), after waiting; `None`
+    /// when the API has no result endpoint for the profile or the result
+    /// says none; `Err` says why it could not be read.
+    pub async fn result_success_rate(
+        &self,
+        id: u64,
+        timeout: Duration,
+    ) -> Result<Option<String>, String> {
         let Some(url) = self.endpoint.result_url(id) else {
             return Ok(None);
         };
@@ -273,7 +277,7 @@ impl Client {
             .get(url.clone())
             .header(self.endpoint.header, self.key.clone())
             .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(RATE_TIMEOUT)
+            .timeout(timeout.min(RATE_TIMEOUT))
             .send()
             .await;
         let response = sent.map_err(|e| {
