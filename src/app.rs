@@ -32,6 +32,8 @@ struct Obtained {
     ids: Vec<u64>,
     fetched: Fetched,
     result_id: Option<u64>,
+    /// The result's own `success_rate`, read after waiting.
+    platform_rate: Option<String>,
 }
 
 /// Runs the gate; errors are printed here, once.
@@ -67,13 +69,7 @@ pub async fn run(config: Config) -> Finished {
     }
     match obtain_judged(&config).await {
         Ok((got, baseline)) => {
-            let code = publish(
-                &config,
-                &got.ids,
-                &got.fetched,
-                got.result_id,
-                baseline.as_ref(),
-            );
+            let code = publish(&config, &got, baseline.as_ref());
             Finished {
                 code,
                 _runs: Some(got.fetched),
@@ -128,6 +124,7 @@ async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), 
                 ids,
                 fetched,
                 result_id: None,
+                platform_rate: None,
             };
             Ok((got, baseline))
         });
@@ -146,6 +143,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
                 ids,
                 fetched,
                 result_id: None,
+                platform_rate: None,
             });
         }
         Source::DryRun(_) => return Err(usage("a dry run sends nothing")),
@@ -212,10 +210,15 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         bar.finish_and_clear();
     }
     crate::launch::end_calls(&client, &chosen, &fetched, quiet).await;
+    let deadline = begun + config.waiting.timeout;
+    let platform_rate =
+        crate::launch::platform_rate(&client, &chosen, &fetched, deadline, &mut signals, quiet)
+            .await;
     Ok(Obtained {
         ids: chosen.ids,
         fetched,
         result_id: chosen.result_id,
+        platform_rate,
     })
 }
 
@@ -231,13 +234,8 @@ fn progress_line(p: &crate::poll::Progress) -> String {
 }
 
 /// Judges the runs, writes every report, prints the verdict; the exit code.
-fn publish(
-    config: &Config,
-    ids: &[u64],
-    fetched: &Fetched,
-    result_id: Option<u64>,
-    baseline: Option<&Baseline>,
-) -> u8 {
+fn publish(config: &Config, got: &Obtained, baseline: Option<&Baseline>) -> u8 {
+    let (ids, fetched) = (&got.ids, &got.fetched);
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let slots: Vec<(u64, Slot<'_>)> = ids
         .iter()
@@ -262,8 +260,10 @@ fn publish(
     }
     // The result started or given; else the one every returned run names
     // (v2 runs carry it), so a replay of a saved response names it too.
-    eval.result_id =
-        result_id.or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
+    eval.result_id = got
+        .result_id
+        .or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
+    eval.platform_success_rate = got.platform_rate.clone();
     if !quiet {
         warn(config, &eval, ids.len());
     }

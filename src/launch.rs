@@ -1,8 +1,9 @@
 //! Before waiting and after it, when the runs are not given by ID: start a
 //! result (or read an existing one's runs) and say its ID at once, so a
-//! cancelled job still leaves a handle; and, when waiting stopped early,
-//! end the calls of the result this invocation started, once, so a
-//! cancelled pipeline does not keep paying for them.
+//! cancelled job still leaves a handle; when waiting stopped early, end the
+//! calls of the result this invocation started, once, so a cancelled
+//! pipeline does not keep paying for them; and read the result's own
+//! success rate, for the reports.
 
 use crate::api::Client;
 use crate::config::{Chosen, Config};
@@ -76,6 +77,42 @@ pub async fn runs(
                 ours: Some(started.result_id),
                 keep_calls: *keep_calls,
             })
+        }
+    }
+}
+
+/// The platform's own success rate of the result the runs belong to, read
+/// once when every run is final, within the time `--timeout` leaves, for
+/// the reports to show beside the gate's figures (a partial rate would
+/// mislead, and a gate past its deadline must not linger). Never fatal: a
+/// failure is a warning, a signal skips it, so the reports are written at
+/// once.
+pub async fn platform_rate(
+    client: &Client,
+    runs: &Runs,
+    fetched: &Fetched,
+    deadline: Instant,
+    signals: &mut Signals,
+    quiet: bool,
+) -> Option<String> {
+    let id = runs.result_id?;
+    let left = deadline.saturating_duration_since(Instant::now());
+    if fetched.stop != Stop::AllFinal || left.is_zero() {
+        return None;
+    }
+    let read = tokio::select! {
+        read = client.result_success_rate(id, left) => read,
+        _ = signals.recv() => return None,
+    };
+    match read {
+        Ok(rate) => rate,
+        Err(e) => {
+            if !quiet {
+                crate::errln!(
+                    "vocera-gate: warning: could not read the success rate of result {id} ({e}); the reports show the gate's figures only"
+                );
+            }
+            None
         }
     }
 }

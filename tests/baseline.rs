@@ -236,3 +236,71 @@ async fn a_known_failure_stays_known_under_a_pass_rate() {
         assert_eq!(regressions, Some("\n"), "{rate:?}: none listed: {outputs}");
     }
 }
+
+/// Issue 20, defect 6: a `--json` report is a baseline as good as a saved
+/// response of the same runs, also for a category that weighed 0 when the
+/// report was written and weighs now.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_report_and_a_saved_response_of_the_same_runs_give_the_same_verdict() {
+    // Main: B fails with a high and a low category; low weighed 0 then.
+    let mut main = vec![
+        scenario_run(1, 1, "A", true, &[]),
+        scenario_run(2, 2, "B", false, &["high", "low"]),
+        scenario_run(3, 3, "C", false, &["medium"]),
+        scenario_run(4, 4, "D", true, &[]),
+    ];
+    main[1]["critical_categories"][1]["feedback"] = json!("a reviewer's note");
+    let main = Value::Array(main).to_string();
+    let written = Gate::new()
+        .file("runs.json", &main)
+        .args(["--from-file", "runs.json", "--weight", "low=0"])
+        .args(["--json", "main-report.json"])
+        .expect_code(1)
+        .await;
+    let report = written.file("main-report.json").expect("a --json report");
+    assert_eq!(
+        written.json("main-report.json")["results"][1]["categories"],
+        json!([{"category": "high in B", "priority": "high"}]),
+        "low weighed nothing when it was written"
+    );
+    // Now: B fails the same way, and low weighs 1 again.
+    let now = Value::Array(vec![
+        scenario_run(11, 1, "A", true, &[]),
+        scenario_run(12, 2, "B", false, &["high", "low"]),
+        scenario_run(13, 3, "C", true, &[]),
+    ])
+    .to_string();
+    let threshold = ["--threshold", "p95(Latency)<=baseline+10%"];
+    let from_response = gate(&now, &main).args(threshold).expect_code(0).await;
+    let from_report = gate(&now, &report).args(threshold).expect_code(0).await;
+    from_report
+        .stdout_has("known failures (also in the baseline; not counted, errored runs aside): B");
+    assert_eq!(from_report.stdout, from_response.stdout);
+    assert_eq!(from_report.junit(), from_response.junit(), "the same JUnit");
+    assert_eq!(
+        from_report.file("v.json"),
+        from_response.file("v.json"),
+        "the same JSON"
+    );
+    assert!(
+        !from_report.stderr.contains("format_version"),
+        "{}",
+        from_report.stderr
+    );
+
+    // A report from before format versions lists what weighed then only:
+    // read as before, said so, and stricter (B's low is a new reason).
+    let mut old: Value = serde_json::from_str(&report).expect("JSON");
+    old.as_object_mut().map(|o| o.remove("format_version"));
+    for r in old["results"].as_array_mut().into_iter().flatten() {
+        r.as_object_mut().map(|o| o.remove("run"));
+    }
+    let out = gate(&now, &old.to_string()).expect_code(1).await;
+    out.stdout_has("    - new failure reasons: B\n");
+    out.stderr_has("warning: --baseline main.json is a --json report without format_version");
+
+    // A newer format is refused, not guessed at.
+    old["format_version"] = json!(2);
+    let out = gate(&now, &old.to_string()).expect_code(2).await;
+    out.stderr_has("--baseline main.json cannot serve as a baseline: it is a --json report of format_version 2, and this vocera-gate reads format_version 1");
+}

@@ -197,3 +197,37 @@ async fn a_read_only_step_file_is_refused_before_any_request() {
     );
     assert!(requests(&server).await.is_empty(), "checked before asking");
 }
+
+/// Issue 20, defect 7: a failing scenario named "Refund\nBooking OK" must
+/// not list a passing "Booking OK" as failed; one name is one line.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_cannot_forge_an_entry_of_a_list_output() {
+    let mut forged = run(1, "completed", false, &[]);
+    forged["scenario_name"] = serde_json::json!("Refund\nBooking OK");
+    let mut passing = run(2, "completed", true, &[]);
+    passing["scenario_name"] = serde_json::json!("Booking OK");
+    let mut separated = run(3, "completed", false, &[]);
+    separated["scenario_name"] = serde_json::json!("Cancel\u{2028}Booking OK\r\u{0}");
+    let runs = serde_json::Value::Array(vec![forged, passing, separated]).to_string();
+    let out = Gate::new()
+        .file("runs.json", &runs)
+        .args(["--from-file", "runs.json", "--json", "v.json"])
+        .env("GITHUB_OUTPUT", "out.txt")
+        .expect_code(1)
+        .await;
+    let text = out.file("out.txt").expect("the outputs file");
+    let outputs = step_outputs(&text);
+    assert_eq!(
+        outputs["failed-scenarios"], "Refund\\x0aBooking OK\nCancel\\u{2028}Booking OK\\x0d\\x00",
+        "{text}"
+    );
+    assert!(
+        !text.lines().any(|l| l == "Booking OK"),
+        "no line names the passing scenario: {text}"
+    );
+    // The exact names stay in the JSON report.
+    let names = &out.json("v.json")["scenarios"];
+    assert_eq!(names[0]["name"], "Refund\nBooking OK");
+    assert_eq!(names[1]["name"], "Cancel\u{2028}Booking OK\r\u{0}");
+    out.stdout_has("Refund Booking OK (run 1)");
+}

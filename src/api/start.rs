@@ -1,5 +1,6 @@
 //! The calls around a result: start one (`POST run_scenarios`), read one's
-//! runs (`GET results/{id}`), end one's calls (`POST end_calls`).
+//! runs and, after waiting, its success rate (`GET results/{id}`), end
+//! one's calls (`POST end_calls`).
 //!
 //! Starting runs is billed and nothing documents it as idempotent, so the
 //! start request is sent again only when it provably was not processed: the
@@ -10,7 +11,7 @@
 use super::{Client, body, chain, origin_text, retry_after};
 use crate::error::{Error, usage};
 use crate::signals::Signals;
-use crate::start::{Started, field_messages, parse_result_runs, parse_started};
+use crate::start::{Started, field_messages, parse_result_runs, parse_started, parse_success_rate};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
@@ -25,6 +26,9 @@ const RESULT_TRIES: u32 = 4;
 pub const END_CALLS_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest start request: its answer lists every run.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most the read of a result's success rate may take, after waiting:
+/// it only adds a figure to the reports.
+pub const RATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What to tell a user whose start may have been processed.
 fn may_have_started(what: &str) -> Error {
@@ -252,6 +256,43 @@ impl Client {
                 &trouble
             }
         )))
+    }
+
+    /// Result `id`'s own `success_rate`, as the API wrote it: read once,
+    /// within `timeout` (at most [`RATE_TIMEOUT`]), after waiting; `None`
+    /// when the API has no result endpoint for the profile or the result
+    /// says none; `Err` says why it could not be read.
+    pub async fn result_success_rate(
+        &self,
+        id: u64,
+        timeout: Duration,
+    ) -> Result<Option<String>, String> {
+        let Some(url) = self.endpoint.result_url(id) else {
+            return Ok(None);
+        };
+        let key = &self.endpoint.key;
+        let started = Instant::now();
+        let sent = self
+            .http
+            .get(url.clone())
+            .header(self.endpoint.header, self.key.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout.min(RATE_TIMEOUT))
+            .send()
+            .await;
+        let response = sent.map_err(|e| {
+            key.hide_in(&format!("the request failed: {}", chain(&e.without_url())))
+        })?;
+        let status = response.status();
+        self.log("GET", &url, status, started);
+        if !status.is_success() {
+            let said = body::excerpt(response, key).await;
+            return Err(format!("the API answered HTTP {status}{said}"));
+        }
+        let text = read_text(response)
+            .await
+            .map_err(|e| key.hide(&e).into_owned())?;
+        parse_success_rate(&text).map_err(|e| key.hide(&e).into_owned())
     }
 
     /// Asks the API once to end result `id`'s calls, within a few seconds;

@@ -185,10 +185,14 @@ impl Config {
     /// The baseline's runs, read and judged under the policy; `None`
     /// without `--baseline`. A file that cannot be read as one is exit 2.
     pub fn baseline(&self) -> Result<Option<Baseline>, Error> {
-        self.baseline
-            .as_deref()
-            .map(|path| Ok(Baseline::new(&self.policy, baseline::read(path)?)))
-            .transpose()
+        let Some(path) = self.baseline.as_deref() else {
+            return Ok(None);
+        };
+        let (runs, warning) = baseline::read(path)?;
+        if let Some(w) = warning.filter(|_| self.terminal.verbosity != Verbosity::Quiet) {
+            crate::errln!("vocera-gate: warning: {w}");
+        }
+        Ok(Some(Baseline::new(&self.policy, runs)))
     }
 
     /// What parsing must keep of each run for the reports asked for.

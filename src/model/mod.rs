@@ -115,12 +115,14 @@ pub struct MetricKinds {
 pub struct Category {
     /// What went wrong (`category`).
     pub name: String,
-    /// How it showed in this run (`scenario`).
+    /// How it showed in this run: `scenario` (v1), else `deviation` (v2).
     pub detail: String,
     /// As sent; `None` when missing or null.
     pub priority: Option<String>,
     /// A reviewer overruled the evaluator: listed, never scored.
     pub wrongly_marked: bool,
+    /// A reviewer's note on the category (v2 `feedback`).
+    pub feedback: Option<String>,
 }
 
 /// A run, reduced to what the gate reads.
@@ -145,6 +147,8 @@ pub struct Run {
     pub review: Option<bool>,
     /// The result the run belongs to (v2 `result_id`).
     pub result_id: Option<u64>,
+    /// A reviewer's note on the run (v2 `feedback`).
+    pub feedback: Option<String>,
 }
 
 /// The result every one of `runs` belongs to: `None` when there are none,
@@ -204,6 +208,7 @@ mod tests {
             error_message: None,
             review: None,
             result_id: id,
+            feedback: None,
         };
         let same = [run(Some(9)), run(Some(9))];
         assert_eq!(common_result(same.iter()), Some(9));

@@ -160,6 +160,9 @@ pub(super) struct WireRun<T> {
     /// integer is as good as none (it only labels the reports).
     #[serde(default)]
     result_id: Option<serde_json::Value>,
+    /// v2: a reviewer's note on the run.
+    #[serde(default)]
+    feedback: Option<String>,
 }
 
 /// `id` must be a positive integer; a string or a fraction is an error.
@@ -352,6 +355,12 @@ struct WireCategory {
     priority: Option<String>,
     #[serde(default)]
     wrongly_marked: Option<bool>,
+    /// v2: how it showed in this run, where v1 says `scenario`.
+    #[serde(default)]
+    deviation: Option<String>,
+    /// v2: a reviewer's note.
+    #[serde(default)]
+    feedback: Option<String>,
 }
 
 /// Text that some payloads send as a number (`duration: 62`) or a list of
@@ -416,9 +425,10 @@ impl<T: Transcript> WireRun<T> {
                 name: c
                     .category
                     .unwrap_or_else(|| "(unnamed category)".to_owned()),
-                detail: c.scenario.unwrap_or_default(),
+                detail: c.scenario.or(c.deviation).unwrap_or_default(),
                 priority: c.priority,
                 wrongly_marked: c.wrongly_marked.unwrap_or(false),
+                feedback: c.feedback,
             })
             .collect();
         let transcript = match self.transcript.and_then(Transcript::into_text) {
@@ -440,6 +450,7 @@ impl<T: Transcript> WireRun<T> {
             error_message: self.error_message.map(|e| e.0),
             result_id: self.result_id.and_then(|v| v.as_u64()).filter(|id| *id > 0),
             review: Run::review_from(self.evaluation_status.as_deref()),
+            feedback: self.feedback,
         }
     }
 }
@@ -447,6 +458,33 @@ impl<T: Transcript> WireRun<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reviewer_notes_are_read_and_a_deviation_is_the_detail_without_scenario_text() {
+        let runs = crate::model::parse_runs(
+            r#"[{"id": 7, "feedback": "caller was rude",
+                "critical_categories": [
+                    {"category": "v2", "deviation": "skipped the ID check", "feedback": "agreed"},
+                    {"category": "v1", "scenario": "as it showed", "deviation": "ignored"},
+                    {"category": "bare", "feedback": null}]}]"#,
+        )
+        .expect("parses");
+        let run = &runs[0].run;
+        assert_eq!(run.feedback.as_deref(), Some("caller was rude"));
+        let got: Vec<(&str, Option<&str>)> = run
+            .categories
+            .iter()
+            .map(|c| (c.detail.as_str(), c.feedback.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("skipped the ID check", Some("agreed")),
+                ("as it showed", None),
+                ("", None)
+            ]
+        );
+    }
 
     #[test]
     fn durations_parse_or_give_none() {

@@ -214,6 +214,11 @@ pub struct Evaluation<'a> {
     pub warnings: Vec<String>,
     /// The result the runs belong to, when known (set by the caller).
     pub result_id: Option<u64>,
+    /// That result's own `success_rate` as the API wrote it (the percentage
+    /// of all its runs with `success` true, errored ones included), read
+    /// after waiting (set by the caller): shown beside the gate's figures,
+    /// never judged.
+    pub platform_success_rate: Option<String>,
     /// Every aggregate threshold, measured, in the order given.
     pub thresholds: Vec<Measured>,
     /// Thresholds that cannot compare the metric as asked (`avg` of a
@@ -296,6 +301,7 @@ pub fn evaluate_against<'a>(
         verdict,
         warnings: warnings.into_iter().collect(),
         result_id: None,
+        platform_success_rate: None,
         thresholds,
         mismatches,
         comparison,

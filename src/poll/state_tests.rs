@@ -31,6 +31,7 @@ fn raw(id: u64, status: &str) -> RawRun {
             error_message: None,
             review: None,
             result_id: None,
+            feedback: None,
         },
         raw: None,
     }

@@ -6,6 +6,7 @@
 use super::not_passed;
 use super::text::{case_title, inert, one_line, problem};
 use crate::policy::{Evaluation, Scenario, runs_text};
+use std::borrow::Cow;
 
 /// GitHub keeps only the first 10 error annotations of a step.
 pub const MAX_ANNOTATIONS: usize = 10;
@@ -94,7 +95,7 @@ pub fn outputs(
         c.errored.to_string(),
         c.missing.to_string(),
         c.unfinished.to_string(),
-        reasons.join("\n"),
+        lines(reasons.iter().map(String::as_str)),
         junit_path.to_owned(),
         scenario_names(eval, |s| s.failing()),
         scenario_names(eval, |s| s.flaky),
@@ -102,7 +103,7 @@ pub fn outputs(
         run_ids(eval),
         eval.comparison
             .as_ref()
-            .map(|c| c.regressions.join("\n"))
+            .map(|c| lines(c.regressions.iter().map(String::as_str)))
             .unwrap_or_default(),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
@@ -117,13 +118,41 @@ fn run_ids(eval: &Evaluation<'_>) -> String {
 
 /// The names of the scenarios that `pick` keeps, one a line, failing first.
 fn scenario_names(eval: &Evaluation<'_>, pick: impl Fn(&Scenario) -> bool) -> String {
-    let names: Vec<&str> = eval
-        .scenarios
-        .iter()
-        .filter(|s| pick(s))
-        .map(|s| s.name.as_str())
-        .collect();
-    names.join("\n")
+    lines(
+        eval.scenarios
+            .iter()
+            .filter(|s| pick(s))
+            .map(|s| s.name.as_str()),
+    )
+}
+
+/// A list output: one entry a line, each entry on one line ([`entry`]).
+fn lines<'a>(entries: impl Iterator<Item = &'a str>) -> String {
+    let entries: Vec<Cow<'a, str>> = entries.map(entry).collect();
+    entries.join("\n")
+}
+
+/// Run text as one entry of a list output, on one line whatever it holds,
+/// so no name can add an entry (a scenario named `"Refund\nBooking OK"`
+/// would otherwise list a second scenario). Every character some reader
+/// takes as the end of a line is written visibly instead (`\x0a`,
+/// `\u{2028}`): the control characters (`\n`, `\r`, NUL, vertical tab,
+/// form feed, NEL U+0085 and the rest of C0 and C1) and the Unicode line
+/// and paragraph separators. Borrows the text when there is none.
+pub fn entry(text: &str) -> Cow<'_, str> {
+    let breaks = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if !text.chars().any(breaks) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !breaks(c) => out.push(c),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The step outputs of a gate that stopped before judging any run: verdict
@@ -383,6 +412,94 @@ mod tests {
             text.starts_with("verdict<<D1\ndry-run\nD1\nexit-code<<D2\n0\nD2\n"),
             "{text}"
         );
+    }
+
+    /// A `$GITHUB_OUTPUT` file read as the runner reads it: lines end at
+    /// `\n`, `\r\n` or `\r` (.NET `ReadLine`); a later value wins.
+    fn read_outputs(text: &str) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut lines = text.split("\r\n").flat_map(|l| l.split(['\n', '\r']));
+        let mut outputs = std::collections::BTreeMap::new();
+        while let Some(line) = lines.next() {
+            let Some((name, delimiter)) = line.split_once("<<") else {
+                continue;
+            };
+            let value: Vec<String> = lines
+                .by_ref()
+                .take_while(|l| *l != delimiter)
+                .map(str::to_owned)
+                .collect();
+            outputs.insert(name.to_owned(), value);
+        }
+        outputs
+    }
+
+    #[test]
+    fn no_run_text_adds_an_entry_to_a_list_output() {
+        // D13 is the delimiter failed-scenarios would get from the counter.
+        let names = [
+            "Refund\nBooking OK",
+            "a\rb",
+            "c\r\nd",
+            "e\u{2028}f",
+            "g\u{2029}h",
+            "nul\u{0}x",
+            "nel\u{85}y",
+            "vt\u{b}ff\u{c}z",
+            "tab\tz",
+            "D13",
+            "failed-scenarios<<EOF",
+            "::set-output name=verdict::passed",
+            "plain ünïcødé",
+        ];
+        let shown = [
+            "Refund\\x0aBooking OK",
+            "a\\x0db",
+            "c\\x0d\\x0ad",
+            "e\\u{2028}f",
+            "g\\u{2029}h",
+            "nul\\x00x",
+            "nel\\u{85}y",
+            "vt\\x0bff\\x0cz",
+            "tab\\x09z",
+            "D13",
+            "failed-scenarios<<EOF",
+            "::set-output name=verdict::passed",
+            "plain ünïcødé",
+        ];
+        let runs: Vec<Run> = names
+            .iter()
+            .zip(1..)
+            .map(|(name, id)| {
+                let mut r = run(id, "completed", Some(false), &[]);
+                r.scenario_name = Some((*name).to_owned());
+                r
+            })
+            .collect();
+        let mut eval = eval_of(&runs, &[]);
+        eval.comparison = Some(crate::policy::baseline::Comparison {
+            regressions: names.iter().map(|n| (*n).to_owned()).collect(),
+            ..Default::default()
+        });
+        eval.broken.push(crate::policy::Rule::Threshold {
+            reason: "p95(Latency)<=1: Refund\nBooking OK: measured 3".into(),
+        });
+        let text = outputs(&eval, 1, "r.xml", &mut counter());
+        let read = read_outputs(&text);
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let want = sorted(shown.iter().map(|s| (*s).to_owned()).collect());
+        assert_eq!(sorted(read["failed-scenarios"].clone()), want, "{text}");
+        assert_eq!(sorted(read["regressions"].clone()), want, "{text}");
+        assert_eq!(read["verdict"], ["failed"], "{text}");
+        assert_eq!(read["reasons"].len(), eval.broken.len(), "{text}");
+        assert_eq!(
+            read["reasons"].last().map(String::as_str),
+            Some("threshold p95(Latency)<=1: Refund\\x0aBooking OK: measured 3")
+        );
+        assert_eq!(read.len(), OUTPUT_NAMES.len(), "no output added: {text}");
+        assert_eq!(entry("plain"), Cow::Borrowed("plain"));
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     if let Some(id) = eval.result_id {
         let _ = writeln!(s, "Result {id}\n");
     }
+    if let Some(rate) = super::platform_rate(eval) {
+        let _ = writeln!(s, "{}\n", md(&upper_first(&rate)));
+    }
     if let Some(c) = &eval.comparison {
         s.push_str("**Compared with the baseline:**\n\n");
         let lists = comparison_lists(c);
@@ -73,8 +76,10 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         }
         s.push('\n');
     }
-    s.push_str("| Scenario | Run | Status | Result | Top category | Priority | Recording |\n");
-    s.push_str("| --- | --- | --- | --- | --- | --- | --- |\n");
+    s.push_str(
+        "| Scenario | Run | Status | Result | Top category | Priority | Detail | Recording |\n",
+    );
+    s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     let mut order: Vec<&RunResult<'_>> = not_passed(eval);
     order.extend(eval.results.iter().filter(|r| r.outcome == Outcome::Passed));
     for r in order {
@@ -95,7 +100,7 @@ pub fn render(eval: &Evaluation<'_>) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             md(&one_line(&r.case.name, 80)),
             r.id,
             md(r.run.map_or("—", |run| run.status.label())),
@@ -103,10 +108,36 @@ pub fn render(eval: &Evaluation<'_>) -> String {
             top.map(|t| md(&one_line(&t.category.name, 120)))
                 .unwrap_or_default(),
             top.map(|t| md(&t.priority())).unwrap_or_default(),
+            detail(r),
             recording,
         );
     }
     s
+}
+
+/// The detail cell: how the top category showed in the run (v1 `scenario`,
+/// v2 `deviation`), and the reviewers' notes on it and on the run.
+fn detail(r: &RunResult<'_>) -> String {
+    let shown = |text: &str| md(&one_line(text, 160));
+    let noted = |text: Option<&str>| text.filter(|t| !t.trim().is_empty()).map(shown);
+    let mut parts = Vec::new();
+    if let Some(top) = r.top_category() {
+        parts.extend(noted(Some(&top.category.detail)));
+        parts.extend(noted(top.category.feedback.as_deref()).map(|f| format!("reviewer: {f}")));
+    }
+    if let Some(f) = noted(r.run.and_then(|run| run.feedback.as_deref())) {
+        parts.push(format!("reviewer on the run: {f}"));
+    }
+    parts.join(" · ")
+}
+
+/// `text` with its first letter in upper case, to start a sentence.
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Run text made inert in Markdown (GitHub also renders inline HTML).
@@ -236,6 +267,37 @@ mod tests {
             text.matches("https://").count(),
             1,
             "only the recording: {text}"
+        );
+    }
+
+    #[test]
+    fn the_detail_shows_how_the_top_category_showed_and_reviewers_notes() {
+        let mut v2 = run(1, "completed", Some(false), &["low", "high"]);
+        v2.categories[1].detail = "skipped the *ID* check\nthen | hung up".into();
+        v2.categories[1].feedback = Some("agreed".into());
+        v2.feedback = Some("<b>rude</b> caller".into());
+        let mut bare = run(2, "completed", Some(false), &["high"]);
+        bare.categories[0].detail = " ".into();
+        let mut noted = run(3, "completed", Some(true), &[]);
+        noted.feedback = Some("fine".into());
+        let runs = [v2, bare, noted];
+        let text = render(&eval_of(&runs, &[]));
+        let rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("| Scenario "))
+            .collect();
+        assert_eq!(rows.len(), 4, "header and three runs: {text}");
+        assert!(
+            rows[1].ends_with(
+                "| high problem | high | skipped the \\*ID\\* check then \\| hung up · \
+                 reviewer: agreed · reviewer on the run: &lt;b&gt;rude&lt;/b&gt; caller |  |"
+            ),
+            "{text}"
+        );
+        assert!(rows[2].ends_with("| high problem | high |  |  |"), "{text}");
+        assert!(
+            rows[3].ends_with("| ✅ passed |  |  | reviewer on the run: fine |  |"),
+            "{text}"
         );
     }
 

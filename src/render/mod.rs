@@ -3,7 +3,8 @@
 //!
 //! - [`junit`]: the JUnit XML report (with [`xml`], our escaper);
 //! - [`text`]: the verdict and the progress line for the terminal;
-//! - [`json`]: the verdict for scripts;
+//! - [`json`]: the verdict for scripts, and each run as read, for a later
+//!   gate's `--baseline` (a versioned format, read back with its own types);
 //! - [`markdown`]: the job summary;
 //! - [`github`]: workflow-command annotations.
 
@@ -61,6 +62,19 @@ pub(crate) fn comparison_lists(c: &Comparison) -> Vec<(&'static str, &[String])>
     .into_iter()
     .filter(|(_, list)| !list.is_empty())
     .collect()
+}
+
+/// The platform's own success rate beside the gate's figures, so a reader
+/// sees why they differ: `the platform's success rate of result 9876 is
+/// 50% (...); the gate passed 1 of 2 runs`; `None` when it was not read.
+pub(crate) fn platform_rate(eval: &Evaluation<'_>) -> Option<String> {
+    let rate = eval.platform_success_rate.as_deref()?;
+    let id = eval.result_id?;
+    Some(format!(
+        "the platform's success rate of result {id} is {rate}% (its runs with success true, over all its runs, errored ones included); the gate passed {} of {} (it also weighs categories, thresholds and reviews)",
+        eval.counts.passed,
+        crate::policy::runs_text(eval.counts.runs, "run"),
+    ))
 }
 
 /// The thresholds table's header.
@@ -138,4 +152,29 @@ pub(crate) fn scenario_rows(
         })
         .collect();
     Some(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::fixtures::{eval_of, run};
+
+    #[test]
+    fn the_platforms_rate_is_shown_beside_the_gates_figures_with_its_result() {
+        let runs = [
+            run(1, "completed", Some(true), &[]),
+            run(2, "completed", Some(false), &[]),
+        ];
+        let mut eval = eval_of(&runs, &[]);
+        eval.platform_success_rate = Some("50.0".into());
+        assert_eq!(platform_rate(&eval), None, "no result to name");
+        eval.result_id = Some(9876);
+        let said = "the platform's success rate of result 9876 is 50.0% (its runs with success \
+                    true, over all its runs, errored ones included); the gate passed 1 of 2 runs \
+                    (it also weighs categories, thresholds and reviews)";
+        assert_eq!(platform_rate(&eval).as_deref(), Some(said));
+        let verdict = text::verdict(&eval, false);
+        assert_eq!(verdict.lines().nth(1), Some(format!("  {said}").as_str()));
+        assert!(markdown::render(&eval).contains(&format!("Result 9876\n\nThe{}\n", &said[3..])));
+    }
 }

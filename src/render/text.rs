@@ -1,7 +1,10 @@
 //! What people read: the progress line while waiting and the verdict at the
 //! end. Plain functions from figures to text; printing is the caller's.
 
-use super::{SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, scenario_rows, threshold_rows};
+use super::{
+    SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, platform_rate, scenario_rows,
+    threshold_rows,
+};
 use crate::ending::{Stop, Verdict};
 use crate::model::Status;
 use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
@@ -111,6 +114,9 @@ pub fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
 pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
     let mut s = headline(eval, color);
     s.push('\n');
+    if let Some(rate) = platform_rate(eval) {
+        let _ = writeln!(s, "  {rate}");
+    }
     // The priority is the API's text: one line, or it could forge a line of
     // its own (`::error::` in a CI log).
     if let Some(parts) = breakdown(eval, "x", |p| one_line(p, 40)) {
@@ -122,8 +128,9 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         } else {
             "  the gate failed because:\n"
         });
+        // A rule may quote run text (a scenario's name): one line each.
         for rule in &eval.broken {
-            let _ = writeln!(s, "    - {rule}");
+            let _ = writeln!(s, "    - {}", one_line(&rule.to_string(), usize::MAX));
         }
     }
     if eval.counts.unfinished > 0 {

@@ -4,6 +4,7 @@
 
 use super::{plural, positive};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 
 /// A result the start request created.
@@ -95,6 +96,37 @@ pub fn parse_result_runs(text: &str) -> Result<Vec<u64>, String> {
     Ok(ids)
 }
 
+/// A result's `success_rate` as the API wrote it (`66.67`, or the string
+/// `"66.67"`), checked to be a percentage; `None` when missing or null.
+pub fn parse_success_rate(text: &str) -> Result<Option<String>, String> {
+    #[derive(serde::Deserialize)]
+    struct Rate<'a> {
+        #[serde(borrow, default)]
+        success_rate: Option<&'a RawValue>,
+    }
+    let not_a_result = |why: String| format!("it is not the documented result object ({why})");
+    if !text.trim_start().starts_with('{') {
+        return Err(not_a_result("not a JSON object".into()));
+    }
+    let rate: Rate<'_> = serde_json::from_str(text).map_err(|e| not_a_result(e.to_string()))?;
+    let Some(raw) = rate.success_rate.map(RawValue::get) else {
+        return Ok(None);
+    };
+    let written = if raw.starts_with('"') {
+        serde_json::from_str::<String>(raw).unwrap_or_default()
+    } else {
+        raw.to_owned()
+    };
+    let numeric = !written.is_empty()
+        && written
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    match written.parse::<f64>() {
+        Ok(n) if numeric && (0.0..=100.0).contains(&n) => Ok(Some(written)),
+        _ => Err("its success_rate is not a percentage from 0 to 100".to_owned()),
+    }
+}
+
 /// A 400's per-field messages (`{"scenarios": ["..."]}`) on one line:
 /// `scenarios: ...; frequency: ...`; `None` when the body is not that shape.
 pub fn field_messages(text: &str) -> Option<String> {
@@ -153,6 +185,34 @@ mod tests {
             parse_started(r#"{"id": 5, "runs": []}"#).map(|s| s.run_ids.len()),
             Ok(0)
         );
+    }
+
+    #[test]
+    fn a_results_success_rate_is_kept_as_written_when_it_is_a_percentage() {
+        let rate = |body: &str| parse_success_rate(body);
+        assert_eq!(rate(r#"{"success_rate": 66.67}"#), Ok(Some("66.67".into())));
+        assert_eq!(
+            rate(r#"{"success_rate": 50.0, "runs": {}}"#),
+            Ok(Some("50.0".into()))
+        );
+        assert_eq!(rate(r#"{"success_rate": "12.5"}"#), Ok(Some("12.5".into())));
+        assert_eq!(rate(r#"{"success_rate": 0}"#), Ok(Some("0".into())));
+        assert_eq!(rate(r#"{"success_rate": null}"#), Ok(None));
+        assert_eq!(rate(r#"{"id": 1}"#), Ok(None));
+        for bad in [
+            r#"{"success_rate": 101}"#,
+            r#"{"success_rate": -1}"#,
+            r#"{"success_rate": "high\n::error::x"}"#,
+            r#"{"success_rate": "NaN"}"#,
+            r#"{"success_rate": "inf"}"#,
+            r#"{"success_rate": ""}"#,
+            r#"{"success_rate": {"value": 5}}"#,
+            r#"{"success_rate": true}"#,
+            "[]",
+            "<html>",
+        ] {
+            assert!(rate(bad).is_err(), "{bad}: {:?}", rate(bad));
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 mod answers;
 
-pub use answers::{Started, field_messages, parse_result_runs, parse_started};
+pub use answers::{Started, field_messages, parse_result_runs, parse_started, parse_success_rate};
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;

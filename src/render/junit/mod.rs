@@ -7,12 +7,13 @@
 //! The document is a pure function of the evaluation: no clock, no host name,
 //! so the same runs give byte-identical files.
 
+mod problems;
 mod thresholds;
 
 use super::xml::{push_attr, push_text};
 use crate::ending::Stop;
-use crate::model::{Run, Status};
-use crate::policy::{Evaluation, Outcome, RunResult, Scenario, Scored};
+use crate::policy::{Evaluation, RunResult, Scenario};
+use problems::{problem, system_out_of};
 use std::fmt::Write as _;
 
 /// What goes into the report beyond the defaults.
@@ -193,202 +194,10 @@ pub(super) fn system_out_element(out: &mut String, text: &str) {
     out.push_str("</system-out>\n");
 }
 
-/// The `<failure>` or `<error>` of a result: tag, type, message, body.
-fn problem(stop: &Stop, result: &RunResult<'_>) -> Option<(&'static str, String, String, String)> {
-    let when = stop.when();
-    match (&result.outcome, result.run) {
-        (Outcome::Passed, _) => None,
-        (Outcome::Unfinished, None) => Some((
-            "error",
-            "unfinished".to_owned(),
-            format!("no answer for run {} {when}", result.id),
-            format!(
-                "Run {} was requested but no answer covered it {when}; its result is unknown.\n",
-                result.id
-            ),
-        )),
-        (Outcome::Missing, _) | (_, None) => Some((
-            "error",
-            "missing".to_owned(),
-            format!(
-                "run {} was requested but the API did not return it",
-                result.id
-            ),
-            format!(
-                "Run {} was requested but is not in the API's answer: check the ID, and that the API key belongs to the account that owns the run.\n",
-                result.id
-            ),
-        )),
-        (Outcome::Failed { unsuccessful }, Some(run)) => Some(failure(result, run, *unsuccessful)),
-        (Outcome::Errored, Some(run)) => {
-            let (ty, mut message) = match &run.status {
-                Status::Ended(s) => (s.clone(), format!("run ended with status {s}")),
-                Status::Unknown(s) => (
-                    "unknown-status".to_owned(),
-                    format!("run has an undocumented status {s:?}"),
-                ),
-                _ => ("no-status".to_owned(), "run has no status".to_owned()),
-            };
-            if let Some(e) = run
-                .error_message
-                .as_deref()
-                .filter(|e| !e.trim().is_empty())
-            {
-                let _ = write!(message, ": {}", first_line(e));
-            }
-            let mut body = describe(run);
-            if let Some(e) = &run.error_message {
-                let _ = writeln!(body, "Error message: {e}");
-            }
-            list_categories(&mut body, result, true);
-            Some(("error", ty, message, body))
-        }
-        (Outcome::Unfinished, Some(run)) => {
-            let message = format!("run was still {} {when}", run.status.label());
-            let mut body = describe(run);
-            let _ = writeln!(
-                body,
-                "The run had not finished {when}; its result is unknown."
-            );
-            Some(("error", "unfinished".to_owned(), message, body))
-        }
-    }
-}
-
-/// The `<failure>` (or, tolerated by a pass rate, `<flakyFailure>`) of a completed run.
-fn failure(
-    result: &RunResult<'_>,
-    run: &Run,
-    unsuccessful: bool,
-) -> (&'static str, String, String, String) {
-    let (ty, message) = match (result.top_category(), result.breaches.first()) {
-        (Some(top), _) => (
-            top.priority(),
-            format!("[{}] {}", top.priority(), top.category.name),
-        ),
-        (None, Some(breach)) => (
-            "threshold".to_owned(),
-            format!("threshold {} broken: {}", breach.threshold, breach.said),
-        ),
-        (None, None) => (
-            "unsuccessful".to_owned(),
-            "the run did not pass its evaluation (success is not true)".to_owned(),
-        ),
-    };
-    let mut body = describe(run);
-    if unsuccessful {
-        body.push_str("The run did not pass its evaluation (success is not true).\n");
-    }
-    for breach in &result.breaches {
-        let _ = writeln!(
-            body,
-            "Threshold {} broken: {}.",
-            breach.threshold, breach.said
-        );
-    }
-    list_categories(&mut body, result, true);
-    let tag = if result.tolerated {
-        body.push_str(
-            "Its scenario met --min-pass-rate: a flaky failure, not a reason the gate failed.\n",
-        );
-        "flakyFailure"
-    } else {
-        "failure"
-    };
-    (tag, ty, message, body)
-}
-
-fn describe(run: &Run) -> String {
-    let mut s = format!("Run {}", run.id);
-    if let Some(sid) = run.scenario_id {
-        let _ = write!(s, ", scenario {sid}");
-    }
-    if let Some(name) = &run.scenario_name {
-        let _ = write!(s, " ({name})");
-    }
-    let _ = writeln!(s, ": status {}", run.status.label());
-    review_note(&mut s, run);
-    s
-}
-
-fn review_note(s: &mut String, run: &Run) {
-    if let Some(status) = run.review_status() {
-        let decision = if run.review == Some(true) {
-            "a success"
-        } else {
-            "a failure"
-        };
-        let _ = writeln!(
-            s,
-            "A reviewer judged this run {decision} ({status}); it wins over success."
-        );
-    }
-}
-
-fn list_categories(body: &mut String, result: &RunResult<'_>, counted: bool) {
-    let listed: Vec<&Scored<'_>> = result
-        .categories
-        .iter()
-        .filter(|s| s.counts == counted)
-        .collect();
-    if listed.is_empty() {
-        return;
-    }
-    if counted {
-        let _ = writeln!(body, "Critical categories (score {}):", result.score());
-    } else {
-        body.push_str("Critical categories not scored (weight 0, marked wrong by a reviewer, or run unfinished):\n");
-    }
-    for s in listed {
-        let _ = write!(body, "- [{}, weight {}", s.priority(), s.weight);
-        if s.category.wrongly_marked {
-            body.push_str(", marked wrong by a reviewer");
-        }
-        let _ = writeln!(body, "] {}", s.category.name);
-        if !s.category.detail.is_empty() {
-            // split, not lines(): lines() would drop a carriage return.
-            let detail = &s.category.detail;
-            for line in detail.strip_suffix('\n').unwrap_or(detail).split('\n') {
-                let _ = writeln!(body, "    {line}");
-            }
-        }
-    }
-}
-
-fn system_out_of(result: &RunResult<'_>, options: Options) -> String {
-    let mut s = String::new();
-    // A failing run says so in its <failure>; a passing one says it here.
-    if result.outcome == Outcome::Passed
-        && let Some(run) = result.run
-    {
-        review_note(&mut s, run);
-    }
-    list_categories(&mut s, result, false);
-    if options.include_transcript
-        && let Some(t) = result
-            .run
-            .and_then(|r| r.transcript.as_deref())
-            .filter(|t| !t.is_empty())
-    {
-        if !s.is_empty() {
-            s.push('\n');
-        }
-        s.push_str("Transcript:\n");
-        s.push_str(t);
-        if !t.ends_with('\n') {
-            s.push('\n');
-        }
-    }
-    s
-}
-
-fn first_line(s: &str) -> &str {
-    s.trim().lines().next().unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Run;
     use crate::policy::fixtures::{eval_of, run, sample, sample_eval};
 
     fn render_runs(runs: &[Run], missing: &[u64], options: Options) -> String {
@@ -530,6 +339,42 @@ mod tests {
         assert!(
             xml.contains("Transcript:\nAgent: hi\tthere\\x1b[2J\n"),
             "{xml}"
+        );
+    }
+
+    #[test]
+    fn reviewers_notes_are_shown_with_their_category_and_run() {
+        let mut failed = run(1, "completed", Some(true), &["high", "not_a_bug"]);
+        failed.categories[0].detail = String::new();
+        failed.categories[0].feedback = Some("agreed\nsecond line".into());
+        failed.categories[1].feedback = Some("fine".into());
+        failed.feedback = Some("caller was rude".into());
+        let mut passed = run(2, "completed", Some(true), &[]);
+        passed.feedback = Some("good call".into());
+        passed.categories = vec![];
+        let mut blank = run(3, "completed", Some(true), &[]);
+        blank.feedback = Some("  ".into());
+        let xml = render_runs(&[failed, passed, blank], &[], Options::default());
+        assert!(
+            xml.contains(
+                "status completed\nReviewer's feedback on the run: caller was rude\n\
+                 Critical categories (score 10):\n\
+                 - [high, weight 10] high problem\n    Reviewer's feedback: agreed\n    second line\n</failure>"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("- [not_a_bug, weight 0] not_a_bug problem\n    how the not_a_bug problem showed\n    Reviewer's feedback: fine\n</system-out>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<system-out>Reviewer's feedback on the run: good call\n</system-out>"),
+            "a passing run's note: {xml}"
+        );
+        assert_eq!(
+            xml.matches("Reviewer's feedback").count(),
+            4,
+            "none blank: {xml}"
         );
     }
 
