@@ -13,7 +13,9 @@
 //! Beside it, invariants of the engine alone: a worse run never improves
 //! the verdict and a better one never worsens it; a baseline identical to
 //! the runs finds no regression, no new failure reason and no new
-//! scenario; a failed verdict with runs unfinished stays failed however
+//! scenario; a `--json` report and a saved response of the same runs are
+//! the same baseline, even when the report was written under other
+//! weights; a failed verdict with runs unfinished stays failed however
 //! they finish; the same input gives byte-identical reports.
 //!
 //! Set `PROPTEST_CASES=5000` (say) to search harder.
@@ -779,6 +781,39 @@ proptest! {
         }
         let after = with_engine(&finished, &rules, vocera_gate::exit::code);
         prop_assert_eq!(after, 1, "a failure with runs unfinished was not final");
+    }
+
+    #[test]
+    fn a_json_report_and_a_saved_response_of_the_same_runs_are_the_same_baseline(
+        (runs, mut rules) in batch(),
+        base in runs(101, 14),
+        zeroed in select(vec!["low", "medium", "high", "blocker"]),
+        mode_new in any::<bool>(),
+    ) {
+        let mode = if mode_new { Mode::New } else { Mode::All };
+        rules.baseline = Some((base.clone(), mode));
+        let from_response = with_engine(&runs, &rules, engine_verdict);
+        // The report is written under other weights (one priority at 0), as
+        // on a main branch configured differently when it was written.
+        let mut then = policy(&rules);
+        then.weights.set(zeroed, 0);
+        let base_runs = parsed(&base);
+        let slots: Vec<(u64, Slot<'_>)> = base_runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+        let written = evaluate_against(&then, &slots, Stop::AllFinal, None);
+        let report = vocera_gate::render::json::render(&written, "r.xml");
+        let read = vocera_gate::render::json::read(&report).expect("a report reads back");
+        prop_assert!(read.warning.is_none());
+        let policy = policy(&rules);
+        let found = parsed(&runs);
+        let by_id: BTreeMap<u64, &Run> = found.iter().map(|r| (r.id, r)).collect();
+        let slots: Vec<(u64, Slot<'_>)> = runs
+            .iter()
+            .map(|g| by_id.get(&g.id).map_or((g.id, Slot::Missing), |r| (g.id, Slot::Found(r))))
+            .collect();
+        let baseline = Baseline::new(&policy, read.runs);
+        let eval = evaluate_against(&policy, &slots, Stop::AllFinal, Some(&baseline));
+        let from_report = engine_verdict(&eval);
+        prop_assert_eq!(from_report, from_response);
     }
 
     #[test]
