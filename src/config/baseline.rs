@@ -114,6 +114,7 @@ impl JsonRun {
                     number: m.number,
                     passed: m.passed,
                     label: m.label,
+                    odd: None,
                 })
                 .collect(),
             categories: self
@@ -124,6 +125,8 @@ impl JsonRun {
                     detail: String::new(),
                     priority: c.priority,
                     wrongly_marked: false,
+                    feedback: None,
+                    deviation: None,
                 })
                 .collect(),
             transcript: None,
@@ -133,6 +136,7 @@ impl JsonRun {
             error_message: None,
             review: Run::review_from(self.review.as_deref()),
             result_id: None,
+            feedback: None,
         }
     }
 }

@@ -21,6 +21,8 @@ pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&s
                 detail: format!("how the {p} problem showed"),
                 priority: Some((*p).to_owned()),
                 wrongly_marked: false,
+                feedback: None,
+                deviation: None,
             })
             .collect(),
         transcript: None,
@@ -30,6 +32,7 @@ pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&s
         error_message: None,
         review: None,
         result_id: None,
+        feedback: None,
     }
 }
 

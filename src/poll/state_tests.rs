@@ -31,6 +31,7 @@ fn raw(id: u64, status: &str) -> RawRun {
             error_message: None,
             review: None,
             result_id: None,
+            feedback: None,
         },
         raw: None,
     }
@@ -40,6 +41,7 @@ fn parsed(runs: Vec<RawRun>) -> Parsed {
     Parsed {
         runs,
         unrequested: None,
+        unidentified: None,
     }
 }
 
