@@ -119,7 +119,9 @@ fn an_unreadable_run_keeps_the_apis_error_and_a_waiting_one_waits() {
     let runs = parse_runs(body).expect("parses");
     assert_eq!(
         runs[0].run.error_message.as_deref(),
-        Some("`success` is the text \"no\", not true or false\ncall dropped")
+        Some(
+            "`success` is the text \"no\", not true or false; the API's error_message: call dropped"
+        )
     );
     assert!(
         runs[1].run.status.is_waiting(),

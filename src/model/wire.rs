@@ -404,7 +404,7 @@ impl<T: Transcript> WireRun<T> {
         let (status, error_message) = match self.odd {
             Some(why) if !status.is_waiting() => {
                 let message = match self.error_message {
-                    Some(said) => format!("{why}\n{said}"),
+                    Some(said) => format!("{why}; the API's error_message: {said}"),
                     None => why.clone(),
                 };
                 (Status::Unreadable(why), Some(message))
