@@ -93,10 +93,10 @@ fn sent(v: &Option<WireValue>) -> Option<&WireValue> {
 struct Said {
     name: Option<String>,
     function_name: Option<String>,
-    /// `type`: `numeric`, `binary`, the legacy `binary_workflow_adherence`...
-    kind: Option<String>,
-    /// v2: `eval_type`, `binary` for a passed/failed metric.
-    eval_type: Option<String>,
+    /// `type` is the legacy `binary_workflow_adherence` (score 5 or 0).
+    legacy: bool,
+    /// `type` or (v2) `eval_type` is `binary`.
+    binary: bool,
     score: Option<WireValue>,
     passed: Option<WireValue>,
     value: Option<WireValue>,
@@ -136,9 +136,7 @@ impl Said {
     /// score of another value, or a `passed` that contradicts the legacy
     /// score, is odd.
     fn passed(&self, number: Option<f64>) -> (Option<bool>, Option<String>) {
-        let legacy = self.kind.as_deref() == Some("binary_workflow_adherence");
-        let binary =
-            self.kind.as_deref() == Some("binary") || self.eval_type.as_deref() == Some("binary");
+        let (legacy, binary) = (self.legacy, self.binary);
         let scored = |pass: f64, fail: f64| match number {
             Some(n) if n == pass => Ok(Some(true)),
             Some(n) if n == fail => Ok(Some(false)),
@@ -212,8 +210,17 @@ impl<'de> Shape<'de> for WireMetric {
             match bit {
                 0 => said.name = keep_first(&mut odd, text(map.next_value()?)).flatten(),
                 1 => said.function_name = keep_first(&mut odd, text(map.next_value()?)).flatten(),
-                2 => said.kind = keep_first(&mut odd, text(map.next_value()?)).flatten(),
-                3 => said.eval_type = keep_first(&mut odd, text(map.next_value()?)).flatten(),
+                // Compared where it lies in the text, never copied.
+                2 | 3 => match map.next_value::<Scalar<'de>>()? {
+                    Scalar::Str(kind) => {
+                        said.legacy |= bit == 2 && kind == "binary_workflow_adherence";
+                        said.binary |= kind == "binary";
+                    }
+                    Scalar::Null => {}
+                    other => {
+                        odd.get_or_insert(Odd::wrong(&other, "text").under(&key));
+                    }
+                },
                 4 => said.score = map.next_value()?,
                 5 => said.passed = map.next_value()?,
                 _ => said.value = map.next_value()?,

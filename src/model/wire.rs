@@ -127,14 +127,30 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
         let mut seen = Seen::default();
         let odd = &mut run.odd;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let bit = match FIELDS.iter().position(|f| *f == key) {
-                Some(bit) => bit,
-                None => {
+            let bit = match key.as_ref() {
+                "id" => 0,
+                "scenario" => 1,
+                "scenario_name" => 2,
+                "success" => 3,
+                "evaluation_status" => 4,
+                "evaluation" => 5,
+                "rubric" => 6,
+                "transcript" => 7,
+                "transcript_object" => 8,
+                "duration" => 9,
+                "voice_recording_url" => 10,
+                "status" => 11,
+                "timestamp" => 12,
+                "critical_categories" => 13,
+                "error_message" => 14,
+                "result_id" => 15,
+                "feedback" => 16,
+                _ => {
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             };
-            if !seen.first(bit as u32) {
+            if !seen.first(bit) {
                 map.next_value::<IgnoredAny>()?;
                 if bit == 0 {
                     id = Some(Err("has `id` twice".to_owned()));
@@ -143,43 +159,43 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
                 }
                 continue;
             }
-            match FIELDS[bit] {
-                "id" => id = Some(map.next_value::<WireId>()?.0),
-                "scenario" => run.scenario = note(odd, &key, map.next_value::<Read<_>>()?.0),
-                "scenario_name" => run.scenario_name = text(odd, &key, map.next_value()?),
-                "success" => {
+            match bit {
+                0 => id = Some(map.next_value::<WireId>()?.0),
+                1 => run.scenario = note(odd, &key, map.next_value::<Read<_>>()?.0),
+                2 => run.scenario_name = text(odd, &key, map.next_value()?),
+                3 => {
                     let found: Scalar<'de> = map.next_value()?;
                     run.success = note(odd, &key, found.boolean());
                 }
-                "evaluation_status" => {
+                4 => {
                     run.evaluation_status = text(odd, &key, map.next_value()?);
                 }
-                "evaluation" => {
+                5 => {
                     let evaluation: Read<Evaluation> = map.next_value()?;
                     run.metrics = note(odd, &key, evaluation.0)
                         .map(|e| e.0)
                         .unwrap_or_default();
                 }
-                "rubric" => {
+                6 => {
                     let rubric: Read<Rubric> = map.next_value()?;
                     run.rubric = note(odd, &key, rubric.0).map(|r| r.0).unwrap_or_default();
                 }
-                "transcript" => run.transcript = map.next_value()?,
-                "transcript_object" => run.transcript_object = map.next_value()?,
-                "duration" => run.duration = lines(odd, &key, map.next_value()?),
-                "voice_recording_url" => {
+                7 => run.transcript = map.next_value()?,
+                8 => run.transcript_object = map.next_value()?,
+                9 => run.duration = lines(odd, &key, map.next_value()?),
+                10 => {
                     run.voice_recording_url = text(odd, &key, map.next_value()?);
                 }
-                "status" => run.status = text(odd, &key, map.next_value()?),
-                "timestamp" => run.timestamp = text(odd, &key, map.next_value()?),
-                "critical_categories" => {
+                11 => run.status = text(odd, &key, map.next_value()?),
+                12 => run.timestamp = text(odd, &key, map.next_value()?),
+                13 => {
                     let categories: Read<Categories> = map.next_value()?;
                     run.categories = note(odd, &key, categories.0)
                         .map(|c| c.0)
                         .unwrap_or_default();
                 }
-                "error_message" => run.error_message = lines(odd, &key, map.next_value()?),
-                "result_id" => {
+                14 => run.error_message = lines(odd, &key, map.next_value()?),
+                15 => {
                     let found: Scalar<'de> = map.next_value()?;
                     run.result_id = match found {
                         Scalar::U64(id) if id > 0 => Some(id),
@@ -202,27 +218,6 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
         })
     }
 }
-
-/// The run fields read, in the bit order of [`Seen`]; `feedback` last.
-const FIELDS: [&str; 17] = [
-    "id",
-    "scenario",
-    "scenario_name",
-    "success",
-    "evaluation_status",
-    "evaluation",
-    "rubric",
-    "transcript",
-    "transcript_object",
-    "duration",
-    "voice_recording_url",
-    "status",
-    "timestamp",
-    "critical_categories",
-    "error_message",
-    "result_id",
-    "feedback",
-];
 
 /// A run field read: its value, or none with the first problem noted.
 fn note<T>(odd: &mut Option<String>, field: &str, got: Got<T>) -> Option<T> {
