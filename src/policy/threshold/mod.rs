@@ -2,7 +2,11 @@
 //! aggregate (`p95(Latency)<=2500`) is measured over the completed runs (or
 //! each scenario's, with `--threshold-scope scenario`) and fails the gate.
 //! Fail closed: a finished run without the metric breaks a per-run check,
-//! and an aggregate over no value fails.
+//! and an aggregate over no value fails. A run whose reading does not fit
+//! the threshold's kind (text where numbers are compared, an unreadable
+//! score) fails its per-run check and breaks an aggregate, naming the run:
+//! left out, it could let the gate pass by accident. Only a threshold whose
+//! kind fits no run at all is taken for a typo ([`unfit`], `NoValue::Mismatch`).
 
 mod expr;
 
@@ -29,7 +33,8 @@ pub struct Breach {
     pub threshold: String,
     /// What was measured: `Latency 5200 (limit <= 4000)`, `metric Latency missing`.
     pub said: String,
-    /// The metric is there but cannot be compared so (a `<` on an enum).
+    /// The metric is there but cannot be compared so (a `<` on an enum, an
+    /// unreadable score). A usage error only when no run fits: see [`unfit`].
     pub mismatch: bool,
 }
 
