@@ -82,7 +82,7 @@ async fn usage_errors_exit_2_and_write_nothing() {
 async fn invalid_saved_responses_exit_2_naming_the_problem() {
     for (content, says) in [
         ("{\"runs\": []}", "found a JSON object"),
-        ("[{\"id\": \"181\"}]", "not a positive integer"),
+        ("[{\"id\": \"181\"}]", "not a run ID"),
         ("[{\"id\": 1,", "invalid JSON"),
         ("[]", "holds no runs"),
         (

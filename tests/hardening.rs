@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use serde_json::json;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -165,7 +166,6 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
 
     for broken in [
         "{\"results\": []}",
-        "[{\"id\": \"1\"}]",
         "[{\"id\": 1, \"status\": \"comp",
         // Two different copies of one run: believing the last would fail.
         "[{\"id\": 1, \"status\": \"completed\", \"success\": true}, {\"id\": 1, \"status\": \"failed\"}]",
@@ -184,6 +184,38 @@ async fn answers_that_are_not_the_documented_json_are_retried_then_exit_4_quotin
             .expect_code_because(0, format!("{broken} once, then a good answer"))
             .await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_odd_run_costs_only_itself_and_one_without_an_id_is_missing() {
+    let mut odd = run(2, "completed", true, &[]);
+    odd["critical_categories"] = json!("x");
+    let server = serve(move |_, _| {
+        ResponseTemplate::new(200).set_body_json(vec![
+            run(1, "completed", true, &[]),
+            odd.clone(),
+            json!({"id": "3", "status": "completed", "success": true}),
+        ])
+    })
+    .await;
+    let out = Gate::against(&server)
+        .args(["1,2,3", "--timeout", "1m"])
+        .expect_code_because(1, "a verdict at once, not retries to the deadline")
+        .await;
+    out.stderr_has(
+        "the API returned a run without a usable ID, run #3 (counting from 1) has `id` the text \"3\", not a run ID (a whole number, 0 or more); ignored",
+    );
+    assert_eq!(requests(&server).await.len(), 1, "{}", out.stderr);
+    let junit = out.junit();
+    assert_eq!(junit_counts(&junit), (3, 0, 2), "{junit}");
+    assert!(
+        junit.contains("run could not be read: `critical_categories` is the text &quot;x&quot;, not a list of categories"),
+        "{junit}"
+    );
+    assert!(
+        junit.contains("Run 3 was requested but is not in the API's answer"),
+        "{junit}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -436,8 +468,6 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
         long,
         // Multi-byte text before it: 120 characters are more than 120 bytes.
         format!("{{\"detail\": \"{}x{KEY}\"}}", "é".repeat(54)),
-        // serde names the value in a type error.
-        format!("[{{\"id\": 1, \"status\": \"completed\", \"success\": \"{KEY}\"}}]"),
     ] {
         let server =
             serve(move |_, _| ResponseTemplate::new(200).set_body_string(body.clone())).await;
@@ -460,6 +490,35 @@ async fn an_answer_that_echoes_the_key_does_not_put_it_in_any_output() {
             assert!(!text.contains("S3CRET"), "key in {what}: {text}");
             assert!(!text.contains("vk_test_S3"), "key prefix in {what}: {text}");
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_field_holding_the_key_does_not_put_it_in_any_output() {
+    // The reason an unreadable run gives quotes the value it held.
+    let body = format!("[{{\"id\": 1, \"status\": \"completed\", \"success\": \"{KEY}\"}}]");
+    let server = serve(move |_, _| ResponseTemplate::new(200).set_body_string(body.clone())).await;
+    let out = Gate::against(&server)
+        .args(["--summary", "summary.md", "--json", "gate.json", "1"])
+        .env("GITHUB_ACTIONS", "true")
+        .expect_code(1)
+        .await;
+    let junit = out.junit();
+    assert!(
+        junit.contains("`success` is the text &quot;[the "),
+        "{junit}"
+    );
+    let files: String = ["summary.md", "gate.json", "vocera-junit.xml"]
+        .iter()
+        .filter_map(|f| out.file(f))
+        .collect();
+    for (what, text) in [
+        ("stdout", &out.stdout),
+        ("stderr", &out.stderr),
+        ("files", &files),
+    ] {
+        assert!(!text.contains("S3CRET"), "key in {what}: {text}");
+        assert!(!text.contains("vk_test_S3"), "key prefix in {what}: {text}");
     }
 }
 

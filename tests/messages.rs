@@ -54,7 +54,7 @@ async fn serve_runs_all(runs: Vec<serde_json::Value>) -> wiremock::MockServer {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_misshapen_answer_twice_stops_at_once_with_exit_4() {
     let server = serve(|_, _| {
-        ResponseTemplate::new(200).set_body_string(r#"[{"id": 1, "success": "yes"}]"#)
+        ResponseTemplate::new(200).set_body_string(r#"{"runs": [{"id": 1, "success": true}]}"#)
     })
     .await;
     let out = Gate::against(&server)

@@ -46,6 +46,7 @@ async fn a_v2_categorys_deviation_and_the_reviewers_notes_are_shown() {
     assert_eq!(
         run["critical_categories"],
         json!([{"category": "Wrong refund", "detail": "refunded before checking the order",
+                "deviation": "refunded before checking the order",
                 "feedback": "agreed: a real bug", "priority": "critical", "wrongly_marked": false}])
     );
 }

@@ -372,3 +372,163 @@ async fn scenarios_of_one_name_are_told_apart_per_scenario() {
     assert_eq!(rows[0]["scenario"], "Refund (scenario 13)", "{rows}");
     assert_eq!(rows[1]["scenario"], "Refund (scenario 12)", "{rows}");
 }
+
+/// A completed run whose evaluation holds exactly `metrics`.
+fn with_metrics(id: u64, metrics: Value) -> Value {
+    let mut r = run(id, "completed", true, &[]);
+    r["evaluation"]["metrics"] = metrics;
+    r
+}
+
+/// Three runs reading `Latency` 1000 and run 184 reading it as "timeout";
+/// three runs passing `Goal` and run 4 scoring it 0.
+fn one_odd_run_each() -> String {
+    let mut runs: Vec<Value> = (1..=3)
+        .map(|id| {
+            with_metrics(
+                id,
+                json!([{"name": "Latency", "type": "numeric", "score": 1000},
+                    {"name": "Goal", "eval_type": "binary", "passed": true}]),
+            )
+        })
+        .collect();
+    runs.push(with_metrics(
+        184,
+        json!([{"name": "Latency", "value": "timeout"},
+            {"name": "Goal", "eval_type": "binary", "passed": true}]),
+    ));
+    runs.push(with_metrics(
+        4,
+        json!([{"name": "Latency", "score": 900}, {"name": "Goal", "score": 0}]),
+    ));
+    Value::Array(runs).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_run_of_another_kind_breaks_an_aggregate_on_a_replay() {
+    let file = one_odd_run_each();
+    let replay = |threshold: &str| {
+        Gate::new().file("runs.json", &file).args([
+            "--from-file",
+            "runs.json",
+            "--threshold",
+            threshold,
+        ])
+    };
+    let out = replay("max(Latency)<=2000")
+        .expect_code_because(1, "not passed with run 184 left out, nor a usage error")
+        .await;
+    out.stdout_has(
+        "threshold max(Latency)<=2000: measured run 184 reads Latency as text \"timeout\", not a number, limit <= 2000",
+    );
+    junit_check(&out.dir.join("vocera-junit.xml"), 6, 1, 0);
+    let out = replay("rate(Goal)>=1").expect_code(1).await;
+    out.stdout_has(
+        "threshold rate(Goal)>=1: measured run 4 reads Goal as a number (0), not true/false, limit >= 1",
+    );
+    // Per run: the odd run fails its check; the others pass theirs.
+    let out = replay("Latency<=2000")
+        .args(["--json", "v.json"])
+        .expect_code(1)
+        .await;
+    let verdict = out.json("v.json");
+    assert_eq!(verdict["failed_runs"], 1, "{verdict}");
+    assert_eq!(
+        verdict["results"][3]["breaches"][0],
+        "Latency<=2000: metric Latency holds text (an enum metric), but Latency<=2000 needs a number"
+    );
+    // A kind that fits no run at all is still a typo: exit 2.
+    replay("Latency==true").expect_code(2).await.stderr_has(
+        "--threshold: metric Latency holds a number, but Latency==true needs true/false",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_run_of_another_kind_breaks_an_aggregate_live() {
+    let file = one_odd_run_each();
+    let runs: Vec<Value> = serde_json::from_str(&file).expect("JSON");
+    let server = serve_runs(runs).await;
+    let out = Gate::against(&server)
+        .args(["1,2,3,184,4", "--threshold", "avg(Latency)<=2000"])
+        .expect_code(1)
+        .await;
+    out.stdout_has("threshold avg(Latency)<=2000: measured run 184 reads Latency as text \"timeout\", not a number");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_shapes_read_as_passed_and_odd_scores_are_not_a_number() {
+    let runs = vec![
+        with_metrics(
+            1,
+            json!([{"name": "Goal", "type": "binary_workflow_adherence", "score": 5}]),
+        ),
+        with_metrics(
+            2,
+            json!([{"name": "Goal", "type": "binary_workflow_adherence", "score": 0}]),
+        ),
+        with_metrics(3, json!([{"name": "Goal", "type": "binary", "score": 1}])),
+        with_metrics(
+            4,
+            json!([{"name": "Goal", "type": "binary", "value": true}]),
+        ),
+        with_metrics(
+            5,
+            json!([{"name": "Goal", "eval_type": "binary", "passed": false}]),
+        ),
+    ];
+    let file = Value::Array(runs).to_string();
+    let out = Gate::new()
+        .file("runs.json", &file)
+        .args(["--from-file", "runs.json", "--threshold", "rate(Goal)>=0.5"])
+        .expect_code(0)
+        .await;
+    out.stdout_has("rate(Goal)>=0.5, 0.6 (3/5), >= 0.5, holds");
+    let odd = vec![
+        with_metrics(1, json!([{"name": "Latency", "score": 1200}])),
+        with_metrics(2, json!([{"name": "Latency", "score": true}])),
+        with_metrics(3, json!([{"name": "Latency", "score": "NaN"}])),
+        with_metrics(
+            4,
+            json!([{"name": "Goal", "type": "binary_workflow_adherence", "score": 3}]),
+        ),
+    ];
+    let out = Gate::new()
+        .file("runs.json", &Value::Array(odd).to_string())
+        .args(["--from-file", "runs.json", "--threshold", "Latency<=4000"])
+        .args(["--threshold", "p50(Latency)<=4000", "--json", "v.json"])
+        .expect_code(1)
+        .await;
+    let verdict = out.json("v.json");
+    let said: Vec<&str> = verdict["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["breaches"][0].as_str())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "Latency<=4000: metric Latency unreadable: score true is not a number",
+            "Latency<=4000: metric Latency unreadable: score \"NaN\" is not a number",
+            "Latency<=4000: metric Latency missing",
+        ]
+    );
+    out.stdout_has(
+        "measured run 2 cannot read Latency: score true is not a number (and 1 more run)",
+    );
+    let out = Gate::new()
+        .file(
+            "runs.json",
+            &Value::Array(vec![with_metrics(
+                4,
+                json!([{"name": "Goal", "type": "binary_workflow_adherence", "score": 3}]),
+            )])
+            .to_string(),
+        )
+        .args(["--from-file", "runs.json", "--threshold", "Goal==true"])
+        .expect_code(1)
+        .await;
+    out.stdout_has(
+        "metric Goal unreadable: score 3 of a binary metric is neither 5 (passed) nor 0 (failed)",
+    );
+}

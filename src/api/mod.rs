@@ -164,6 +164,7 @@ impl Client {
                 let second = Box::pin(self.fetch_split(b, deadline)).await?;
                 first.runs.extend(second.runs);
                 first.unrequested = first.unrequested.or(second.unrequested);
+                first.unidentified = first.unidentified.or(second.unidentified);
                 Ok(first)
             }
             Err(Split) => Err(FetchError::Fatal(format!(

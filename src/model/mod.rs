@@ -4,8 +4,11 @@
 //! carry no serde, so the core never depends on how a generation spells a
 //! field.
 
+mod loose;
 mod parse;
+mod readings;
 mod surrogates;
+mod transcript;
 mod wanted;
 mod wire;
 
@@ -28,6 +31,10 @@ pub enum Status {
     Unknown(String),
     /// The field is missing or null. Final, reported as an error.
     Absent,
+    /// A field of the run could not be read as documented (`"success":
+    /// "yes"`); says which. Final, reported as an error: a run the gate
+    /// cannot read is never judged as passed, and costs only itself.
+    Unreadable(String),
 }
 
 /// The documented statuses of a run that is not finished yet.
@@ -71,6 +78,7 @@ impl Status {
             Status::Waiting(s) | Status::Ended(s) | Status::Unknown(s) => s,
             Status::Completed => "completed",
             Status::Absent => "(none)",
+            Status::Unreadable(_) => "unreadable",
         }
     }
 }
@@ -89,6 +97,10 @@ pub struct Metric {
     pub passed: Option<bool>,
     /// A text `value`: an enum metric's choice.
     pub label: Option<String>,
+    /// A reading that makes no sense, why: `score "NaN" is not a number`,
+    /// `score 3 of a binary metric is neither 1 (passed) nor 0 (failed)`.
+    /// A threshold reports it rather than calling the metric missing.
+    pub odd: Option<String>,
 }
 
 impl Metric {
@@ -121,8 +133,10 @@ pub struct Category {
     pub priority: Option<String>,
     /// A reviewer overruled the evaluator: listed, never scored.
     pub wrongly_marked: bool,
-    /// A reviewer's note on the category (v2 `feedback`).
+    /// A reviewer's note (v2 `feedback`), as sent.
     pub feedback: Option<String>,
+    /// v2 `deviation`, as sent (text, or a number as written).
+    pub deviation: Option<String>,
 }
 
 /// A run, reduced to what the gate reads.
@@ -147,9 +161,13 @@ pub struct Run {
     pub review: Option<bool>,
     /// The result the run belongs to (v2 `result_id`).
     pub result_id: Option<u64>,
-    /// A reviewer's note on the run (v2 `feedback`).
+    /// A reviewer's note on the run (v2 `feedback`), as sent.
     pub feedback: Option<String>,
 }
+
+/// The `scenario_name` the platform gives a run whose scenario was deleted
+/// (with `scenario: null`): the field's default, shared by every such run.
+pub const DELETED_SCENARIO: &str = "Scenario Deleted";
 
 /// The result every one of `runs` belongs to: `None` when there are none,
 /// when one does not say, or when they differ.
@@ -159,6 +177,14 @@ pub fn common_result<'a>(mut runs: impl Iterator<Item = &'a Run>) -> Option<u64>
 }
 
 impl Run {
+    /// The run's scenario was deleted: no scenario ID, and the name the
+    /// platform gives every such run ([`DELETED_SCENARIO`]). Two such runs
+    /// need not have run the same scenario, so they must not be grouped
+    /// (or matched with a baseline) by that name.
+    pub fn deleted_scenario(&self) -> bool {
+        self.scenario_id.is_none() && self.scenario_name.as_deref() == Some(DELETED_SCENARIO)
+    }
+
     /// The first metric (or rubric rule) named exactly `name`.
     pub fn metric(&self, name: &str) -> Option<&Metric> {
         self.metrics.iter().find(|m| m.name == name)
@@ -217,6 +243,17 @@ mod tests {
         let silent = [run(Some(9)), run(None)];
         assert_eq!(common_result(silent.iter()), None, "one does not say");
         assert_eq!(common_result(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn a_deleted_scenario_is_told_by_its_default_name_and_no_id() {
+        let body = r#"[{"id": 1, "scenario": null, "scenario_name": "Scenario Deleted"},
+            {"id": 2, "scenario": 7, "scenario_name": "Scenario Deleted"},
+            {"id": 3, "scenario_name": "scenario deleted"},
+            {"id": 4, "scenario": {"id": null, "name": "Scenario Deleted"}}]"#;
+        let runs = parse_runs(body).expect("parses");
+        let deleted: Vec<bool> = runs.iter().map(|r| r.run.deleted_scenario()).collect();
+        assert_eq!(deleted, [true, false, false, true]);
     }
 
     #[test]

@@ -6,10 +6,10 @@
 //! for, the rest is skipped unread. Otherwise the run is read whole, the
 //! fields already taken handed back to it first.
 
+use super::loose::{ObjectOr, ObjectReader};
 use super::parse::RawRun;
-use super::wire::{Transcript, WireId, WireRun};
-use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
+use super::transcript::Transcript;
+use super::wire::{RunReader, WireId, WireRun, run_element};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -17,12 +17,15 @@ use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
-/// A run read from the answer, or the ID of one skipped.
+/// A run read from the answer, the ID of one skipped, or why an element
+/// cannot be kept (it has no usable `id`, or is no run object): a phrase
+/// that follows "run #N".
 // Moved once, straight into a `Run`: boxing it would cost an allocation a run.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Item<T> {
     Run(WireRun<T>),
     Skipped(u64),
+    Unidentified(String),
 }
 
 /// Reads one run, skipping it when `wanted` is given and lacks its ID.
@@ -35,21 +38,20 @@ impl<'de, T: Transcript> DeserializeSeed<'de> for Wanted<'_, T> {
     type Value = Item<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Item<T>, D::Error> {
-        match self.wanted {
-            None => WireRun::deserialize(d).map(Item::Run),
-            Some(_) => d.deserialize_any(self),
-        }
+        let item = match self.wanted {
+            None => run_element::<D, T>(d)?.map(Item::Run),
+            Some(_) => d
+                .deserialize_any(ObjectOr(self))?
+                .map_err(|found| format!("is {}, not a run object", found.shown())),
+        };
+        Ok(item.unwrap_or_else(Item::Unidentified))
     }
 }
 
-impl<'de, T: Transcript> de::Visitor<'de> for Wanted<'_, T> {
+impl<'de, T: Transcript> ObjectReader<'de> for Wanted<'_, T> {
     type Value = Item<T>;
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a run object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<T>, A::Error> {
+    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<T>, A::Error> {
         // Fields before `id` (none in the documented order) are kept as
         // slices of the text, unread, until the ID says whether to read them.
         let mut before: Vec<(Cow<'de, str>, &'de RawValue)> = Vec::new();
@@ -60,19 +62,25 @@ impl<'de, T: Transcript> de::Visitor<'de> for Wanted<'_, T> {
                 Some(key) => before.push((key, map.next_value()?)),
             }
         };
-        if let (Some(id), Some(wanted)) = (id, self.wanted)
-            && !wanted.contains(&id)
-        {
+        let skipped = match (&id, self.wanted) {
+            (Some(Ok(id)), Some(wanted)) if !wanted.contains(id) => Some(Item::Skipped(*id)),
+            (Some(Err(why)), _) => Some(Item::Unidentified(why.clone())),
+            _ => None,
+        };
+        if let Some(item) = skipped {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            return Ok(Item::Skipped(id));
+            return Ok(item);
         }
         let replay = Replay {
             before: before.into_iter(),
-            id,
+            id: id.and_then(Result::ok),
             pending: None,
             inner: map,
         };
-        WireRun::deserialize(MapAccessDeserializer::new(replay)).map(Item::Run)
+        Ok(match RunReader(PhantomData).read(replay)? {
+            Ok(run) => Item::Run(run),
+            Err(why) => Item::Unidentified(why),
+        })
     }
 }
 
@@ -118,27 +126,33 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
     }
 }
 
-/// A whole answer read in one pass; errors name the run's position.
+/// A whole answer read in one pass: its runs, the first run skipped as
+/// not wanted, and the first element that could not be kept (why, from
+/// "run #N").
 pub(super) struct RunsSeed<'w, T>(pub Wanted<'w, T>);
 
-impl<'de, T: Transcript> DeserializeSeed<'de> for RunsSeed<'_, T> {
-    type Value = (Vec<RawRun>, Option<u64>);
+/// What [`RunsSeed`] reads.
+pub(super) type Runs = (Vec<RawRun>, Option<u64>, Option<String>);
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+impl<'de, T: Transcript> DeserializeSeed<'de> for RunsSeed<'_, T> {
+    type Value = Runs;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Runs, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
 impl<'de, T: Transcript> de::Visitor<'de> for RunsSeed<'_, T> {
-    type Value = (Vec<RawRun>, Option<u64>);
+    type Value = Runs;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON array of runs")
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Runs, A::Error> {
         let mut runs = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         let mut unrequested = None;
+        let mut unidentified = None;
         let mut position = 0usize;
         loop {
             position += 1;
@@ -157,7 +171,11 @@ impl<'de, T: Transcript> de::Visitor<'de> for RunsSeed<'_, T> {
                 Some(Item::Skipped(id)) => {
                     unrequested.get_or_insert(id);
                 }
-                None => return Ok((runs, unrequested)),
+                Some(Item::Unidentified(why)) => {
+                    unidentified
+                        .get_or_insert_with(|| format!("run #{position} (counting from 1) {why}"));
+                }
+                None => return Ok((runs, unrequested, unidentified)),
             }
         }
     }

@@ -1,90 +1,17 @@
 //! The JSON shapes of both API generations, and their reduction to [`Run`].
-//! Every field but `id` may be missing or null.
+//! Every field but `id` may be missing or null. A field of the wrong type
+//! costs its run, not the answer: the run is still read whole (so the parse
+//! stays in step) and becomes [`Status::Unreadable`], saying which field.
+//! Only a run with no usable `id` cannot be kept: nothing could name it.
 
+use super::loose::{Got, ObjectOr, ObjectReader, Odd, Read, Scalar, Seen, Shape, Text};
+use super::readings::{Evaluation, Rubric};
+use super::transcript::Transcript;
 use super::{Category, Metric, Run, Status};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny};
-use serde_json::value::RawValue;
-
-/// How a transcript is read: kept ([`KeptTranscript`]), or skipped (`IgnoredAny`).
-pub(super) trait Transcript: for<'de> Deserialize<'de> {
-    /// A `transcript` as text.
-    fn into_text(self) -> Option<String>;
-    /// A `transcript_object` (a list of turns) as text, a turn a line.
-    fn into_turns(self) -> Option<String>;
-}
-
-/// A kept transcript. Without `--include-transcript` it is skipped unread
-/// (`IgnoredAny` takes any JSON, however deep), so to keep the flag from
-/// changing what parses, a kept one takes any JSON too: its text is only
-/// sliced out here (serde_json's raw values have no depth limit), and read
-/// when the run is built. It is only shown, never judged.
-pub(super) struct KeptTranscript(Box<RawValue>);
-
-impl<'de> Deserialize<'de> for KeptTranscript {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Box::<RawValue>::deserialize(d).map(KeptTranscript)
-    }
-}
-
-impl Transcript for KeptTranscript {
-    fn into_text(self) -> Option<String> {
-        Some(shown(self.0.get()))
-    }
-
-    fn into_turns(self) -> Option<String> {
-        let raw = self.0.get();
-        match serde_json::from_str::<Vec<Option<Turn>>>(raw) {
-            Ok(turns) => Some(
-                turns
-                    .into_iter()
-                    .flatten()
-                    .map(|t| {
-                        format!(
-                            "{}: {}",
-                            t.role.unwrap_or_default(),
-                            t.content.unwrap_or_default()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-            Err(_) => Some(shown(raw)),
-        }
-    }
-}
-
-/// JSON shown as text: a string as its text, anything else as compact JSON
-/// (or as sent, when it is nested too deep to rebuild).
-fn shown(raw: &str) -> String {
-    let raw = raw.trim();
-    if raw.starts_with('"') {
-        return serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_owned());
-    }
-    match serde_json::from_str::<serde_json::Value>(raw) {
-        Ok(value) => value.to_string(),
-        Err(_) => raw.to_owned(),
-    }
-}
-
-/// One turn of `transcript_object`, as far as it is shown.
-#[derive(Deserialize)]
-struct Turn {
-    #[serde(default)]
-    role: Option<String>,
-    #[serde(default)]
-    content: Option<String>,
-}
-
-impl Transcript for IgnoredAny {
-    fn into_text(self) -> Option<String> {
-        None
-    }
-
-    fn into_turns(self) -> Option<String> {
-        None
-    }
-}
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess};
+use std::borrow::Cow;
+use std::marker::PhantomData;
 
 /// Length of a call in milliseconds from `MM:SS`, `HH:MM:SS` or plain
 /// seconds (seconds may carry a fraction). Anything else is `None`; callers
@@ -121,67 +48,208 @@ pub fn duration_millis(text: &str) -> Option<u64> {
     total_seconds.checked_mul(1000)?.checked_add(millis_frac)
 }
 
-#[derive(Deserialize)]
-#[serde(bound = "T: Transcript", expecting = "a run object")]
+/// A run, as read: everything the gate uses, and the first field that
+/// could not be read.
 pub(super) struct WireRun<T> {
-    id: WireId,
-    #[serde(default)]
+    id: u64,
     scenario: Option<WireScenario>,
-    #[serde(default)]
     scenario_name: Option<String>,
-    #[serde(default)]
     success: Option<bool>,
     /// v2: `reviewed_success` / `reviewed_failure` carry a reviewer's decision.
-    #[serde(default)]
     evaluation_status: Option<String>,
-    #[serde(default)]
-    evaluation: Option<WireEvaluation>,
-    #[serde(default)]
-    transcript: Option<T>,
-    #[serde(default)]
-    transcript_object: Option<T>,
-    #[serde(default)]
-    duration: Option<WireText>,
-    #[serde(default)]
-    voice_recording_url: Option<String>,
-    #[serde(default)]
-    status: Option<String>,
-    #[serde(default)]
-    timestamp: Option<String>,
-    /// A `null` entry is like no entry.
-    #[serde(default)]
-    critical_categories: Option<Vec<Option<WireCategory>>>,
-    #[serde(default)]
-    error_message: Option<WireText>,
+    metrics: Vec<Metric>,
     /// v2: per-metric rules, read as metrics (name, value, passed).
-    #[serde(default)]
-    rubric: Option<Vec<Option<WireRubric>>>,
-    /// v2: the result the run belongs to; any other type than a positive
+    rubric: Vec<Metric>,
+    transcript: Option<T>,
+    transcript_object: Option<T>,
+    duration: Option<String>,
+    voice_recording_url: Option<String>,
+    status: Option<String>,
+    timestamp: Option<String>,
+    categories: Vec<Category>,
+    error_message: Option<String>,
+    /// v2: the result the run belongs to; any other value than a positive
     /// integer is as good as none (it only labels the reports).
-    #[serde(default)]
-    result_id: Option<serde_json::Value>,
-    /// v2: a reviewer's note on the run.
-    #[serde(default)]
+    result_id: Option<u64>,
+    /// A reviewer's note; only shown, so a value of another type is none.
     feedback: Option<String>,
+    /// Why the run cannot be judged: "`success` is the text \"yes\", not
+    /// true or false".
+    odd: Option<String>,
 }
 
-/// `id` must be a positive integer; a string or a fraction is an error.
-pub(super) struct WireId(pub(super) u64);
+/// `id`: a run ID is a whole number, 0 or more (none is documented as
+/// the smallest; the OpenAPI example is 0). A negative number, a fraction,
+/// text or anything else cannot name a run: `Err` says what it was.
+pub(super) struct WireId(pub(super) Result<u64, String>);
 
 impl<'de> Deserialize<'de> for WireId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let id =
-            u64::deserialize(d).map_err(|_| de::Error::custom("`id` is not a positive integer"))?;
-        if id == 0 {
-            return Err(de::Error::custom("`id` is 0, run IDs are positive"));
-        }
-        Ok(WireId(id))
+        Ok(WireId(match Scalar::deserialize(d)? {
+            Scalar::U64(id) => Ok(id),
+            other => Err(format!(
+                "has `id` {}, not a run ID (a whole number, 0 or more)",
+                other.shown()
+            )),
+        }))
     }
 }
 
-/// `scenario`: an ID (v1) or an object with `id` and `name` (v2). Read by
-/// hand, not as an untagged enum, which would buffer the whole object (its
-/// unused fields too, however deep) and name itself in errors.
+/// Reads one run object; `Err` when it has no usable `id` (why, as a
+/// phrase that follows "run #N").
+pub(super) struct RunReader<T>(pub(super) PhantomData<T>);
+
+impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
+    type Value = Result<WireRun<T>, String>;
+
+    fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut run = WireRun::<T> {
+            id: 0,
+            scenario: None,
+            scenario_name: None,
+            success: None,
+            evaluation_status: None,
+            metrics: Vec::new(),
+            rubric: Vec::new(),
+            transcript: None,
+            transcript_object: None,
+            duration: None,
+            voice_recording_url: None,
+            status: None,
+            timestamp: None,
+            categories: Vec::new(),
+            error_message: None,
+            result_id: None,
+            feedback: None,
+            odd: None,
+        };
+        let mut id: Option<Result<u64, String>> = None;
+        let mut seen = Seen::default();
+        let odd = &mut run.odd;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let bit = match key.as_ref() {
+                "id" => 0,
+                "scenario" => 1,
+                "scenario_name" => 2,
+                "success" => 3,
+                "evaluation_status" => 4,
+                "evaluation" => 5,
+                "rubric" => 6,
+                "transcript" => 7,
+                "transcript_object" => 8,
+                "duration" => 9,
+                "voice_recording_url" => 10,
+                "status" => 11,
+                "timestamp" => 12,
+                "critical_categories" => 13,
+                "error_message" => 14,
+                "result_id" => 15,
+                "feedback" => 16,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if !seen.first(bit) {
+                map.next_value::<IgnoredAny>()?;
+                if bit == 0 {
+                    id = Some(Err("has `id` twice".to_owned()));
+                } else {
+                    odd.get_or_insert_with(|| format!("`{key}` appears twice"));
+                }
+                continue;
+            }
+            match bit {
+                0 => id = Some(map.next_value::<WireId>()?.0),
+                1 => run.scenario = note(odd, &key, map.next_value::<Read<_>>()?.0),
+                2 => run.scenario_name = text(odd, &key, map.next_value()?),
+                3 => {
+                    let found: Scalar<'de> = map.next_value()?;
+                    run.success = note(odd, &key, found.boolean());
+                }
+                4 => {
+                    run.evaluation_status = text(odd, &key, map.next_value()?);
+                }
+                5 => {
+                    let evaluation: Read<Evaluation> = map.next_value()?;
+                    run.metrics = note(odd, &key, evaluation.0)
+                        .map(|e| e.0)
+                        .unwrap_or_default();
+                }
+                6 => {
+                    let rubric: Read<Rubric> = map.next_value()?;
+                    run.rubric = note(odd, &key, rubric.0).map(|r| r.0).unwrap_or_default();
+                }
+                7 => run.transcript = map.next_value()?,
+                8 => run.transcript_object = map.next_value()?,
+                9 => run.duration = lines(odd, &key, map.next_value()?),
+                10 => {
+                    run.voice_recording_url = text(odd, &key, map.next_value()?);
+                }
+                11 => run.status = text(odd, &key, map.next_value()?),
+                12 => run.timestamp = text(odd, &key, map.next_value()?),
+                13 => {
+                    let categories: Read<Categories> = map.next_value()?;
+                    run.categories = note(odd, &key, categories.0)
+                        .map(|c| c.0)
+                        .unwrap_or_default();
+                }
+                14 => run.error_message = lines(odd, &key, map.next_value()?),
+                15 => {
+                    let found: Scalar<'de> = map.next_value()?;
+                    run.result_id = match found {
+                        Scalar::U64(id) if id > 0 => Some(id),
+                        _ => None,
+                    };
+                }
+                _ => {
+                    let found: Scalar<'de> = map.next_value()?;
+                    run.feedback = found.shown_text();
+                }
+            }
+        }
+        Ok(match id {
+            Some(Ok(id)) => {
+                run.id = id;
+                Ok(run)
+            }
+            Some(Err(why)) => Err(why),
+            None => Err("has no `id`".to_owned()),
+        })
+    }
+}
+
+/// A run field read: its value, or none with the first problem noted.
+fn note<T>(odd: &mut Option<String>, field: &str, got: Got<T>) -> Option<T> {
+    match got {
+        Ok(v) => v,
+        Err(e) => {
+            odd.get_or_insert_with(|| e.of(field));
+            None
+        }
+    }
+}
+
+fn text(odd: &mut Option<String>, field: &str, found: Scalar<'_>) -> Option<String> {
+    note(odd, field, found.text())
+}
+
+fn lines(odd: &mut Option<String>, field: &str, found: Read<Text>) -> Option<String> {
+    note(odd, field, found.0).map(|t| t.0)
+}
+
+/// A whole run element of an answer: a run object, or (`Err`) why it
+/// cannot be kept: "is null, not a run object", "has no `id`".
+pub(super) fn run_element<'de, D: Deserializer<'de>, T: Transcript>(
+    d: D,
+) -> Result<Result<WireRun<T>, String>, D::Error> {
+    Ok(match d.deserialize_any(ObjectOr(RunReader(PhantomData)))? {
+        Ok(run) => run,
+        Err(found) => Err(format!("is {}, not a run object", found.shown())),
+    })
+}
+
+/// `scenario`: an ID (v1) or an object with `id` and `name` (v2).
 enum WireScenario {
     Id(i64),
     Object {
@@ -190,198 +258,126 @@ enum WireScenario {
     },
 }
 
-impl<'de> Deserialize<'de> for WireScenario {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> de::Visitor<'de> for Visit {
-            type Value = WireScenario;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a scenario ID or a scenario object")
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<WireScenario, E> {
-                Ok(WireScenario::Id(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<WireScenario, E> {
-                i64::try_from(v)
-                    .map(WireScenario::Id)
-                    .map_err(|_| E::custom("the scenario ID is too large"))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<WireScenario, A::Error> {
-                let (mut id, mut name) = (None, None);
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                    match key.as_ref() {
-                        "id" => id = map.next_value::<Option<i64>>()?,
-                        "name" => name = map.next_value::<Option<String>>()?,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
+impl<'de> Shape<'de> for WireScenario {
+    const WANTS: &'static str = "a scenario ID or a scenario object";
+
+    fn from_scalar(found: Scalar<'de>) -> Result<WireScenario, Odd> {
+        match found {
+            Scalar::U64(_) | Scalar::I64(_) => found
+                .integer()
+                .map(|id| WireScenario::Id(id.unwrap_or_default())),
+            other => Err(Odd::wrong(&other, Self::WANTS)),
+        }
+    }
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        let (mut id, mut name, mut odd) = (None, None, None);
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let got = match key.as_ref() {
+                "id" => map.next_value::<Scalar<'de>>()?.integer().map(|v| id = v),
+                "name" => map.next_value::<Scalar<'de>>()?.text().map(|v| name = v),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
                 }
-                Ok(WireScenario::Object { id, name })
+            };
+            if let Err(e) = got {
+                odd.get_or_insert(e.under(&key));
             }
         }
-        d.deserialize_any(Visit)
-    }
-}
-
-/// A metric's `score`, `passed` or `value`, kept as the API wrote it:
-/// digits a float cannot hold survive (`12345678901234567890123`), a string
-/// is its text.
-struct WireValue {
-    text: Option<String>,
-    /// Whether it was a JSON string (`"7"`), not a number or a boolean.
-    quoted: bool,
-}
-
-impl<'de> Deserialize<'de> for WireValue {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = <&RawValue>::deserialize(d)?;
-        let text = raw.get().trim();
-        Ok(match text.as_bytes().first() {
-            Some(b'"') => WireValue {
-                text: Some(shown(text)),
-                quoted: true,
-            },
-            _ if text == "null" => WireValue {
-                text: None,
-                quoted: false,
-            },
-            _ => WireValue {
-                text: Some(text.to_owned()),
-                quoted: false,
-            },
+        Ok(match odd {
+            Some(odd) => Err(odd),
+            None => Ok(WireScenario::Object { id, name }),
         })
     }
 }
 
-impl WireValue {
-    /// A finite number, also when sent as a numeric string (`"7"`).
-    fn number(&self) -> Option<f64> {
-        let text = self.text.as_deref()?.trim();
-        let looks_numeric = text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
-        if text.is_empty() || !looks_numeric {
-            return None;
+/// `critical_categories`: a list of category objects (a `null` entry is
+/// like none).
+struct Categories(Vec<Category>);
+
+impl<'de> Shape<'de> for Categories {
+    const WANTS: &'static str = "a list of categories";
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut categories = Vec::new();
+        let mut odd = None;
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<Read<WireCategory>>()? {
+            match item.0 {
+                Ok(c) => categories.extend(c.map(|c| c.0)),
+                Err(e) => {
+                    odd.get_or_insert(e.at(index));
+                }
+            }
+            index += 1;
         }
-        text.parse::<f64>().ok().filter(|n| n.is_finite())
+        Ok(match odd {
+            Some(odd) => Err(odd),
+            None => Ok(Categories(categories)),
+        })
     }
+}
 
-    /// `true` or `false`, also when sent as a string.
-    fn boolean(&self) -> Option<bool> {
-        match self.text.as_deref()?.trim() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
+/// One category object. `feedback` and `deviation` are only shown: a value
+/// of another type than text or a number is as good as none.
+struct WireCategory(Category);
+
+impl<'de> Shape<'de> for WireCategory {
+    const WANTS: &'static str = "a critical category object";
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        let (mut name, mut scenario, mut priority, mut wrongly_marked) = (None, None, None, None);
+        let (mut feedback, mut deviation) = (None, None);
+        let mut odd = None;
+        let mut seen = Seen::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let bit = match key.as_ref() {
+                "category" => 0,
+                "scenario" => 1,
+                "priority" => 2,
+                "wrongly_marked" => 3,
+                "feedback" => 4,
+                "deviation" => 5,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let found: Scalar<'de> = map.next_value()?;
+            let got = if !seen.first(bit) {
+                Err(Odd::new("appears twice"))
+            } else {
+                match bit {
+                    0 => found.text().map(|v| name = v),
+                    1 => found.text().map(|v| scenario = v),
+                    2 => found.text().map(|v| priority = v),
+                    3 => found.boolean().map(|v| wrongly_marked = v),
+                    4 => {
+                        feedback = found.shown_text();
+                        Ok(())
+                    }
+                    _ => {
+                        deviation = found.shown_text();
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(e) = got {
+                odd.get_or_insert(e.under(&key));
+            }
         }
-    }
-
-    /// A text that is neither a number nor a boolean (an enum's choice).
-    fn label(&self) -> Option<String> {
-        let text = self.text.as_ref()?;
-        (self.quoted && self.number().is_none() && self.boolean().is_none()).then(|| text.clone())
-    }
-}
-
-/// Reads `score`, `passed` and `value` into a metric's readings. The shown
-/// value is `score`, else `passed`, else `value`.
-fn metric(
-    name: String,
-    score: Option<WireValue>,
-    passed: Option<WireValue>,
-    value: Option<WireValue>,
-) -> Metric {
-    let number = score
-        .as_ref()
-        .and_then(WireValue::number)
-        .or_else(|| value.as_ref().and_then(WireValue::number));
-    Metric {
-        name,
-        number,
-        passed: passed.as_ref().and_then(WireValue::boolean),
-        label: value.as_ref().and_then(WireValue::label),
-        value: [score, passed, value]
-            .into_iter()
-            .flatten()
-            .find_map(|v| v.text),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "an evaluation object")]
-struct WireEvaluation {
-    /// A `null` entry is like no entry.
-    #[serde(default)]
-    metrics: Option<Vec<Option<WireMetric>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a metric object")]
-struct WireMetric {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    function_name: Option<String>,
-    #[serde(default)]
-    score: Option<WireValue>,
-    #[serde(default)]
-    passed: Option<WireValue>,
-    #[serde(default)]
-    value: Option<WireValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a rubric rule object")]
-struct WireRubric {
-    #[serde(default)]
-    metric_name: Option<String>,
-    #[serde(default)]
-    value: Option<WireValue>,
-    #[serde(default)]
-    passed: Option<WireValue>,
-}
-
-#[derive(Deserialize)]
-#[serde(expecting = "a critical category object")]
-struct WireCategory {
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    scenario: Option<String>,
-    #[serde(default)]
-    priority: Option<String>,
-    #[serde(default)]
-    wrongly_marked: Option<bool>,
-    /// v2: how it showed in this run, where v1 says `scenario`.
-    #[serde(default)]
-    deviation: Option<String>,
-    /// v2: a reviewer's note.
-    #[serde(default)]
-    feedback: Option<String>,
-}
-
-/// Text that some payloads send as a number (`duration: 62`) or a list of
-/// strings (an `error_message` given as lines); kept as text either way.
-struct WireText(String);
-
-impl<'de> Deserialize<'de> for WireText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::String(s) => Ok(WireText(s)),
-            serde_json::Value::Number(n) => Ok(WireText(n.to_string())),
-            serde_json::Value::Array(items) => items
-                .into_iter()
-                .map(|v| match v {
-                    serde_json::Value::String(s) => Ok(s),
-                    _ => Err(de::Error::custom("expected a list of strings")),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(|v| WireText(v.join("\n"))),
-            _ => Err(de::Error::custom("expected a string")),
+        if let Some(odd) = odd {
+            return Ok(Err(odd));
         }
+        Ok(Ok(WireCategory(Category {
+            name: name.unwrap_or_else(|| "(unnamed category)".to_owned()),
+            detail: scenario.or_else(|| deviation.clone()).unwrap_or_default(),
+            priority,
+            wrongly_marked: wrongly_marked.unwrap_or(false),
+            feedback,
+            deviation,
+        })))
     }
 }
 
@@ -392,63 +388,38 @@ impl<T: Transcript> WireRun<T> {
             Some(WireScenario::Id(id)) => (Some(id), None),
             Some(WireScenario::Object { id, name }) => (id, name),
         };
-        let rubric = self
-            .rubric
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .map(|r| {
-                let name = r.metric_name.unwrap_or_else(|| "rubric".to_owned());
-                metric(name, None, r.passed, r.value)
-            });
-        let metrics = self
-            .evaluation
-            .and_then(|e| e.metrics)
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .map(|m| {
-                let name = m
-                    .name
-                    .or(m.function_name)
-                    .unwrap_or_else(|| "metric".to_owned());
-                metric(name, m.score, m.passed, m.value)
-            })
-            .chain(rubric)
-            .collect();
-        let categories = self
-            .critical_categories
-            .unwrap_or_default()
-            .into_iter()
-            .flatten()
-            .map(|c| Category {
-                name: c
-                    .category
-                    .unwrap_or_else(|| "(unnamed category)".to_owned()),
-                detail: c.scenario.or(c.deviation).unwrap_or_default(),
-                priority: c.priority,
-                wrongly_marked: c.wrongly_marked.unwrap_or(false),
-                feedback: c.feedback,
-            })
-            .collect();
         let transcript = match self.transcript.and_then(Transcript::into_text) {
             Some(text) => Some(text),
             None => self.transcript_object.and_then(Transcript::into_turns),
         };
+        let mut metrics = self.metrics;
+        metrics.extend(self.rubric);
+        let status = Status::parse(self.status.as_deref());
+        // A run still waiting is waited on: what it holds is judged when it ends.
+        let (status, error_message) = match self.odd {
+            Some(why) if !status.is_waiting() => {
+                let message = match self.error_message {
+                    Some(said) => format!("{why}; the API's error_message: {said}"),
+                    None => why.clone(),
+                };
+                (Status::Unreadable(why), Some(message))
+            }
+            _ => (status, self.error_message),
+        };
         Run {
-            id: self.id.0,
+            id: self.id,
             scenario_id,
             scenario_name: self.scenario_name.or(object_name),
             success: self.success,
-            status: Status::parse(self.status.as_deref()),
+            status,
             metrics,
-            categories,
+            categories: self.categories,
             transcript,
-            duration_ms: self.duration.and_then(|d| duration_millis(&d.0)),
+            duration_ms: self.duration.and_then(|d| duration_millis(&d)),
             recording_url: self.voice_recording_url,
             timestamp: self.timestamp,
-            error_message: self.error_message.map(|e| e.0),
-            result_id: self.result_id.and_then(|v| v.as_u64()).filter(|id| *id > 0),
+            error_message,
+            result_id: self.result_id,
             review: Run::review_from(self.evaluation_status.as_deref()),
             feedback: self.feedback,
         }
@@ -458,33 +429,6 @@ impl<T: Transcript> WireRun<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reviewer_notes_are_read_and_a_deviation_is_the_detail_without_scenario_text() {
-        let runs = crate::model::parse_runs(
-            r#"[{"id": 7, "feedback": "caller was rude",
-                "critical_categories": [
-                    {"category": "v2", "deviation": "skipped the ID check", "feedback": "agreed"},
-                    {"category": "v1", "scenario": "as it showed", "deviation": "ignored"},
-                    {"category": "bare", "feedback": null}]}]"#,
-        )
-        .expect("parses");
-        let run = &runs[0].run;
-        assert_eq!(run.feedback.as_deref(), Some("caller was rude"));
-        let got: Vec<(&str, Option<&str>)> = run
-            .categories
-            .iter()
-            .map(|c| (c.detail.as_str(), c.feedback.as_deref()))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("skipped the ID check", Some("agreed")),
-                ("as it showed", None),
-                ("", None)
-            ]
-        );
-    }
 
     #[test]
     fn durations_parse_or_give_none() {

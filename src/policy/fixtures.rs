@@ -22,6 +22,7 @@ pub(crate) fn run(id: u64, status: &str, success: Option<bool>, priorities: &[&s
                 priority: Some((*p).to_owned()),
                 wrongly_marked: false,
                 feedback: None,
+                deviation: None,
             })
             .collect(),
         transcript: None,

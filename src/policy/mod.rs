@@ -262,13 +262,12 @@ pub fn evaluate_against<'a>(
         .iter()
         .fold(0u64, |acc, t| acc.saturating_add(t.points));
     let (thresholds, mut mismatches) = measure::thresholds(policy, &results, &scenarios, baseline);
-    mismatches.extend(
-        results
-            .iter()
-            .flat_map(|r| &r.breaches)
-            .filter(|b| b.mismatch)
-            .map(|b| b.said.clone()),
-    );
+    // A per-run threshold is a typo only when its kind fits no run.
+    let judged = results.iter().filter(|r| r.outcome.completed());
+    mismatches.extend(threshold::unfit(
+        &policy.thresholds,
+        judged.filter_map(|r| r.run),
+    ));
     mismatches.sort();
     mismatches.dedup();
     let mut broken = broken_rules(policy, score, &counts, &scenarios);

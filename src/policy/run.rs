@@ -132,7 +132,9 @@ pub(super) fn judge<'a>(
         .collect();
     let outcome = match &run.status {
         Status::Waiting(_) => Outcome::Unfinished,
-        Status::Ended(_) | Status::Unknown(_) | Status::Absent => Outcome::Errored,
+        Status::Ended(_) | Status::Unknown(_) | Status::Absent | Status::Unreadable(_) => {
+            Outcome::Errored
+        }
         Status::Completed => {
             let unsuccessful = run.review.or(run.success) != Some(true);
             broken = breaches(&policy.thresholds, run);

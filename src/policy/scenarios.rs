@@ -5,7 +5,7 @@
 use super::names::scenario_name;
 use super::rate::{PassRate, RateCheck, rate_text};
 use super::{Outcome, RunResult};
-use crate::model::Run;
+use crate::model::{DELETED_SCENARIO, Run};
 use std::collections::HashMap;
 
 /// What groups runs into one scenario.
@@ -78,9 +78,6 @@ impl Scenario {
         }
     }
 }
-
-/// The name the platform gives the runs of a deleted scenario.
-pub const DELETED_SCENARIO: &str = "Scenario Deleted";
 
 /// The key a run is grouped under: its scenario ID, else its name, else
 /// (no scenario, or a deleted one) the run alone.

@@ -36,6 +36,7 @@ pub struct Poll {
     /// The last poll's answer of the wrong shape, if it had one.
     last_shape: Option<String>,
     unexpected_warned: bool,
+    unidentified_warned: bool,
 }
 
 impl Poll {
@@ -55,6 +56,7 @@ impl Poll {
             failing_polls: 0,
             last_shape: None,
             unexpected_warned: false,
+            unidentified_warned: false,
         }
     }
 
@@ -181,6 +183,15 @@ impl Poll {
                 "the API returned run {id}, {whose}; ignored"
             )));
             self.unexpected_warned = true;
+        }
+        // A run nothing can name is skipped; the ID it may be reads as missing.
+        if let Some(why) = &parsed.unidentified
+            && !self.unidentified_warned
+        {
+            events.push(Event::Warning(format!(
+                "the API returned a run without a usable ID, {why}; ignored, so a requested run it may be is reported missing"
+            )));
+            self.unidentified_warned = true;
         }
         for raw in parsed.runs {
             let id = raw.run.id;

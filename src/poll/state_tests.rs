@@ -41,6 +41,7 @@ fn parsed(runs: Vec<RawRun>) -> Parsed {
     Parsed {
         runs,
         unrequested: None,
+        unidentified: None,
     }
 }
 

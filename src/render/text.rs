@@ -249,6 +249,7 @@ pub fn problem(r: &RunResult<'_>) -> String {
             let ended = match r.run.map(|run| &run.status) {
                 Some(Status::Ended(s)) => format!("ended {s}"),
                 Some(Status::Unknown(s)) => format!("ended with the undocumented status {s:?}"),
+                Some(Status::Unreadable(_)) => "could not be read".to_owned(),
                 _ => "ended without a status".to_owned(),
             };
             match r

@@ -2,13 +2,18 @@
 //! aggregate (`p95(Latency)<=2500`) is measured over the completed runs (or
 //! each scenario's, with `--threshold-scope scenario`) and fails the gate.
 //! Fail closed: a finished run without the metric breaks a per-run check,
-//! and an aggregate over no value fails.
+//! and an aggregate over no value fails. A run whose reading does not fit
+//! the threshold's kind (text where numbers are compared, an unreadable
+//! score) fails its per-run check and breaks an aggregate, naming the run:
+//! left out, it could let the gate pass by accident. Only a threshold whose
+//! kind fits no run at all is taken for a typo ([`unfit`], `NoValue::Mismatch`).
 
 mod expr;
 
 pub use expr::{Aggregate, BadThreshold, Limit, Offset, Op, Threshold};
 
 use crate::model::{Metric, MetricKinds, Run};
+use crate::policy::runs_text;
 use std::fmt::Write as _;
 
 /// Where aggregates are measured.
@@ -28,8 +33,50 @@ pub struct Breach {
     pub threshold: String,
     /// What was measured: `Latency 5200 (limit <= 4000)`, `metric Latency missing`.
     pub said: String,
-    /// The metric is there but cannot be compared so (a `<` on an enum).
+    /// The metric is there but cannot be compared so (a `<` on an enum, an
+    /// unreadable score). A usage error only when no run fits: see [`unfit`].
     pub mismatch: bool,
+}
+
+/// How one run's metric meets a threshold.
+enum Reading<'m> {
+    /// No such metric, or one sent without a value (`"score": null`).
+    Missing,
+    /// A reading of the kind the threshold compares.
+    Fits(&'m Metric),
+    /// A reading that makes no sense (`score "NaN"`): bad data, not a typo
+    /// in the threshold.
+    Odd(&'m str),
+    /// Readings of another kind only (text where a number is compared):
+    /// a typo in the threshold when no run fits it.
+    Other(&'m Metric),
+}
+
+/// What `t` compares: a number, true/false, or text.
+fn wants(t: &Threshold) -> &'static str {
+    match (&t.aggregate, &t.limit) {
+        (Some(Aggregate::Rate), _) => "true/false",
+        (Some(_), _) | (None, Limit::Number(_) | Limit::Baseline(_)) => "a number",
+        (None, Limit::Bool(_)) => "true/false",
+        (None, Limit::Label(_)) => "text",
+    }
+}
+
+fn reading<'m>(t: &Threshold, run: &'m Run) -> Reading<'m> {
+    let Some(metric) = run.metric(&t.metric) else {
+        return Reading::Missing;
+    };
+    let fits = match wants(t) {
+        "a number" => metric.number.is_some(),
+        "true/false" => metric.passed.is_some(),
+        _ => metric.label.is_some(),
+    };
+    match (&metric.odd, metric.kinds() == MetricKinds::default()) {
+        _ if fits => Reading::Fits(metric),
+        (Some(odd), _) => Reading::Odd(odd),
+        (None, true) => Reading::Missing,
+        (None, false) => Reading::Other(metric),
+    }
 }
 
 /// Checks one completed run against the per-run thresholds.
@@ -43,12 +90,18 @@ pub fn breaches(thresholds: &[Threshold], run: &Run) -> Vec<Breach> {
                 said,
                 mismatch,
             };
-            // A metric sent without a value (`"score": null`) is as missing.
-            let Some(metric) = run
-                .metric(&t.metric)
-                .filter(|m| m.kinds() != MetricKinds::default())
-            else {
-                return Some(breach(format!("metric {} missing", t.metric), false));
+            let metric = match reading(t, run) {
+                Reading::Missing => {
+                    return Some(breach(format!("metric {} missing", t.metric), false));
+                }
+                Reading::Odd(odd) => {
+                    return Some(breach(
+                        format!("metric {} unreadable: {odd}", t.metric),
+                        true,
+                    ));
+                }
+                Reading::Other(metric) => return Some(breach(mismatch(t, metric), true)),
+                Reading::Fits(metric) => metric,
             };
             let (held, shown) = match (&t.limit, metric) {
                 (
@@ -83,6 +136,34 @@ pub fn breaches(thresholds: &[Threshold], run: &Run) -> Vec<Breach> {
         .collect()
 }
 
+/// The per-run thresholds whose kind fits none of `runs` though some carry
+/// the metric (`Goal==true` where every run reads `Goal` as a number): a
+/// typo in the threshold, one line each. One run of another kind among
+/// runs that fit only fails that run; an unreadable reading is bad data,
+/// never a typo.
+pub fn unfit<'a>(
+    thresholds: &[Threshold],
+    runs: impl Iterator<Item = &'a Run> + Clone,
+) -> Vec<String> {
+    thresholds
+        .iter()
+        .filter(|t| t.aggregate.is_none())
+        .filter_map(|t| {
+            let mut other = None;
+            for run in runs.clone() {
+                match reading(t, run) {
+                    Reading::Fits(_) => return None,
+                    Reading::Other(metric) => {
+                        other.get_or_insert_with(|| mismatch(t, metric));
+                    }
+                    Reading::Missing | Reading::Odd(_) => {}
+                }
+            }
+            other
+        })
+        .collect()
+}
+
 /// Why a metric's value cannot be compared as the threshold asks.
 fn mismatch(t: &Threshold, metric: &Metric) -> String {
     let has = if metric.number.is_some() {
@@ -94,16 +175,46 @@ fn mismatch(t: &Threshold, metric: &Metric) -> String {
     } else {
         "no value"
     };
-    let wants = match (&t.aggregate, &t.limit) {
-        (Some(Aggregate::Rate), _) => "true/false",
-        (Some(_), _) | (None, Limit::Number(_)) => "a number",
-        (None, Limit::Bool(_)) => "true/false",
-        _ => "text",
-    };
     format!(
-        "metric {} holds {has}, but {} needs {wants}",
-        t.metric, t.text
+        "metric {} holds {has}, but {} needs {}",
+        t.metric,
+        t.text,
+        wants(t)
     )
+}
+
+/// How one run reads a metric it cannot be measured by, naming the run:
+/// `run 184 reads Latency as text "timeout", not a number`.
+fn odd_run(t: &Threshold, run: &Run, reading: &Reading<'_>) -> String {
+    let shown = |m: &Metric| -> String {
+        let cut = |s: &str| -> String {
+            let c: String = s.chars().take(40).collect();
+            if c.len() < s.len() {
+                format!("{c}...")
+            } else {
+                c
+            }
+        };
+        let value = cut(m.value.as_deref().unwrap_or_default());
+        if let Some(label) = &m.label {
+            format!("text {:?}", cut(label))
+        } else if m.number.is_some() {
+            format!("a number ({value})")
+        } else {
+            format!("true/false ({value})")
+        }
+    };
+    match reading {
+        Reading::Odd(odd) => format!("run {} cannot read {}: {odd}", run.id, t.metric),
+        Reading::Other(m) => format!(
+            "run {} reads {} as {}, not {}",
+            run.id,
+            t.metric,
+            shown(m),
+            wants(t)
+        ),
+        Reading::Missing | Reading::Fits(_) => String::new(),
+    }
 }
 
 /// An aggregate threshold, measured.
@@ -158,14 +269,19 @@ pub struct Value {
 pub enum NoValue {
     /// No run carried the metric (`no run carried Latency`).
     Nothing(String),
-    /// Runs carried it, but not as the threshold compares it.
+    /// Runs carried it, but none as the threshold compares it: a typo in
+    /// the threshold (a usage error on a replay).
     Mismatch(String),
+    /// A run reads it so that it cannot be measured (text where the others
+    /// read numbers, an unreadable score): the aggregate is broken, naming
+    /// the run, since leaving it out could pass by accident.
+    Odd(String),
 }
 
 impl NoValue {
     pub fn text(&self) -> &str {
         match self {
-            NoValue::Nothing(s) | NoValue::Mismatch(s) => s,
+            NoValue::Nothing(s) | NoValue::Mismatch(s) | NoValue::Odd(s) => s,
         }
     }
 }
@@ -177,40 +293,52 @@ pub fn aggregate<'a>(t: &Threshold, runs: impl Iterator<Item = &'a Run>) -> Resu
     };
     let mut numbers: Vec<f64> = Vec::new();
     let (mut passed, mut carried) = (0usize, 0usize);
+    // The first run of another kind (a typo when none fits), the first run
+    // that cannot be measured, and how many runs could not.
+    let mut other: Option<&Metric> = None;
     let mut odd: Option<String> = None;
+    let mut odd_runs = 0usize;
     for run in runs {
-        let Some(metric) = run
-            .metric(&t.metric)
-            .filter(|m| m.kinds() != MetricKinds::default())
-        else {
-            continue;
+        let metric = match reading(t, run) {
+            Reading::Missing => continue,
+            Reading::Fits(metric) => metric,
+            found @ (Reading::Odd(_) | Reading::Other(_)) => {
+                if let Reading::Other(metric) = found {
+                    other.get_or_insert(metric);
+                }
+                odd.get_or_insert_with(|| odd_run(t, run, &found));
+                odd_runs += 1;
+                continue;
+            }
         };
         match (aggregate, metric.number, metric.passed) {
             (Aggregate::Rate, _, Some(p)) => {
                 carried += 1;
                 passed += usize::from(p);
             }
-            (Aggregate::Rate, _, None) | (_, None, _) => {
-                odd.get_or_insert_with(|| mismatch(t, metric));
-            }
             (_, Some(n), _) => numbers.push(n),
+            _ => {}
         }
     }
-    let none = |odd: Option<String>| match odd {
-        Some(why) => NoValue::Mismatch(why),
-        None => NoValue::Nothing(format!("no run carried {}", t.metric)),
-    };
+    let measured = carried + numbers.len();
+    if let Some(why) = odd {
+        return Err(match other {
+            Some(metric) if measured == 0 => NoValue::Mismatch(mismatch(t, metric)),
+            _ if odd_runs > 1 => {
+                let more = runs_text(odd_runs - 1, "more run");
+                NoValue::Odd(format!("{why} (and {more})"))
+            }
+            _ => NoValue::Odd(why),
+        });
+    }
+    if measured == 0 {
+        return Err(NoValue::Nothing(format!("no run carried {}", t.metric)));
+    }
     if let Aggregate::Rate = aggregate {
-        if carried == 0 {
-            return Err(none(odd));
-        }
         return Ok(Value {
             value: passed as f64 / carried as f64,
             of: Some((passed, carried)),
         });
-    }
-    if numbers.is_empty() {
-        return Err(none(odd));
     }
     numbers.sort_by(f64::total_cmp);
     let n = numbers.len();
@@ -355,189 +483,4 @@ impl Measured {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::policy::fixtures::run;
-
-    fn with(id: u64, metrics: Vec<Metric>) -> Run {
-        let mut r = run(id, "completed", Some(true), &[]);
-        r.metrics = metrics;
-        r
-    }
-
-    fn number(name: &str, v: f64) -> Metric {
-        Metric {
-            name: name.into(),
-            value: Some(v.to_string()),
-            number: Some(v),
-            ..Metric::default()
-        }
-    }
-
-    fn binary(name: &str, v: bool) -> Metric {
-        Metric {
-            name: name.into(),
-            value: Some(v.to_string()),
-            passed: Some(v),
-            ..Metric::default()
-        }
-    }
-
-    fn t(s: &str) -> Threshold {
-        s.parse().unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn agg(s: &str, values: &[f64]) -> f64 {
-        let runs: Vec<Run> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| with(i as u64 + 1, vec![number("L", *v)]))
-            .collect();
-        aggregate(&t(s), runs.iter())
-            .unwrap_or_else(|e| panic!("{s}: {e:?}"))
-            .value
-    }
-
-    #[test]
-    fn nearest_rank_percentiles_on_small_sets() {
-        let four = [40.0, 10.0, 30.0, 20.0];
-        assert_eq!(
-            agg("med(L)<1", &four),
-            20.0,
-            "lower middle of an even count"
-        );
-        assert_eq!(agg("med(L)<1", &[3.0, 1.0, 2.0]), 2.0);
-        assert_eq!(agg("p25(L)<1", &four), 10.0);
-        assert_eq!(agg("p26(L)<1", &four), 20.0);
-        assert_eq!(agg("p75(L)<1", &four), 30.0);
-        assert_eq!(agg("p99.9(L)<1", &four), 40.0);
-        assert_eq!(agg("p(0.1)(L)<1", &four), 10.0, "never below the first");
-        assert_eq!(
-            agg("p95(L)<1", &[7.0]),
-            7.0,
-            "one value is every percentile"
-        );
-        let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
-        for p in [7, 14, 28, 55, 56] {
-            assert_eq!(
-                agg(&format!("p{p}(L)<1"), &hundred),
-                f64::from(p),
-                "p{p} of 1..100 is {p}: exact, not ceil(0.07 * 100.0) = 8"
-            );
-        }
-        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
-        assert_eq!(agg("p90(L)<1", &ten), 9.0);
-        assert_eq!(agg("p91(L)<1", &ten), 10.0);
-        assert_eq!(agg("avg(L)<1", &four), 25.0);
-        assert_eq!(agg("min(L)<1", &four), 10.0);
-        assert_eq!(agg("max(L)<1", &four), 40.0);
-    }
-
-    #[test]
-    fn a_rate_counts_the_runs_carrying_the_binary_metric() {
-        let runs = [
-            with(1, vec![binary("Goal", true)]),
-            with(2, vec![binary("Goal", false)]),
-            with(3, vec![binary("Goal", true)]),
-            with(4, vec![]),
-        ];
-        let v = aggregate(&t("rate(Goal)>=0.9"), runs.iter()).expect("rate");
-        assert_eq!(v.of, Some((2, 3)), "run 4 carries no Goal");
-        assert_eq!(value_text(v), "0.667 (2/3)");
-        let (row, mismatch) = measure_row(&t("rate(Goal)>=0.9"), runs.iter(), None, None);
-        assert!(!row.passed && mismatch.is_none(), "{row:?}");
-    }
-
-    #[test]
-    fn aggregates_over_nothing_fail_closed_and_mismatches_are_named() {
-        let runs = [with(1, vec![binary("Goal", true)]), with(2, vec![])];
-        let (row, mismatch) = measure_row(&t("p95(Latency)<=2500"), runs.iter(), None, None);
-        assert_eq!(row.measured, "no run carried Latency");
-        assert!(!row.passed);
-        assert_eq!(mismatch, None);
-        let (row, mismatch) = measure_row(&t("avg(Goal)<=1"), runs.iter(), None, None);
-        assert!(!row.passed);
-        assert_eq!(
-            mismatch.as_deref(),
-            Some("metric Goal holds true/false (a binary metric), but avg(Goal)<=1 needs a number")
-        );
-    }
-
-    #[test]
-    fn baseline_limits_move_by_their_offset() {
-        let runs = [with(1, vec![number("L", 2100.0)])];
-        let base = Some(Ok(Value {
-            value: 2000.0,
-            of: None,
-        }));
-        let (row, _) = measure_row(&t("max(L)<=baseline+10%"), runs.iter(), base, None);
-        assert!(row.passed, "{row:?}");
-        assert_eq!(row.limit, "2200 (2000 baseline+10%)");
-        let base = Some(Ok(Value {
-            value: 2000.0,
-            of: None,
-        }));
-        let (row, _) = measure_row(&t("max(L)<=baseline+50"), runs.iter(), base, None);
-        assert!(!row.passed, "2100 > 2050");
-        let (row, _) = measure_row(
-            &t("max(L)<=baseline"),
-            runs.iter(),
-            Some(Err(NoValue::Nothing("no run carried L".into()))),
-            None,
-        );
-        assert!(!row.passed, "no baseline value fails closed");
-        assert_eq!(row.limit, "the baseline has no value: no run carried L");
-    }
-
-    #[test]
-    fn per_run_checks_fail_closed_and_say_what_they_measured() {
-        let thresholds = [
-            t("Latency<=4000"),
-            t("Goal==true"),
-            t("Outcome!=escalated"),
-            t("p95(Latency)<=1"),
-        ];
-        let good = with(
-            1,
-            vec![
-                number("Latency", 3999.5),
-                binary("Goal", true),
-                Metric {
-                    name: "Outcome".into(),
-                    label: Some("resolved".into()),
-                    ..Metric::default()
-                },
-            ],
-        );
-        assert_eq!(
-            breaches(&thresholds, &good),
-            [],
-            "aggregates are not per run"
-        );
-        let bad = with(2, vec![number("Latency", 5200.0), number("Goal", 1.0)]);
-        let said: Vec<(String, bool)> = breaches(&thresholds, &bad)
-            .into_iter()
-            .map(|b| (b.said, b.mismatch))
-            .collect();
-        assert_eq!(
-            said,
-            [
-                ("Latency 5200 (limit <= 4000)".to_owned(), false),
-                (
-                    "metric Goal holds a number, but Goal==true needs true/false".to_owned(),
-                    true
-                ),
-                ("metric Outcome missing".to_owned(), false),
-            ]
-        );
-    }
-
-    #[test]
-    fn numbers_show_three_decimals_at_most() {
-        assert_eq!(number_text(2480.0), "2480");
-        assert_eq!(number_text(0.875), "0.875");
-        assert_eq!(number_text(1.0 / 3.0), "0.333");
-        assert_eq!(number_text(-0.0001), "0");
-        assert_eq!(number_text(3024.03), "3024.03");
-    }
-}
+mod tests;

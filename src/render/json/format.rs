@@ -212,9 +212,13 @@ pub struct SentRun {
     pub scenario_id: Option<i64>,
     #[serde(default)]
     pub scenario_name: Option<String>,
-    /// As sent; null when the run had none.
+    /// As sent; null when the run had none; `unreadable` for a run that
+    /// could not be read (`unreadable` says why).
     #[serde(default)]
     pub status: Option<String>,
+    /// Why the run could not be read (a field of the wrong type).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
     #[serde(default)]
     pub success: Option<bool>,
     /// `reviewed_success` or `reviewed_failure`: a reviewer's decision.
@@ -255,6 +259,9 @@ pub struct SentCategory {
     pub priority: Option<String>,
     #[serde(default)]
     pub wrongly_marked: bool,
+    /// v2 `deviation`, as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -269,6 +276,9 @@ pub struct SentMetric {
     pub passed: Option<bool>,
     #[serde(default)]
     pub label: Option<String>,
+    /// A reading that makes no sense, and why (`score "NaN" is not a number`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub odd: Option<String>,
 }
 
 /// A number read from its exact text: serde_json's own float reading may
@@ -302,6 +312,10 @@ impl SentRun {
                 Status::Absent => None,
                 ref s => Some(s.label().to_owned()),
             },
+            unreadable: match &run.status {
+                Status::Unreadable(why) => Some(why.clone()),
+                _ => None,
+            },
             success: run.success,
             review: run.review_status().map(str::to_owned),
             error_message: run.error_message.clone(),
@@ -319,6 +333,7 @@ impl SentRun {
                     feedback: c.feedback.clone(),
                     priority: c.priority.clone(),
                     wrongly_marked: c.wrongly_marked,
+                    deviation: c.deviation.clone(),
                 })
                 .collect(),
             metrics: run
@@ -330,6 +345,7 @@ impl SentRun {
                     number: m.number,
                     passed: m.passed,
                     label: m.label.clone(),
+                    odd: m.odd.clone(),
                 })
                 .collect(),
         }
@@ -342,7 +358,10 @@ impl SentRun {
             scenario_id: self.scenario_id,
             scenario_name: self.scenario_name,
             success: self.success,
-            status: Status::parse(self.status.as_deref()),
+            status: match self.unreadable {
+                Some(why) => Status::Unreadable(why),
+                None => Status::parse(self.status.as_deref()),
+            },
             metrics: self
                 .metrics
                 .into_iter()
@@ -352,6 +371,7 @@ impl SentRun {
                     number: m.number,
                     passed: m.passed,
                     label: m.label,
+                    odd: m.odd,
                 })
                 .collect(),
             categories: self
@@ -363,6 +383,7 @@ impl SentRun {
                     priority: c.priority,
                     wrongly_marked: c.wrongly_marked,
                     feedback: c.feedback,
+                    deviation: c.deviation,
                 })
                 .collect(),
             transcript: None,
@@ -402,6 +423,7 @@ impl ReportResult {
                     number: m.number,
                     passed: m.passed,
                     label: m.label,
+                    odd: None,
                 })
                 .collect(),
             categories: self
@@ -413,6 +435,7 @@ impl ReportResult {
                     priority: c.priority,
                     wrongly_marked: false,
                     feedback: None,
+                    deviation: None,
                 })
                 .collect(),
             transcript: None,

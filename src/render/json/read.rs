@@ -3,8 +3,8 @@
 //! as the writing gate read them from the API; a report without a version
 //! (written before there was one) is read as before, with a warning; any
 //! other version is refused. A report is refused what a saved response is
-//! refused: a run ID that is not positive, and one run twice with
-//! different contents (an exact repeat is kept once).
+//! refused: one run twice with different contents (an exact repeat is kept
+//! once). A run ID of 0 is read, as in a saved response.
 
 use super::format::{FORMAT_VERSION, Report};
 use crate::model::Run;
@@ -57,12 +57,6 @@ pub fn read(text: &str) -> Result<ReportRuns, Unread> {
     let mut seen: HashMap<u64, (usize, usize)> = HashMap::with_capacity(report.results.len());
     for (at, result) in report.results.into_iter().enumerate() {
         let id = result.run_id;
-        if id == 0 {
-            return Err(Unread::Refused(format!(
-                "result #{} (counting from 1) has run_id 0, and run IDs are positive",
-                at + 1
-            )));
-        }
         let run = if !versioned {
             Some(result.unversioned_run())
         } else if let Some(sent) = result.run {
@@ -220,7 +214,11 @@ mod tests {
         );
         let mut v = written(&runs, &[]);
         v["results"][1]["run_id"] = json!(0);
-        assert!(refused(&v).contains("has run_id 0"), "as an `id` of 0");
+        assert_eq!(
+            read_value(&v).map(|r| r.runs[1].id),
+            Ok(0),
+            "a run ID of 0 is read, as in a saved response"
+        );
         let mut v = written(&runs, &[]);
         v["results"][1]["run"] = Value::Null;
         assert!(refused(&v).starts_with("run 2 is \"failed\" but has no \"run\""));
@@ -300,28 +298,44 @@ mod tests {
 
     fn metric() -> impl Strategy<Value = Metric> {
         use proptest::option::of as o;
-        (text(), o(text()), o(number()), o(any::<bool>()), o(text())).prop_map(
-            |(name, value, number, passed, label)| Metric {
+        (
+            text(),
+            o(text()),
+            o(number()),
+            o(any::<bool>()),
+            o(text()),
+            o(text()),
+        )
+            .prop_map(|(name, value, number, passed, label, odd)| Metric {
                 name,
                 value,
                 number,
                 passed,
                 label,
-            },
-        )
+                odd,
+            })
     }
 
     fn category() -> impl Strategy<Value = Category> {
         use proptest::option::of as o;
-        (text(), text(), o(text()), any::<bool>(), o(text())).prop_map(
-            |(name, detail, priority, wrongly_marked, feedback)| Category {
-                name,
-                detail,
-                priority,
-                wrongly_marked,
-                feedback,
-            },
+        (
+            text(),
+            text(),
+            o(text()),
+            any::<bool>(),
+            o(text()),
+            o(text()),
         )
+            .prop_map(
+                |(name, detail, priority, wrongly_marked, feedback, deviation)| Category {
+                    name,
+                    detail,
+                    priority,
+                    wrongly_marked,
+                    feedback,
+                    deviation,
+                },
+            )
     }
 
     fn any_run() -> impl Strategy<Value = Run> {

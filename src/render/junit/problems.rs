@@ -45,6 +45,9 @@ pub(super) fn problem(
                     "unknown-status".to_owned(),
                     format!("run has an undocumented status {s:?}"),
                 ),
+                Status::Unreadable(_) => {
+                    ("unreadable".to_owned(), "run could not be read".to_owned())
+                }
                 _ => ("no-status".to_owned(), "run has no status".to_owned()),
             };
             if let Some(e) = run

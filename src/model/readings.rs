@@ -1,0 +1,485 @@
+//! Metrics (`evaluation.metrics[]`) and rubric rules (`rubric[]`), read
+//! into the readings thresholds compare: a number, passed or failed, an
+//! enum's choice; and a reading that does not make sense (a `score` of
+//! `"NaN"`, a binary score of 3), kept so a threshold can say so rather than
+//! call the metric missing.
+
+use super::Metric;
+use super::loose::{Odd, Read, Scalar, Seen, Shape, keep_first};
+use super::transcript::shown;
+use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+/// A metric's `score`, `passed` or `value`, kept as the API wrote it:
+/// digits a float cannot hold survive (`12345678901234567890123`), a string
+/// is its text.
+pub(super) struct WireValue {
+    text: Option<String>,
+    /// Whether it was a JSON string (`"7"`), not a number or a boolean.
+    quoted: bool,
+}
+
+impl<'de> Deserialize<'de> for WireValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <&RawValue>::deserialize(d)?;
+        let text = raw.get().trim();
+        Ok(match text.as_bytes().first() {
+            Some(b'"') => WireValue {
+                text: Some(shown(text)),
+                quoted: true,
+            },
+            _ if text == "null" => WireValue {
+                text: None,
+                quoted: false,
+            },
+            _ => WireValue {
+                text: Some(text.to_owned()),
+                quoted: false,
+            },
+        })
+    }
+}
+
+impl WireValue {
+    /// A finite number, also when sent as a numeric string (`"7"`).
+    fn number(&self) -> Option<f64> {
+        let text = self.text.as_deref()?.trim();
+        let looks_numeric = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+        if text.is_empty() || !looks_numeric {
+            return None;
+        }
+        text.parse::<f64>().ok().filter(|n| n.is_finite())
+    }
+
+    /// `true` or `false`, also when sent as a string.
+    fn boolean(&self) -> Option<bool> {
+        match self.text.as_deref()?.trim() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A text that is neither a number nor a boolean (an enum's choice).
+    fn label(&self) -> Option<String> {
+        let text = self.text.as_ref()?;
+        (self.quoted && self.number().is_none() && self.boolean().is_none()).then(|| text.clone())
+    }
+
+    /// As sent, for messages: a string in quotes, cut to 40 characters.
+    fn shown(&self) -> String {
+        let text = self.text.as_deref().unwrap_or("null");
+        let cut: String = text.chars().take(40).collect();
+        let more = if cut.len() < text.len() { "..." } else { "" };
+        if self.quoted {
+            format!("{cut:?}{more}")
+        } else {
+            format!("{cut}{more}")
+        }
+    }
+}
+
+/// A value that was sent (not missing, not null).
+fn sent(v: &Option<WireValue>) -> Option<&WireValue> {
+    v.as_ref().filter(|v| v.text.is_some())
+}
+
+/// What a metric says, as read off the wire.
+#[derive(Default)]
+struct Said {
+    name: Option<String>,
+    function_name: Option<String>,
+    /// `type` is the legacy `binary_workflow_adherence` (score 5 or 0).
+    legacy: bool,
+    /// `type` or (v2) `eval_type` is `binary`.
+    binary: bool,
+    score: Option<WireValue>,
+    passed: Option<WireValue>,
+    value: Option<WireValue>,
+}
+
+impl Said {
+    /// The readings. The shown value is `score`, else `passed`, else `value`.
+    fn into_metric(self, name: String) -> Metric {
+        let number = self
+            .score
+            .as_ref()
+            .and_then(WireValue::number)
+            .or_else(|| self.value.as_ref().and_then(WireValue::number));
+        let mut odd = None;
+        if let Some(score) = sent(&self.score).filter(|s| s.number().is_none()) {
+            odd = Some(format!("score {} is not a number", score.shown()));
+        }
+        let (passed, binary_odd) = self.passed(number);
+        let odd = odd.or(binary_odd);
+        Metric {
+            name,
+            number,
+            passed,
+            label: self.value.as_ref().and_then(WireValue::label),
+            value: [self.score, self.passed, self.value]
+                .into_iter()
+                .flatten()
+                .find_map(|v| v.text),
+            odd,
+        }
+    }
+
+    /// Passed or failed: from `passed` (the current shape, with `eval_type:
+    /// "binary"`); else from the legacy `type: "binary_workflow_adherence"`
+    /// (`score` 5 passed, 0 failed); else from `type` or `eval_type`
+    /// `"binary"` (`score` 1 or 0, or `value` true or false). A binary
+    /// score of another value, or a `passed` that contradicts the legacy
+    /// score, is odd.
+    fn passed(&self, number: Option<f64>) -> (Option<bool>, Option<String>) {
+        let (legacy, binary) = (self.legacy, self.binary);
+        let scored = |pass: f64, fail: f64| match number {
+            Some(n) if n == pass => Ok(Some(true)),
+            Some(n) if n == fail => Ok(Some(false)),
+            Some(n) => Err(format!(
+                "score {n} of a binary metric is neither {pass} (passed) nor {fail} (failed)"
+            )),
+            None => Ok(None),
+        };
+        let from_score = if legacy {
+            scored(5.0, 0.0)
+        } else if binary {
+            scored(1.0, 0.0)
+        } else {
+            Ok(None)
+        };
+        if let Some(p) = sent(&self.passed) {
+            return match (p.boolean(), from_score) {
+                (None, _) => (
+                    None,
+                    Some(format!("passed {} is not true or false", p.shown())),
+                ),
+                (Some(p), Ok(Some(s))) if legacy && p != s => (
+                    None,
+                    Some(format!(
+                        "passed {p} contradicts its binary_workflow_adherence score {}",
+                        number.unwrap_or_default()
+                    )),
+                ),
+                (Some(p), _) => (Some(p), None),
+            };
+        }
+        match from_score {
+            Ok(Some(p)) => (Some(p), None),
+            Err(why) => (None, Some(why)),
+            Ok(None) if binary => (sent(&self.value).and_then(WireValue::boolean), None),
+            Ok(None) => (None, None),
+        }
+    }
+}
+
+/// A metric object.
+struct WireMetric(Metric);
+
+impl<'de> Shape<'de> for WireMetric {
+    const WANTS: &'static str = "a metric object";
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut said = Said::default();
+        let mut odd = None;
+        let mut seen = Seen::default();
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let bit = match key.as_ref() {
+                "name" => 0,
+                "function_name" => 1,
+                "type" => 2,
+                "eval_type" => 3,
+                "score" => 4,
+                "passed" => 5,
+                "value" => 6,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            if !seen.first(bit) {
+                map.next_value::<IgnoredAny>()?;
+                odd.get_or_insert(Odd::new("appears twice").under(&key));
+                continue;
+            }
+            let text = |found: Scalar<'_>| found.text().map_err(|e| e.under(&key));
+            match bit {
+                0 => said.name = keep_first(&mut odd, text(map.next_value()?)).flatten(),
+                1 => said.function_name = keep_first(&mut odd, text(map.next_value()?)).flatten(),
+                // Compared where it lies in the text, never copied.
+                2 | 3 => match map.next_value::<Scalar<'de>>()? {
+                    Scalar::Str(kind) => {
+                        said.legacy |= bit == 2 && kind == "binary_workflow_adherence";
+                        said.binary |= kind == "binary";
+                    }
+                    Scalar::Null => {}
+                    other => {
+                        odd.get_or_insert(Odd::wrong(&other, "text").under(&key));
+                    }
+                },
+                4 => said.score = map.next_value()?,
+                5 => said.passed = map.next_value()?,
+                _ => said.value = map.next_value()?,
+            }
+        }
+        if let Some(odd) = odd {
+            return Ok(Err(odd));
+        }
+        let name = said
+            .name
+            .take()
+            .or_else(|| said.function_name.take())
+            .unwrap_or_else(|| "metric".to_owned());
+        Ok(Ok(WireMetric(said.into_metric(name))))
+    }
+}
+
+/// `evaluation`: an object whose `metrics` is a list of metric objects (a
+/// `null` entry is like none).
+pub(super) struct Evaluation(pub(super) Vec<Metric>);
+
+impl<'de> Shape<'de> for Evaluation {
+    const WANTS: &'static str = "an evaluation object";
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut metrics = Vec::new();
+        let mut odd = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            if key != "metrics" {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            let list: Read<Metrics> = map.next_value()?;
+            match list.0 {
+                Ok(list) => metrics.extend(list.into_iter().flat_map(|m| m.0)),
+                Err(e) => {
+                    odd.get_or_insert(e.under("metrics"));
+                }
+            }
+        }
+        Ok(match odd {
+            Some(odd) => Err(odd),
+            None => Ok(Evaluation(metrics)),
+        })
+    }
+}
+
+/// `evaluation.metrics`.
+struct Metrics(Vec<Metric>);
+
+impl<'de> Shape<'de> for Metrics {
+    const WANTS: &'static str = "a list of metrics";
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut metrics = Vec::new();
+        let mut odd = None;
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<Read<WireMetric>>()? {
+            match item.0 {
+                Ok(m) => metrics.extend(m.map(|m| m.0)),
+                Err(e) => {
+                    odd.get_or_insert(e.at(index));
+                }
+            }
+            index += 1;
+        }
+        Ok(match odd {
+            Some(odd) => Err(odd),
+            None => Ok(Metrics(metrics)),
+        })
+    }
+}
+
+/// `rubric`: typed as any JSON value; rules are read only from a list of
+/// objects. Any other value, and any entry that is not an object, holds no
+/// rule. A rule object with a field of the wrong type is odd: a threshold
+/// could be looking for it.
+pub(super) struct Rubric(pub(super) Vec<Metric>);
+
+impl<'de> Shape<'de> for Rubric {
+    const WANTS: &'static str = "a list of rules";
+
+    fn from_scalar(_: Scalar<'de>) -> Result<Rubric, Odd> {
+        Ok(Rubric(Vec::new()))
+    }
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Ok(Rubric(Vec::new())))
+    }
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut rules = Vec::new();
+        let mut odd = None;
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<Read<Rule>>()? {
+            match item.0 {
+                Ok(rule) => rules.extend(rule.and_then(|r| r.0)),
+                Err(e) => {
+                    odd.get_or_insert(e.at(index));
+                }
+            }
+            index += 1;
+        }
+        Ok(match odd {
+            Some(odd) => Err(odd),
+            None => Ok(Rubric(rules)),
+        })
+    }
+}
+
+/// One rubric entry: a rule object, or (any other value) none.
+struct Rule(Option<Metric>);
+
+impl<'de> Shape<'de> for Rule {
+    const WANTS: &'static str = "a rule object";
+
+    fn from_scalar(_: Scalar<'de>) -> Result<Rule, Odd> {
+        Ok(Rule(None))
+    }
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Ok(Rule(None)))
+    }
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut said = Said::default();
+        let mut odd = None;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match key.as_ref() {
+                "metric_name" => {
+                    let found: Scalar<'de> = map.next_value()?;
+                    said.name =
+                        keep_first(&mut odd, found.text().map_err(|e| e.under(&key))).flatten();
+                }
+                "passed" => said.passed = map.next_value()?,
+                "value" => said.value = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if let Some(odd) = odd {
+            return Ok(Err(odd));
+        }
+        let name = said.name.take().unwrap_or_else(|| "rubric".to_owned());
+        Ok(Ok(Rule(Some(said.into_metric(name)))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Metric, parse_runs};
+
+    /// The metrics of one run whose `evaluation.metrics` is `metrics`.
+    fn read(metrics: &str) -> Vec<Metric> {
+        let body = format!(r#"[{{"id": 1, "evaluation": {{"metrics": {metrics}}}}}]"#);
+        let mut runs = parse_runs(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        std::mem::take(&mut runs[0].run.metrics)
+    }
+
+    fn passed(metric: &str) -> (Option<bool>, Option<String>) {
+        let m = read(&format!("[{metric}]")).remove(0);
+        (m.passed, m.odd)
+    }
+
+    #[test]
+    fn every_binary_shape_the_platform_sends_reads_as_passed_or_failed() {
+        for (metric, expected) in [
+            (r#"{"name": "G", "passed": true}"#, Some(true)),
+            (
+                r#"{"name": "G", "eval_type": "binary", "passed": false}"#,
+                Some(false),
+            ),
+            (
+                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 5}"#,
+                Some(true),
+            ),
+            (
+                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 0}"#,
+                Some(false),
+            ),
+            (
+                r#"{"name": "G", "eval_type": "binary", "passed": true, "type": "binary_workflow_adherence", "score": 5}"#,
+                Some(true),
+            ),
+            (r#"{"name": "G", "type": "binary", "score": 1}"#, Some(true)),
+            (
+                r#"{"name": "G", "type": "binary", "score": 0.0}"#,
+                Some(false),
+            ),
+            (
+                r#"{"name": "G", "type": "binary", "value": true}"#,
+                Some(true),
+            ),
+            (
+                r#"{"name": "G", "type": "binary", "value": "false"}"#,
+                Some(false),
+            ),
+            (
+                r#"{"name": "G", "eval_type": "binary", "score": 1}"#,
+                Some(true),
+            ),
+            (r#"{"name": "G", "score": 1}"#, None),
+        ] {
+            assert_eq!(passed(metric), (expected, None), "{metric}");
+        }
+        let legacy = read(r#"[{"name": "G", "type": "binary_workflow_adherence", "score": 5}]"#);
+        assert_eq!(
+            legacy[0].number,
+            Some(5.0),
+            "numeric thresholds still read it"
+        );
+    }
+
+    #[test]
+    fn a_binary_score_off_the_scale_or_a_contradiction_is_odd() {
+        for (metric, odd) in [
+            (
+                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 3}"#,
+                "score 3 of a binary metric is neither 5 (passed) nor 0 (failed)",
+            ),
+            (
+                r#"{"name": "G", "type": "binary", "score": 0.5}"#,
+                "score 0.5 of a binary metric is neither 1 (passed) nor 0 (failed)",
+            ),
+            (
+                r#"{"name": "G", "passed": "maybe"}"#,
+                "passed \"maybe\" is not true or false",
+            ),
+            (
+                r#"{"name": "G", "passed": false, "type": "binary_workflow_adherence", "score": 5}"#,
+                "passed false contradicts its binary_workflow_adherence score 5",
+            ),
+        ] {
+            assert_eq!(passed(metric), (None, Some(odd.to_owned())), "{metric}");
+        }
+    }
+
+    #[test]
+    fn a_score_that_is_no_number_is_odd_and_shown_as_sent() {
+        let metrics = read(
+            r#"[{"name": "a", "score": true}, {"name": "b", "score": "NaN"}, {"name": "c", "score": null},
+                {"name": "d", "score": "12.5"}, {"name": "e", "score": {"x": 1}}, {"name": "f", "score": 1e400}]"#,
+        );
+        let odd: Vec<Option<&str>> = metrics.iter().map(|m| m.odd.as_deref()).collect();
+        assert_eq!(
+            odd,
+            [
+                Some("score true is not a number"),
+                Some("score \"NaN\" is not a number"),
+                None,
+                None,
+                Some("score {\"x\": 1} is not a number"),
+                Some("score 1e400 is not a number"),
+            ]
+        );
+        assert_eq!(metrics[1].value.as_deref(), Some("NaN"), "shown as before");
+        assert_eq!(metrics[3].number, Some(12.5));
+    }
+}
