@@ -19,6 +19,28 @@ fn done(ids: &[u64]) -> Vec<Value> {
         .collect()
 }
 
+/// The body without its `name`, and the name's part before the gate's own
+/// ` (..., gate XXXXXXXX)`, which is asserted to end it.
+#[track_caller]
+fn unnamed(mut body: Value) -> (Value, String) {
+    let name = body
+        .as_object_mut()
+        .and_then(|o| o.remove("name"))
+        .and_then(|n| n.as_str().map(str::to_owned))
+        .expect("every start names its result");
+    let (given, tag) = name.rsplit_once(" (").expect("a tag");
+    let nonce = tag
+        .strip_suffix(')')
+        .and_then(|t| t.rsplit_once("gate "))
+        .map(|(_, n)| n)
+        .expect("gate NONCE");
+    assert!(
+        nonce.len() == 8 && nonce.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{name}"
+    );
+    (body, format!("{given} ({}", &tag[..tag.len() - 14]))
+}
+
 /// Asserts the key is in no output and no file the run left.
 #[track_caller]
 fn key_nowhere(out: &Finished) {
@@ -52,6 +74,8 @@ async fn scenarios_start_a_result_then_the_gate_judges_its_runs() {
         ])
         .args(["--frequency", "2", "--json", "r.json", "--summary", "s.md"])
         .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+        .env("GITHUB_RUN_ID", "555")
+        .env("GITHUB_RUN_ATTEMPT", "2")
         .expect_code(0)
         .await;
     out.stderr_has("vocera-gate: started result 9876: 4 runs (2 scenarios x 2)");
@@ -59,8 +83,12 @@ async fn scenarios_start_a_result_then_the_gate_judges_its_runs() {
     let posts = sent(&server, "POST", START_V2).await;
     assert_eq!(posts.len(), 1, "one start");
     assert_eq!(
-        body_of(&posts[0]),
-        json!({"agent_id": 42, "scenarios": [67, 68], "frequency": 2, "name": "commit 0123456789ab"})
+        unnamed(body_of(&posts[0])),
+        (
+            json!({"agent_id": 42, "scenarios": [67, 68], "frequency": 2}),
+            "commit 0123456789ab (run 555.2, ".to_owned()
+        ),
+        "the commit, the CI run and the invocation name the result"
     );
     assert_eq!(
         posts[0]
@@ -108,7 +136,11 @@ async fn tags_and_folders_start_through_the_v1_endpoint() {
         out.stderr_has("started result 9876: 1 run (1 scenario x 1)");
         let posts = sent(&server, "POST", START_V1).await;
         assert_eq!(posts.len(), 1, "{args:?}");
-        assert_eq!(body_of(&posts[0]), want, "{args:?}");
+        assert_eq!(
+            unnamed(body_of(&posts[0])),
+            (want, "vocera-gate (".to_owned()),
+            "{args:?}"
+        );
         assert!(posts[0].headers.get("x-vocera-api-key").is_some());
         key_nowhere(&out);
     }
@@ -135,10 +167,14 @@ async fn the_trigger_file_gives_other_fields_and_the_flags_override_it() {
         .await;
     let posts = sent(&server, "POST", START_V1).await;
     assert_eq!(
-        body_of(&posts[0]),
-        json!({"agent_id": 42, "scenarios": [67], "frequency": 1, "name": "flag name",
+        unnamed(body_of(&posts[0])),
+        (
+            json!({"agent_id": 42, "scenarios": [67], "frequency": 1,
                "mock_tool_names": ["lookup"], "concurrency_limit": 2, "mode": "different_numbers",
-               "personality_ids": [3, 4], "outbound_phone_number": "+15550100"})
+               "personality_ids": [3, 4], "outbound_phone_number": "+15550100"}),
+            "flag name (".to_owned()
+        ),
+        "a given name is made unique too"
     );
     // The file alone may name the agent and the scenarios.
     let server = platform(|_, _| started(&[(181, 67)]), done(&[181])).await;
@@ -368,7 +404,7 @@ async fn a_dry_run_sends_nothing_and_shows_no_key() {
     );
     assert!(out.stdout.starts_with(&start), "{}", out.stdout);
     out.stdout_has("\"scenarios\": [\n    67,\n    68,\n    69\n  ]")
-        .stdout_has("\"name\": \"leaked [the API key]\"")
+        .stdout_has("\"name\": \"leaked [the API key] (gate ")
         .stdout_has("it would place 12 calls (3 scenarios x 2 x 2 test profiles), each billed");
     key_nowhere(&out);
     // No key needed.

@@ -161,6 +161,15 @@ impl Endpoint {
     pub fn result_url(&self, id: u64) -> Option<Url> {
         Some(joined(&self.base, &self.profile.result_path(id)?))
     }
+
+    /// Where results are listed and searched by name; `None` for the v1
+    /// API, which documents no such list.
+    pub fn results_url(&self) -> Option<Url> {
+        match self.profile {
+            Profile::Vocera => None,
+            Profile::Cekura => Some(joined(&self.base, "/test_framework/v2/results/")),
+        }
+    }
 }
 
 /// The start-runs URL of a profile at a checked base URL.

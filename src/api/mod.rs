@@ -8,12 +8,14 @@
 
 mod body;
 mod endpoint;
+mod lookup;
 pub mod proxy;
 mod secret;
 mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
 pub use proxy::{Proxy, ProxyVars};
+pub use start::StartFailed;
 
 use crate::console::Verbosity;
 use crate::model::{Keep, Parsed, parse_answer};

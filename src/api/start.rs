@@ -6,12 +6,17 @@
 //! start request is sent again only when it provably was not processed: the
 //! connection was never established, or the API said 429. Any other failure
 //! after sending (a timeout, a reset, a 5xx, an answer we cannot read) may
-//! have started the runs, and the error says so and how to find them.
+//! have started the runs: [`StartFailed`] says which, for `launch` to look
+//! the result up by its name, or end the calls of the result it names.
+//! A signal abandons any request at once.
 
 use super::{Client, body, chain, origin_text, retry_after};
+use crate::ending::Signal;
 use crate::error::{Error, usage};
 use crate::signals::Signals;
-use crate::start::{Started, field_messages, parse_result_runs, parse_started, parse_success_rate};
+use crate::start::{
+    Started, field_messages, named_result, parse_result_runs, parse_started, parse_success_rate,
+};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
@@ -30,11 +35,18 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// it only adds a figure to the reports.
 pub const RATE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What to tell a user whose start may have been processed.
-fn may_have_started(what: &str) -> Error {
-    Error::Api(format!(
-        "{what}; the runs may have started (and be billed): look for the result on the dashboard and gate it with --result-id ID instead of running this again, which would start them a second time"
-    ))
+/// Why a start gave no result to gate.
+#[derive(Debug)]
+pub enum StartFailed {
+    /// Nothing more to do: nothing was started (the error says so), or the
+    /// error is the user's to fix.
+    Error(Error),
+    /// The answer names result `result_id` but could not be read in full.
+    Partial { result_id: u64, why: String },
+    /// The request was sent; whether the platform processed it is unknown.
+    Unknown(String),
+    /// A signal came while the request was out: its fate is unknown.
+    Cancelled(Signal),
 }
 
 impl Client {
@@ -45,19 +57,20 @@ impl Client {
         body: &Map<String, Value>,
         deadline: Instant,
         signals: &mut Signals,
-    ) -> Result<Started, Error> {
+    ) -> Result<Started, StartFailed> {
         let url = self.endpoint.start_url();
-        let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| StartFailed::Error(usage(e.to_string())))?;
         let mut wait = Duration::from_millis(500);
         for attempt in 1..=START_TRIES {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(Error::Api(
+                return Err(StartFailed::Error(Error::Api(
                     "the deadline (--timeout) passed before the start request could be sent; no runs were started".into(),
-                ));
+                )));
             }
             let started = Instant::now();
-            let sent = self
+            let request = self
                 .once
                 .post(url.clone())
                 .header(self.endpoint.header, self.key.clone())
@@ -65,8 +78,12 @@ impl Client {
                 .header(reqwest::header::ACCEPT, "application/json")
                 .timeout(left.min(START_TIMEOUT))
                 .body(bytes.clone())
-                .send()
-                .await;
+                .send();
+            // A signal abandons the request at once, whatever became of it.
+            let sent = tokio::select! {
+                sent = request => sent,
+                s = signals.recv() => return Err(StartFailed::Cancelled(s)),
+            };
             let last = attempt == START_TRIES;
             let response = match sent {
                 // Never established: the request did not leave. The reason
@@ -74,10 +91,14 @@ impl Client {
                 Err(e) if e.is_connect() => {
                     let said = self.endpoint.key.hide_in(&self.send_error(e).to_string());
                     if last || said.contains("is not trusted") {
-                        return Err(Error::Api(format!("{said}; no runs were started")));
+                        return Err(StartFailed::Error(Error::Api(format!(
+                            "{said}; no runs were started"
+                        ))));
                     }
                     self.note(&format!("{said}; the runs were not started, trying again"));
-                    pause(wait, deadline, signals, NOT_STARTED).await?;
+                    pause(wait, deadline, signals, NOT_STARTED)
+                        .await
+                        .map_err(StartFailed::Error)?;
                     wait *= 2;
                     continue;
                 }
@@ -87,7 +108,7 @@ impl Client {
                     } else {
                         "failed"
                     };
-                    return Err(may_have_started(&format!(
+                    return Err(StartFailed::Unknown(format!(
                         "the start request to {} {what} after it was sent ({})",
                         origin_text(&url),
                         self.endpoint.key.hide(&chain(&e.without_url()))
@@ -100,21 +121,28 @@ impl Client {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let after = retry_after(&response).unwrap_or(wait);
                 if last || Instant::now() + after >= deadline {
-                    return Err(Error::Api(format!(
+                    return Err(StartFailed::Error(Error::Api(format!(
                         "the API is rate-limiting the start request (HTTP 429, {attempt} tries); no runs were started; try again later or raise --timeout"
-                    )));
+                    ))));
                 }
                 self.note(&format!(
                     "the API is rate-limiting the start request (HTTP 429); trying again in {}",
                     humantime::format_duration(after)
                 ));
-                pause(after, deadline, signals, NOT_STARTED).await?;
+                pause(after, deadline, signals, NOT_STARTED)
+                    .await
+                    .map_err(StartFailed::Error)?;
                 wait *= 2;
                 continue;
             }
-            return self.started(response, status).await;
+            return tokio::select! {
+                answer = self.started(response, status) => answer,
+                s = signals.recv() => Err(StartFailed::Cancelled(s)),
+            };
         }
-        Err(Error::Api("the start request was not sent".into()))
+        Err(StartFailed::Error(Error::Api(
+            "the start request was not sent; no runs were started".into(),
+        )))
     }
 
     /// Reads the start request's answer (any but 429).
@@ -122,7 +150,7 @@ impl Client {
         &self,
         response: reqwest::Response,
         status: StatusCode,
-    ) -> Result<Started, Error> {
+    ) -> Result<Started, StartFailed> {
         let key = &self.endpoint.key;
         if status == StatusCode::BAD_REQUEST {
             let text = read_text(response).await.unwrap_or_default();
@@ -135,40 +163,48 @@ impl Client {
                         excerpt.chars().take(300).collect::<String>()
                     )
                 });
-            return Err(usage(key.hide_in(&format!(
+            return Err(StartFailed::Error(usage(key.hide_in(&format!(
                 "the API refused the start request (HTTP 400){said}; fix the flags or --trigger-json; no runs were started"
-            ))));
+            )))));
         }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(Error::Api(format!(
+            return Err(StartFailed::Error(Error::Api(format!(
                 "{}; no runs were started",
                 self.key_refused(status)
-            )));
+            ))));
         }
         if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
             let said = body::excerpt(response, key).await;
-            return Err(may_have_started(&format!(
+            return Err(StartFailed::Unknown(format!(
                 "the API answered the start request with HTTP {status}{said}"
             )));
         }
         if !status.is_success() {
             let said = body::excerpt(response, key).await;
-            return Err(may_have_started(&format!(
+            return Err(StartFailed::Unknown(format!(
                 "the API answered the start request at {} with HTTP {status}{said}, which is not documented; check --base-url and --api",
                 self.endpoint.start_url()
             )));
         }
-        let text = read_text(response).await.map_err(|e| {
-            may_have_started(&format!(
+        // What came of the answer, even cut short, may name the result.
+        let (bytes, cut) = read_text_partial(response).await;
+        let text = key.hide_in(&String::from_utf8_lossy(&bytes));
+        let why = match cut {
+            Some(e) => format!(
                 "the API's answer to the start request could not be read ({})",
                 key.hide(&e)
-            ))
-        })?;
-        parse_started(&key.hide(&text)).map_err(|e| {
-            may_have_started(&format!(
-                "the API answered the start request with HTTP {status} but not with the documented result ({})",
-                key.hide(&e)
-            ))
+            ),
+            None => match parse_started(&text) {
+                Ok(started) => return Ok(started),
+                Err(e) => format!(
+                    "the API answered the start request with HTTP {status} but not with the documented result ({})",
+                    key.hide(&e)
+                ),
+            },
+        };
+        Err(match named_result(&text) {
+            Some(result_id) => StartFailed::Partial { result_id, why },
+            None => StartFailed::Unknown(why),
         })
     }
 
@@ -193,14 +229,17 @@ impl Client {
                 break;
             }
             let started = Instant::now();
-            let sent = self
+            let request = self
                 .http
                 .get(url.clone())
                 .header(self.endpoint.header, self.key.clone())
                 .header(reqwest::header::ACCEPT, "application/json")
                 .timeout(left.min(START_TIMEOUT))
-                .send()
-                .await;
+                .send();
+            let sent = tokio::select! {
+                sent = request => sent,
+                s = signals.recv() => return Err(Error::Cancelled(s, NOT_READ.to_owned())),
+            };
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
@@ -238,9 +277,11 @@ impl Client {
                     "the API answered HTTP {status} for result {id} at {url}{said}; check --base-url and --api"
                 )));
             }
-            let text = read_text(response)
-                .await
-                .map_err(|e| Error::Api(format!("cannot read result {id}: {}", key.hide(&e))))?;
+            let text = tokio::select! {
+                text = read_text(response) => text,
+                s = signals.recv() => return Err(Error::Cancelled(s, NOT_READ.to_owned())),
+            }
+            .map_err(|e| Error::Api(format!("cannot read result {id}: {}", key.hide(&e))))?;
             return parse_result_runs(&key.hide(&text)).map_err(|e| {
                 Error::Api(format!(
                     "the API's answer for result {id} is not the documented result ({})",
@@ -322,7 +363,28 @@ impl Client {
         Err(format!("the API answered HTTP {status}{said}"))
     }
 
-    fn log(&self, method: &str, url: &reqwest::Url, status: StatusCode, started: Instant) {
+    /// The request that ends result `id`'s calls, for a person to send:
+    /// the key left as a placeholder.
+    pub fn end_calls_by_hand(&self, id: u64) -> String {
+        format!(
+            "curl -X POST -H '{}: <your API key>' '{}'",
+            self.endpoint.header,
+            self.endpoint.end_calls_url(id)
+        )
+    }
+
+    /// The results list, where a started result can be found by name.
+    pub fn lists_results(&self) -> bool {
+        self.endpoint.results_url().is_some()
+    }
+
+    pub(super) fn log(
+        &self,
+        method: &str,
+        url: &reqwest::Url,
+        status: StatusCode,
+        started: Instant,
+    ) {
         if self.verbosity == crate::console::Verbosity::Verbose {
             crate::errln!(
                 "vocera-gate: {method} {url} -> {status} in {} ms",
@@ -359,19 +421,27 @@ async fn pause(
 }
 
 /// A small JSON answer as text (at most 64 MiB).
-async fn read_text(mut response: reqwest::Response) -> Result<String, String> {
+pub(super) async fn read_text(response: reqwest::Response) -> Result<String, String> {
+    match read_text_partial(response).await {
+        (bytes, None) => String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8".to_owned()),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// The bytes of an answer (at most 64 MiB), and why they stopped short if
+/// they did: a cut answer may still name its result.
+async fn read_text_partial(mut response: reqwest::Response) -> (Vec<u8>, Option<String>) {
     let mut bytes: Vec<u8> = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if bytes.len() + chunk.len() > 64 * 1024 * 1024 {
-                    return Err("the answer is larger than 64 MiB".into());
+                    return (bytes, Some("the answer is larger than 64 MiB".into()));
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            Ok(None) => break,
-            Err(e) => return Err(chain(&e.without_url())),
+            Ok(None) => return (bytes, None),
+            Err(e) => return (bytes, Some(chain(&e.without_url()))),
         }
     }
-    String::from_utf8(bytes).map_err(|_| "the answer is not UTF-8".to_owned())
 }

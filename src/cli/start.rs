@@ -43,7 +43,7 @@ pub struct StartArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub frequency: Option<String>,
 
-    /// Label of the new result [default: the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
+    /// Label of the new result, followed by the CI run and a random token that make it unique [default: the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
     #[arg(long, value_name = "TEXT")]
     pub run_name: Option<String>,
 
@@ -72,7 +72,7 @@ pub struct StartArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Leave the started calls running when the gate is cancelled or its deadline passes.
+    /// Leave the started calls running when the gate stops before they finish (cancelled, deadline, failing API).
     #[arg(long)]
     pub keep_calls: bool,
 }

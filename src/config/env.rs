@@ -24,6 +24,13 @@ pub struct Env {
     /// The commit being tested (`GITHUB_SHA`, `CI_COMMIT_SHA` or
     /// `GIT_COMMIT`, the first set): the default name of a started result.
     pub commit: Option<String>,
+    /// The CI run's identity, part of a started result's name:
+    /// `run ID.ATTEMPT` (`GITHUB_RUN_ID`, `GITHUB_RUN_ATTEMPT`), `pipeline
+    /// ID` (`CI_PIPELINE_ID`), or `BUILD_TAG` (Jenkins) as it is.
+    pub ci_run: Option<String>,
+    /// Random per invocation (empty in tests built by hand): with `ci_run`,
+    /// it makes a started result's name this invocation's alone.
+    pub nonce: String,
     /// Standard output / error are terminals (and `TERM` is not `dumb`).
     pub stdout_tty: bool,
     pub stderr_tty: bool,
@@ -50,9 +57,77 @@ impl Env {
                 .into_iter()
                 .filter_map(|name| std::env::var(name).ok())
                 .find(|v| !v.trim().is_empty()),
+            ci_run: ci_run(&|name| std::env::var(name).ok()),
+            nonce: nonce(),
             stdout_tty: std::io::stdout().is_terminal() && !dumb,
             stderr_tty: std::io::stderr().is_terminal() && !dumb,
             proxies: ProxyVars::from_process(),
         }
+    }
+}
+
+/// The CI run's identity from the variables `var` reads.
+fn ci_run(var: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(id) = set("GITHUB_RUN_ID") {
+        return Some(match set("GITHUB_RUN_ATTEMPT") {
+            Some(attempt) => format!("run {id}.{attempt}"),
+            None => format!("run {id}"),
+        });
+    }
+    if let Some(id) = set("CI_PIPELINE_ID") {
+        return Some(format!("pipeline {id}"));
+    }
+    set("BUILD_TAG")
+}
+
+/// Eight hex digits that differ from one invocation to the next: the
+/// standard library's randomly keyed hasher over the time and process ID.
+fn nonce() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!("{:08x}", hasher.finish() as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ci_run_is_named_by_the_first_system_found() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let github = vars(&[
+            ("GITHUB_RUN_ID", "123456"),
+            ("GITHUB_RUN_ATTEMPT", "2"),
+            ("BUILD_TAG", "x"),
+        ]);
+        assert_eq!(ci_run(&github).as_deref(), Some("run 123456.2"));
+        let gitlab = vars(&[("CI_PIPELINE_ID", "789"), ("GITHUB_RUN_ID", " ")]);
+        assert_eq!(ci_run(&gitlab).as_deref(), Some("pipeline 789"));
+        let jenkins = vars(&[("BUILD_TAG", "jenkins-gate-42")]);
+        assert_eq!(ci_run(&jenkins).as_deref(), Some("jenkins-gate-42"));
+        assert_eq!(ci_run(&vars(&[])), None);
+        let (a, b) = (nonce(), nonce());
+        assert!(
+            a.len() == 8 && a.bytes().all(|c| c.is_ascii_hexdigit()),
+            "{a}"
+        );
+        assert_ne!(a, b, "one per invocation");
     }
 }

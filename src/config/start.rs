@@ -117,8 +117,16 @@ pub fn choose(
         Some(path) => Some(read_trigger(path, stdin, keys)?),
         None => None,
     };
-    let name = env.commit.as_deref().map(commit_name);
-    let body = start::body(&flags, file, name.as_deref()).map_err(|e| usage(hide(&e, keys)))?;
+    // Every started result is named, and named uniquely: a start whose
+    // fate is unknown is then found by its name, never sent again.
+    let name = env
+        .commit
+        .as_deref()
+        .map_or_else(|| "vocera-gate".to_owned(), commit_name);
+    let mut body = start::body(&flags, file, Some(&name)).map_err(|e| usage(hide(&e, keys)))?;
+    if let Some(Value::String(name)) = body.get_mut("name") {
+        *name = start::unique_name(name, env.ci_run.as_deref(), &env.nonce);
+    }
     countable(&body)?;
     Ok(Some(Chosen::Start {
         body,
@@ -450,7 +458,7 @@ mod tests {
         };
         assert_eq!(
             Value::Object(body),
-            serde_json::json!({"agent_id": 7, "frequency": 2, "scenarios": [1]})
+            serde_json::json!({"agent_id": 7, "frequency": 2, "scenarios": [1], "name": "vocera-gate"})
         );
         let args = parse(&["--trigger-json", "-"]);
         let err = choose(&args, &Env::default(), &mut "[1]".as_bytes(), &[]).expect_err("array");
@@ -496,5 +504,18 @@ mod tests {
         };
         assert_eq!(body["name"], "nightly");
         assert_eq!(body["tags"], serde_json::json!(["a", "b"]));
+        let ci = Env {
+            ci_run: Some("run 7.1".into()),
+            nonce: "3f9a0c2e".into(),
+            ..Env::default()
+        };
+        let Ok(Some(Chosen::Start { body, .. })) = chosen(&["--agent-id", "1", "--tags", "a"], &ci)
+        else {
+            panic!("a start");
+        };
+        assert_eq!(
+            body["name"], "vocera-gate (run 7.1, gate 3f9a0c2e)",
+            "named without a commit, uniquely"
+        );
     }
 }

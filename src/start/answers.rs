@@ -127,6 +127,141 @@ pub fn parse_success_rate(text: &str) -> Result<Option<String>, String> {
     }
 }
 
+/// The result an answer names, even when the rest of it cannot be read:
+/// the top-level `"id"` of a whole JSON object, or of one cut short (a
+/// connection dropped mid-answer) when that member came whole. A start's
+/// answer that names its result must never lose it: its calls are ended,
+/// and its ID printed, when the gate then stops.
+pub fn named_result(text: &str) -> Option<u64> {
+    if let Ok(value) = serde_json::from_str::<Value>(text) {
+        return value
+            .get("id")
+            .filter(|v| positive(v))
+            .and_then(Value::as_u64);
+    }
+    let bytes = text.trim_start().as_bytes();
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i)?;
+                if depth == 1 && &bytes[i..end] == b"\"id\"" {
+                    let mut j = skip_space(bytes, end);
+                    if bytes.get(j) == Some(&b':') {
+                        j = skip_space(bytes, j + 1);
+                        let digits = j;
+                        while bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                            j += 1;
+                        }
+                        // The number is whole only when something ends it.
+                        let ended = matches!(
+                            bytes.get(j),
+                            Some(b',' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+                        );
+                        return std::str::from_utf8(&bytes[digits..j])
+                            .ok()
+                            .filter(|_| ended && j > digits)
+                            .and_then(|d| d.parse::<u64>().ok())
+                            .filter(|id| *id > 0);
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The index just past the string that opens at `start`; `None` if cut.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn skip_space(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// What a search of the results by name found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// Exactly one result has the name: its ID.
+    One(u64),
+    /// The whole answer holds no result of that name.
+    None,
+    /// It cannot be known from the answer; says why.
+    Unknown(String),
+}
+
+/// Reads a results list (`GET results/?search=`: a page `{"count", "next",
+/// "results": [...]}`, or a bare list) for the results named exactly
+/// `name`. Only a whole answer can say there is none: another page, or an
+/// entry without a name, makes it unknown.
+pub fn parse_named(text: &str, name: &str) -> Named {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return Named::Unknown(format!("the list is not JSON: {e}")),
+    };
+    let (items, more) = match &value {
+        Value::Array(items) => (items, false),
+        Value::Object(page) => {
+            let Some(items) = page.get("results").and_then(Value::as_array) else {
+                return Named::Unknown("the list has no \"results\"".into());
+            };
+            let next = page.get("next").is_some_and(|n| !n.is_null());
+            let counted = page
+                .get("count")
+                .and_then(Value::as_u64)
+                .is_some_and(|n| n > items.len() as u64);
+            (items, next || counted)
+        }
+        _ => return Named::Unknown("the list is neither a page nor a list".into()),
+    };
+    let mut ids = Vec::new();
+    for item in items {
+        match item.get("name").and_then(Value::as_str) {
+            Some(n) if n == name => {
+                match item
+                    .get("id")
+                    .filter(|v| positive(v))
+                    .and_then(Value::as_u64)
+                {
+                    Some(id) if !ids.contains(&id) => ids.push(id),
+                    Some(_) => {}
+                    None => return Named::Unknown("a result of that name has no ID".into()),
+                }
+            }
+            Some(_) => {}
+            None => return Named::Unknown("a listed result has no name".into()),
+        }
+    }
+    match (ids.as_slice(), more) {
+        ([id], _) => Named::One(*id),
+        ([], false) => Named::None,
+        ([], true) => Named::Unknown("the list has more pages".into()),
+        (many, _) => Named::Unknown(format!("{} results have that name", many.len())),
+    }
+}
+
 /// A 400's per-field messages (`{"scenarios": ["..."]}`) on one line:
 /// `scenarios: ...; frequency: ...`; `None` when the body is not that shape.
 pub fn field_messages(text: &str) -> Option<String> {
@@ -229,5 +364,68 @@ mod tests {
             Some("frequency: Too big Really; scenarios: Invalid pk \"999\".")
         );
         assert_eq!(field_messages("<html>"), None);
+    }
+
+    #[test]
+    fn an_answer_names_its_result_even_cut_short() {
+        assert_eq!(
+            named_result(r#"{"id": 9876, "runs": [{"id": 181}, {"id": "x"}]}"#),
+            Some(9876)
+        );
+        assert_eq!(
+            named_result(r#"{"agent": 4, "runs": [{"id": 181}"#),
+            None,
+            "a run's ID is not the result's"
+        );
+        assert_eq!(
+            named_result(r#"{"name": "id", "x": {"id": 5}, "id": 9876, "runs": [{"id": 1"#),
+            Some(9876)
+        );
+        assert_eq!(
+            named_result(r#"{"status": "a \"id\": 7", "id": 42,"#),
+            Some(42)
+        );
+        assert_eq!(
+            named_result(r#"{"id": 98"#),
+            None,
+            "a number cut short is no ID"
+        );
+        assert_eq!(named_result(r#"{"id": 98.5, "#), None);
+        assert_eq!(named_result(r#"{"id": 0}"#), None);
+        assert_eq!(named_result(r#"[{"id": 5}]"#), None);
+        assert_eq!(named_result("<html>"), None);
+    }
+
+    #[test]
+    fn results_are_found_by_their_exact_name_only_from_a_whole_list() {
+        let name = "commit abc [1a2b]";
+        let page = |results: &str, next: &str| {
+            format!(r#"{{"count": 2, "next": {next}, "previous": null, "results": {results}}}"#)
+        };
+        let one = r#"[{"id": 9876, "name": "commit abc [1a2b]"}, {"id": 5, "name": "commit abc [1a2b] x"}]"#;
+        assert_eq!(parse_named(&page(one, "null"), name), Named::One(9876));
+        assert_eq!(parse_named(one, name), Named::One(9876), "a bare list");
+        let near =
+            r#"[{"id": 5, "name": "commit abc [1a2b] x"}, {"id": 6, "name": "Commit abc [1a2b]"}]"#;
+        assert_eq!(parse_named(&page(near, "null"), name), Named::None);
+        assert!(matches!(
+            parse_named(&page(near, "\"http://x/?page=2\""), name),
+            Named::Unknown(_)
+        ));
+        let two =
+            r#"[{"id": 1, "name": "commit abc [1a2b]"}, {"id": 2, "name": "commit abc [1a2b]"}]"#;
+        assert!(matches!(parse_named(two, name), Named::Unknown(m) if m.contains("2 results")));
+        for bad in [
+            r#"[{"id": 1}]"#,
+            r#"{"detail": "x"}"#,
+            "<html>",
+            r#"[{"name": "commit abc [1a2b]"}]"#,
+        ] {
+            assert!(matches!(parse_named(bad, name), Named::Unknown(_)), "{bad}");
+        }
+        assert!(matches!(
+            parse_named(r#"{"count": 3, "results": []}"#, name),
+            Named::Unknown(_)
+        ));
     }
 }

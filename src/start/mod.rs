@@ -10,7 +10,10 @@
 
 mod answers;
 
-pub use answers::{Started, field_messages, parse_result_runs, parse_started, parse_success_rate};
+pub use answers::{
+    Named, Started, field_messages, named_result, parse_named, parse_result_runs, parse_started,
+    parse_success_rate,
+};
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -293,6 +296,25 @@ impl Calls {
     }
 }
 
+/// The name a start gives its result: `name` followed by who started it,
+/// `commit 0123456789ab (run 123456.2, gate 3f9a0c2e)`, so that after a
+/// start whose fate is unknown exactly this invocation's result can be
+/// found by name. `ci` is the CI run's identity when there is one; `nonce`
+/// is random per invocation, since two gates of one CI run (a matrix, two
+/// steps) share its identity. With neither, `name` as it is.
+pub fn unique_name(name: &str, ci: Option<&str>, nonce: &str) -> String {
+    let parts: Vec<String> = ci
+        .map(str::to_owned)
+        .into_iter()
+        .chain((!nonce.is_empty()).then(|| format!("gate {nonce}")))
+        .collect();
+    if parts.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({})", parts.join(", "))
+    }
+}
+
 /// The body's `frequency`, 1 when absent.
 pub fn frequency(body: &Map<String, Value>) -> u64 {
     body.get("frequency").and_then(Value::as_u64).unwrap_or(1)
@@ -434,5 +456,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("place 24 calls"), "{text}");
+    }
+
+    #[test]
+    fn a_started_result_is_named_by_the_commit_the_ci_run_and_the_invocation() {
+        assert_eq!(
+            unique_name("commit 0123456789ab", Some("run 123456.2"), "3f9a0c2e"),
+            "commit 0123456789ab (run 123456.2, gate 3f9a0c2e)"
+        );
+        assert_eq!(
+            unique_name("nightly", None, "3f9a0c2e"),
+            "nightly (gate 3f9a0c2e)"
+        );
+        assert_eq!(unique_name("nightly", None, ""), "nightly");
     }
 }
