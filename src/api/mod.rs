@@ -9,7 +9,6 @@
 mod body;
 mod endpoint;
 pub mod proxy;
-mod secret;
 mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
