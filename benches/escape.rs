@@ -4,6 +4,11 @@
 //! ANSI-escape parser over each character (and drops tabs, carriage returns,
 //! and the text after a stray ESC). This measures both on the same
 //! transcript-sized text and prints MB/s. `cargo bench --bench escape`.
+//!
+//! Also the secret redactor that every answer and every output passes
+//! through, on the same text and on it as a JSON answer carries it (every
+//! line break a `\n`, every quote a `\"`): the price of finding a key in
+//! any encoded form, against a plain search for the key as typed.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -60,4 +65,14 @@ fn main() {
         vocera_gate::render::xml::push_text(&mut out, t);
         out.len()
     });
+    let json = serde_json::to_string(&text).unwrap_or_default();
+    let redactor = vocera_gate::secret::Redactor::of_keys(["bench-key"]);
+    for (name, t) in [("text", &text), ("JSON", &json)] {
+        measure(&format!("memmem for the key as typed ({name})"), t, |t| {
+            memchr::memmem::find_iter(t.as_bytes(), b"bench-key").count()
+        });
+        measure(&format!("secret::Redactor::hide ({name})"), t, |t| {
+            redactor.hide(t).len()
+        });
+    }
 }

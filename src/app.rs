@@ -194,7 +194,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
     let mut log = |event: Event| match (event, &bar) {
         (Event::Progress(p), Some(bar)) => {
             bar.set_position((p.finished + p.missing) as u64);
-            bar.set_message(text::inert(&progress_line(&p)).into_owned());
+            bar.set_message(text::inert(&crate::secret::hide(&progress_line(&p))).into_owned());
         }
         (Event::Progress(p), None) if !quiet => {
             crate::errln!("vocera-gate: {}", progress_line(&p))
@@ -449,6 +449,8 @@ fn progress_bar(total: usize) -> ProgressBar {
 fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
+    // Hidden as an API answer is, before anything quotes or cuts the text.
+    let text = crate::secret::hide(&text);
     // With IDs given, the file's other runs are skipped unbuilt.
     let wanted: Option<HashSet<u64>> = (!ids.is_empty()).then(|| ids.iter().copied().collect());
     let runs = parse_answer(&text, keep, wanted.as_ref())

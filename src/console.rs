@@ -5,9 +5,11 @@
 //! replace the verdict's. A line that cannot be written is dropped; the
 //! reports and the exit code are what CI acts on.
 //!
-//! Every line goes through [`inert`](crate::render::text::inert) first, so
-//! no text from the API can become a workflow command in a CI log. Our own
-//! annotations, which are such commands, are written by [`command_line`].
+//! Every line goes through the installed [`secret`](crate::secret) redactor,
+//! so no secret the gate knows is printed in any form, and then through
+//! [`inert`](crate::render::text::inert), so no text from the API can become
+//! a workflow command in a CI log. Our own annotations, which are such
+//! commands, are written by [`command_line`] (redacted too).
 
 /// Like `println!`, but a closed stdout is ignored.
 #[macro_export]
@@ -25,10 +27,12 @@ macro_rules! errln {
     };
 }
 
-/// Writes `text` and a line break to stderr or stdout, made inert.
+/// Writes `text` and a line break to stderr or stdout, secrets hidden,
+/// made inert.
 pub fn print_line(to_stderr: bool, text: &str) {
     use std::io::Write as _;
-    let text = crate::render::text::inert(text);
+    let text = crate::secret::hide(text);
+    let text = crate::render::text::inert(&text);
     let _ = if to_stderr {
         writeln!(std::io::stderr().lock(), "{text}")
     } else {
@@ -37,9 +41,10 @@ pub fn print_line(to_stderr: bool, text: &str) {
 }
 
 /// Writes one workflow command of ours (an `::error` annotation, already
-/// escaped by `render::github`) to stdout, as is.
+/// escaped by `render::github`) to stdout, as is but for secrets.
 pub fn command_line(line: &str) {
     use std::io::Write as _;
+    let line = crate::secret::hide(line);
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 

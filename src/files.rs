@@ -1,7 +1,8 @@
 //! Writing reports: whole or not at all. Each file is written to a temporary
 //! file in the same folder and renamed over the target, so a reader (or a CI
 //! artifact upload after a kill) never sees half a report. Errors are plain
-//! `io::Error`s; the caller names the path and the flag.
+//! `io::Error`s; the caller names the path and the flag. Every secret the
+//! gate knows is hidden from what is written (see [`crate::secret`]).
 
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -53,6 +54,8 @@ pub fn target(path: &Path) -> Target<'_> {
 /// Writes `bytes` to `path` atomically. A path that leads to no place for a
 /// file is an `InvalidInput` error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let bytes = crate::secret::installed().hide_bytes(bytes);
+    let bytes = bytes.as_ref();
     let file = match target(path) {
         Target::File(file) => file,
         Target::Unusable(what) => {
@@ -87,6 +90,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Adds to a file others write too (GitHub's step summary), in one write.
 pub fn append(path: &Path, text: &str) -> io::Result<()> {
+    let text = crate::secret::hide(text);
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)

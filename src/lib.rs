@@ -23,6 +23,7 @@ pub mod exit;
 pub mod model;
 pub mod policy;
 pub mod render;
+pub mod secret;
 pub mod start;
 pub mod suite;
 

@@ -6,6 +6,11 @@ use vocera_gate::{app, exit};
 
 fn main() -> ExitCode {
     let env = Env::from_process();
+    // Every secret known, hidden from every line and file from here on.
+    vocera_gate::secret::install(vocera_gate::config::redactor(&env, std::env::args_os()));
+    std::panic::set_hook(Box::new(|info| {
+        vocera_gate::errln!("vocera-gate: internal error (please report it): {info}");
+    }));
     let mut args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) => {

@@ -143,7 +143,7 @@ async fn outputs_may_not_name_one_file_or_the_input() {
         ),
         (
             vec!["--from-file", "in.json", "--junit", "./in.json"],
-            "--junit in.json would overwrite the --from-file input",
+            "--junit ./in.json would overwrite the --from-file input in.json (the same file)",
         ),
         (
             vec![

@@ -231,3 +231,101 @@ async fn a_name_cannot_forge_an_entry_of_a_list_output() {
     assert_eq!(names[1]["name"], "Cancel\u{2028}Booking OK\r\u{0}");
     out.stdout_has("Refund Booking OK (run 1)");
 }
+
+/// Every file in `dir` and what it holds.
+fn contents(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("dir")
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap_or_default())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_output_may_overwrite_an_input_and_nothing_is_sent() {
+    let saved = serde_json::to_string(&[run(1, "completed", true, &[])]).expect("JSON");
+    // A replay's baseline turned into JUnit XML, by its own path.
+    let out = Gate::replay("cur.json")
+        .file("cur.json", &saved)
+        .file("base.json", &saved)
+        .args(["--baseline", "base.json", "--junit", "base.json"])
+        .expect_code(2)
+        .await;
+    assert_eq!(
+        out.stderr,
+        "vocera-gate: error: --junit base.json would overwrite the --baseline input; give another path\n"
+    );
+    assert_eq!(out.file("base.json").as_deref(), Some(saved.as_str()));
+    // A start's trigger file, a live gate's run-IDs file: refused before
+    // the start (or the first read), so no call is placed.
+    let server = common::platform::platform(
+        |_, _| common::platform::started(&[(181, 67)]),
+        vec![run(181, "completed", true, &[])],
+    )
+    .await;
+    let trigger = r#"{"agent_id": 42, "scenarios": [67]}"#;
+    for (input, output, file, text) in [
+        ("--trigger-json", "--json", "t.json", trigger),
+        ("--run-ids-file", "--save-response", "ids.txt", "181\n"),
+        ("--trigger-json", "--summary", "t.json", trigger),
+    ] {
+        let out = Gate::against(&server)
+            .file(file, text)
+            .args([input, file, output, file])
+            .expect_code(2)
+            .await;
+        assert_eq!(
+            out.stderr,
+            format!(
+                "vocera-gate: error: {output} {file} would overwrite the {input} input; give another path\n"
+            )
+        );
+        assert_eq!(out.file(file).as_deref(), Some(text), "{input} untouched");
+    }
+    assert!(requests(&server).await.is_empty(), "nothing was sent");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_input_reached_through_a_link_is_not_overwritten() {
+    let dir = tempfile::tempdir().expect("dir");
+    let saved = serde_json::to_string(&[run(1, "completed", true, &[])]).expect("JSON");
+    for name in ["cur.json", "base.json"] {
+        std::fs::write(dir.path().join(name), &saved).expect("write");
+    }
+    std::os::unix::fs::symlink("base.json", dir.path().join("soft.xml")).expect("symlink");
+    std::fs::hard_link(dir.path().join("base.json"), dir.path().join("hard.md")).expect("link");
+    let before = contents(dir.path());
+    for (flags, env, says) in [
+        (vec!["--junit", "soft.xml"], None, "--junit soft.xml"),
+        (vec!["--summary", "hard.md"], None, "--summary hard.md"),
+        (vec![], Some("hard.md"), "GITHUB_STEP_SUMMARY hard.md"),
+        (
+            vec!["--json", "./sub/../base.json"],
+            None,
+            "--json ./sub/../base.json",
+        ),
+    ] {
+        std::fs::create_dir_all(dir.path().join("sub")).expect("sub");
+        let mut gate = Gate::replay("cur.json")
+            .in_dir(dir.path())
+            .args(["--baseline", "base.json", "--junit", "r.xml"])
+            .args(flags);
+        if let Some(path) = env {
+            gate = gate.env("GITHUB_STEP_SUMMARY", path);
+        }
+        let out = gate.expect_code(2).await;
+        assert!(
+            out.stderr.starts_with(&format!(
+                "vocera-gate: error: {says} would overwrite the --baseline input base.json (the same file); give another path"
+            )),
+            "{says}: {}",
+            out.stderr
+        );
+        std::fs::remove_dir(dir.path().join("sub")).expect("sub");
+        assert_eq!(contents(dir.path()), before, "{says}: nothing written");
+    }
+}

@@ -2,8 +2,8 @@
 //! base-URL rules that keep the key off plain HTTP, the key itself (never
 //! shown), and the extra CA certificates a corporate proxy needs.
 
-use super::secret;
 use crate::error::{Error, usage};
+use crate::secret;
 use clap::ValueEnum;
 use std::borrow::Cow;
 use std::fmt;
@@ -51,10 +51,16 @@ impl ApiKey {
         &self.key
     }
 
-    /// `text` with the key, typed, JSON-escaped or percent-encoded,
-    /// replaced by `[the API key]` wherever it occurs; borrowed when absent.
+    /// `text` with the key, in any form (see [`secret`]), replaced by
+    /// `[the API key]` wherever it occurs, and every other secret the gate
+    /// knows too; borrowed when absent.
     pub fn hide<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        secret::hide(text, self.pattern.as_ref())
+        secret::installed().hide_also(text, self.pattern.as_ref())
+    }
+
+    /// At most `max` characters of `text`, the key hidden before the cut.
+    pub fn cut(&self, text: &str, max: usize) -> String {
+        secret::cut(text, max, self.pattern.as_ref())
     }
 
     /// [`hide`](ApiKey::hide), owned.
@@ -67,12 +73,14 @@ impl ApiKey {
         self.pattern
             .as_ref()
             .map_or(self.key.len(), secret::Pattern::widest)
+            .max(secret::installed().widest())
     }
 }
 
-/// Whether `text` holds `key` (a key too short is not looked for).
+/// Whether `text` holds `key` in any form (a key too short is not looked
+/// for).
 pub fn shows_key(text: &str, key: &str) -> bool {
-    key.len() >= secret::SHORTEST && text.contains(key)
+    secret::Pattern::new(key).is_some_and(|p| p.found_in(text))
 }
 
 impl fmt::Debug for ApiKey {

@@ -10,7 +10,6 @@ mod body;
 mod endpoint;
 mod lookup;
 pub mod proxy;
-mod secret;
 mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};

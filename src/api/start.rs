@@ -153,7 +153,7 @@ impl Client {
     ) -> Result<Started, StartFailed> {
         let key = &self.endpoint.key;
         if status == StatusCode::BAD_REQUEST {
-            let text = read_text(response).await.unwrap_or_default();
+            let text = key.hide_in(&read_text(response).await.unwrap_or_default());
             let said = field_messages(&text)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_else(|| {

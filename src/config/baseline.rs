@@ -20,6 +20,8 @@ pub fn read(path: &Path) -> Result<(Vec<Run>, Option<String>), Error> {
             crate::files::plain(&e)
         ))
     })?;
+    // Hidden as an API answer is, before anything quotes or cuts the text.
+    let text = crate::secret::hide(&text);
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     let refused = |why: String| {
         usage(format!(

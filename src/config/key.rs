@@ -4,7 +4,10 @@
 
 use crate::api::{ApiKey, Profile};
 use crate::cli::Args;
+use crate::config::Env;
 use crate::error::{Error, usage};
+use crate::secret::{self, Redactor};
+use std::ffi::OsString;
 
 /// Refuses `--api-key` followed by one of our flags. `--api-key` takes
 /// values that start with '-' (keys may), so with an empty key variable
@@ -17,6 +20,77 @@ pub fn refuse_swallowed_flag(api_key: Option<&str>) -> Result<(), Error> {
         ))),
         None => Ok(()),
     }
+}
+
+/// Every secret the gate knows, from the environment and the raw command
+/// line (read before clap, so its own errors are covered too): the key
+/// variables, each `--api-key` value, and the password of each proxy
+/// variable. Built once, before anything is printed.
+pub fn redactor(env: &Env, argv: impl IntoIterator<Item = OsString>) -> Redactor {
+    let argv: Vec<String> = argv
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut flagged: Vec<&str> = Vec::new();
+    for (i, arg) in argv.iter().enumerate() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--api-key" {
+            flagged.extend(argv.get(i + 1).map(String::as_str));
+        } else if let Some(value) = arg.strip_prefix("--api-key=") {
+            flagged.push(value);
+        }
+    }
+    // A flag after an empty key variable is no key (and is refused).
+    flagged.retain(|k| !names_a_flag(k));
+    let passwords: Vec<String> = env
+        .proxies
+        .0
+        .iter()
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("NO_PROXY"))
+        .filter_map(|(_, value)| proxy_password(value))
+        .collect();
+    let keys = [env.vocera_key.as_deref(), env.cekura_key.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(flagged)
+        .map(|k| (k, secret::HIDDEN));
+    let passwords = passwords
+        .iter()
+        .map(|p| (p.as_str(), secret::HIDDEN_PASSWORD));
+    Redactor::new(keys.chain(passwords))
+}
+
+/// The password in a proxy variable's URL, percent-decoded.
+fn proxy_password(value: &str) -> Option<String> {
+    let value = value.trim();
+    let text = if value.contains("://") {
+        value.to_owned()
+    } else {
+        format!("http://{value}")
+    };
+    let url = url::Url::parse(&text).ok()?;
+    let raw = url.password()?;
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        let decoded = (b == b'%')
+            .then(|| std::str::from_utf8(tail.get(..2)?).ok())
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match decoded {
+            Some(v) => {
+                bytes.push(v);
+                rest = &tail[2..];
+            }
+            None => {
+                bytes.push(b);
+                rest = tail;
+            }
+        }
+    }
+    Some(String::from_utf8(bytes).unwrap_or_else(|_| raw.to_owned()))
 }
 
 /// The key values in play, trimmed, for hiding them in messages.
@@ -163,6 +237,34 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "--api-key is empty; leave the flag out to use VOCERA_API_KEY"
+        );
+    }
+
+    #[test]
+    fn every_secret_known_is_in_the_redactor() {
+        let env = Env {
+            vocera_key: Some(" vk_env_1234 ".into()),
+            cekura_key: Some("ck_env_5678".into()),
+            proxies: crate::api::ProxyVars(vec![
+                ("HTTPS_PROXY", "http://user:p%40ss-word@proxy:3128".into()),
+                ("NO_PROXY", "u:not-a-secret@x".into()),
+            ]),
+            ..Env::default()
+        };
+        let argv = [
+            "vocera-gate",
+            "--api-key",
+            "k_flag_1",
+            "--api-key=k_flag_2",
+            "--",
+            "--api-key=k_no",
+        ];
+        let redactor = redactor(&env, argv.map(OsString::from));
+        let text =
+            "vk_env_1234 ck_env_5678 k_flag_1 k_flag_2 p@ss-word k_no not-a-secret --report-only";
+        assert_eq!(
+            redactor.hide(text),
+            "[the API key] [the API key] [the API key] [the API key] [the proxy password] k_no not-a-secret --report-only"
         );
     }
 

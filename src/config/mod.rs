@@ -11,6 +11,7 @@ mod outputs;
 mod start;
 
 pub use env::Env;
+pub use key::redactor;
 pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
 

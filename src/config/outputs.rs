@@ -1,5 +1,7 @@
 //! The output paths, checked before any request: each must be writable, no
-//! two may name one file, and none may overwrite the `--from-file` input.
+//! two may name one file, and none may name a file the gate reads (its
+//! inputs: `--from-file`, `--baseline`, `--trigger-json`, `--run-ids-file`,
+//! `--ca-cert`), by the same path or through a link, symbolic or hard.
 
 use crate::cli::Args;
 use crate::error::{Error, usage};
@@ -67,7 +69,7 @@ impl Reports {
             path,
             append: true,
         }));
-        check(&outputs, args.from_file.as_deref())?;
+        check(&outputs, &inputs(args))?;
         Ok(Reports {
             junit: args.junit.clone(),
             include_transcript: args.include_transcript,
@@ -78,6 +80,25 @@ impl Reports {
         })
     }
 }
+
+/// The files the gate reads, with the flag that names each (`-`, standard
+/// input, is no file).
+pub fn inputs(args: &Args) -> Vec<Input<'_>> {
+    [
+        ("--from-file", args.from_file.as_deref()),
+        ("--baseline", args.baseline.as_deref()),
+        ("--trigger-json", args.start.trigger_json.as_deref()),
+        ("--run-ids-file", args.run_ids_file.as_deref()),
+        ("--ca-cert", args.connection.ca_cert.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path?)))
+    .filter(|(_, path)| !path.as_os_str().is_empty() && path.as_os_str() != "-")
+    .collect()
+}
+
+/// An input file and the flag that named it.
+pub type Input<'a> = (&'static str, &'a Path);
 
 /// Where the Markdown summary goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,8 +130,8 @@ impl<'a> Output<'a> {
 }
 
 /// Checks every output in turn against the disk, the outputs before it and
-/// the `--from-file` input.
-pub fn check(outputs: &[Output<'_>], input: Option<&Path>) -> Result<(), Error> {
+/// the inputs.
+pub fn check(outputs: &[Output<'_>], inputs: &[Input<'_>]) -> Result<(), Error> {
     for (i, out) in outputs.iter().enumerate() {
         let (flag, path) = (out.flag, out.path);
         check_writable(flag, path, out.append)?;
@@ -126,10 +147,20 @@ pub fn check(outputs: &[Output<'_>], input: Option<&Path>) -> Result<(), Error> 
                 other.flag
             )));
         }
-        if let Some(input) = input.filter(|input| same_file(input, path)) {
+        // Writing into a pipe or device replaces no file.
+        if let Some((input_flag, input)) = inputs
+            .iter()
+            .find(|(_, input)| !shared && same_file(input, path))
+        {
+            // Named otherwise (a link, `./x`), the input's path is shown too.
+            let named = if *input == path {
+                String::new()
+            } else {
+                format!(" {} (the same file)", input.display())
+            };
             return Err(usage(format!(
-                "{flag} {} would overwrite the --from-file input; give another path",
-                input.display()
+                "{flag} {} would overwrite the {input_flag} input{named}; give another path",
+                path.display()
             )));
         }
     }
@@ -214,9 +245,17 @@ fn check_writable(flag: &str, path: &Path, append: bool) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether two paths name one file: compared after resolving `..`, `.`
-/// and symbolic links in the folder (the file itself may not exist yet).
+/// Whether two paths name one file: the same device and inode when both
+/// exist (a hard link), else compared after resolving `..`, `.` and
+/// symbolic links in the folder (the file itself may not exist yet).
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (a.dev(), a.ino()) == (b.dev(), b.ino());
+        }
+    }
     let resolve = |p: &Path| {
         std::fs::canonicalize(p).unwrap_or_else(|_| {
             let p = link_target(p);
@@ -246,13 +285,13 @@ mod tests {
             Output::replaced("--junit", &a),
             Output::replaced("--json", &b),
         );
-        let err = check(&[junit, json], None).expect_err("same file");
+        let err = check(&[junit, json], &[]).expect_err("same file");
         assert!(
             err.to_string()
                 .contains("--junit and --json name the same file"),
             "{err}"
         );
-        let err = check(&[junit], Some(&b)).expect_err("over the input");
+        let err = check(&[junit], &[("--from-file", &b)]).expect_err("over the input");
         assert!(
             err.to_string()
                 .contains("would overwrite the --from-file input"),
@@ -264,7 +303,7 @@ mod tests {
                     junit,
                     Output::replaced("--json", &dir.path().join("r.json"))
                 ],
-                None
+                &[]
             )
             .is_ok()
         );
@@ -281,7 +320,7 @@ mod tests {
             Output::replaced("--junit", &link),
             Output::replaced("--json", &later),
         ];
-        let err = check(&outputs, None).expect_err("one file");
+        let err = check(&outputs, &[]).expect_err("one file");
         assert!(err.to_string().contains("name the same file"), "{err}");
         assert_eq!(
             target(&link),
@@ -293,7 +332,7 @@ mod tests {
             Output::replaced("--junit", null),
             Output::replaced("--json", null),
         ];
-        assert!(check(&both, None).is_ok(), "a device takes both");
+        assert!(check(&both, &[]).is_ok(), "a device takes both");
     }
 
     #[test]
@@ -304,8 +343,72 @@ mod tests {
             (dir.path().join("nodir/r.xml"), "cannot write in"),
             (PathBuf::new(), "is empty"),
         ] {
-            let err = check(&[Output::replaced("--junit", &path)], None).expect_err(says);
+            let err = check(&[Output::replaced("--junit", &path)], &[]).expect_err(says);
             assert!(err.to_string().contains(says), "{path:?}: {err}");
         }
+    }
+
+    #[test]
+    fn every_input_is_named_and_none_may_be_written() {
+        use clap::Parser;
+        let dir = tempfile::tempdir().expect("dir");
+        let base = dir.path().join("base.json");
+        std::fs::write(&base, "[]").expect("base");
+        let argv = [
+            "vocera-gate",
+            "--from-file",
+            "cur.json",
+            "--baseline",
+            "b.json",
+            "--trigger-json",
+            "t.json",
+            "--run-ids-file",
+            "-",
+            "--ca-cert",
+            "ca.pem",
+        ];
+        let args = Args::try_parse_from(argv).expect("parses");
+        let flags: Vec<&str> = inputs(&args).iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            flags,
+            ["--from-file", "--baseline", "--trigger-json", "--ca-cert"],
+            "standard input is no file"
+        );
+        let err = check(
+            &[Output::replaced("--json", &base)],
+            &[("--from-file", Path::new("x")), ("--ca-cert", &base)],
+        )
+        .expect_err("over an input");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "--json {} would overwrite the --ca-cert input; give another path",
+                base.display()
+            )
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_input_reached_through_a_hard_link_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let base = dir.path().join("base.json");
+        std::fs::write(&base, "[]").expect("base");
+        let hard = dir.path().join("hard.xml");
+        std::fs::hard_link(&base, &hard).expect("hard link");
+        let err = check(
+            &[Output::replaced("--junit", &hard)],
+            &[("--baseline", &base)],
+        )
+        .expect_err("one file, two names");
+        assert!(
+            err.to_string().contains("--junit") && err.to_string().contains("the --baseline input"),
+            "{err}"
+        );
+        let null = Path::new("/dev/null");
+        assert!(
+            check(&[Output::replaced("--json", null)], &[("--baseline", null)]).is_ok(),
+            "writing into a device replaces no file"
+        );
     }
 }
