@@ -1,8 +1,8 @@
 //! The gate from a checked [`Config`] to an exit code: get the runs (from the
 //! API or a saved response), judge them, write the reports, print the verdict.
 
-use crate::api::Client;
-use crate::config::{Config, Source};
+use crate::api::{Client, Priced};
+use crate::config::{Chosen, Config, Source};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
@@ -67,6 +67,40 @@ pub async fn run(config: Config) -> Finished {
             _baseline: None,
         };
     }
+    if let Source::Api {
+        chosen:
+            Some(Chosen::Start {
+                body,
+                dry_run: true,
+                suite: true,
+                ..
+            }),
+        ..
+    } = &config.source
+    {
+        let code = match priced(&config, body).await {
+            Ok(()) => exit::PASSED,
+            Err(e) => fail(&e),
+        };
+        if let Some(path) = &config.reports.github_output {
+            let text = if code == exit::PASSED {
+                github::dry_run_outputs(&mut files::random_delimiter)
+            } else {
+                github::error_outputs(code, &mut files::random_delimiter)
+            };
+            if let Err(e) = files::append(path, &text) {
+                crate::errln!(
+                    "vocera-gate: error: cannot append the step outputs to {}: {e}",
+                    path.display()
+                );
+            }
+        }
+        return Finished {
+            code,
+            _runs: None,
+            _baseline: None,
+        };
+    }
     match obtain_judged(&config).await {
         Ok((got, baseline)) => {
             let code = publish(&config, &got, baseline.as_ref());
@@ -119,7 +153,8 @@ async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), 
             let baseline = baseline
                 .join()
                 .unwrap_or_else(|_| Err(Error::System("reading --baseline failed".into())))?;
-            let (ids, fetched) = replayed?;
+            let (ids, mut fetched) = replayed?;
+            identify(config, &mut fetched);
             let got = Obtained {
                 ids,
                 fetched,
@@ -130,7 +165,18 @@ async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), 
         });
     }
     let baseline = config.baseline()?;
-    Ok((obtain(config).await?, baseline))
+    let mut got = obtain(config).await?;
+    identify(config, &mut got.fetched);
+    Ok((got, baseline))
+}
+
+/// With `--suite`: every run named by its case's key.
+fn identify(config: &Config, fetched: &mut Fetched) {
+    if let Some(suite) = &config.suite {
+        for raw in fetched.runs.values_mut() {
+            suite.spec.identify(&mut raw.run);
+        }
+    }
 }
 
 /// The runs: from the saved response, or by polling the API (after
@@ -220,6 +266,52 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         result_id: chosen.result_id,
         platform_rate,
     })
+}
+
+/// `--suite PATH --dry-run`: the platform validates and prices the spec,
+/// and its plan is printed; nothing is started.
+async fn priced(
+    config: &Config,
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Error> {
+    let Source::Api {
+        endpoint,
+        ca_certs,
+        proxy,
+        ..
+    } = &config.source
+    else {
+        return Err(usage("a dry run of a spec needs the API"));
+    };
+    let client = Client::new(
+        endpoint.clone(),
+        ca_certs.clone(),
+        proxy.as_deref().cloned(),
+        config.keep(),
+        config.terminal.verbosity,
+    )
+    .map_err(|e| Error::Api(e.to_string()))?;
+    let mut signals =
+        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let deadline = Instant::now() + config.waiting.timeout;
+    match client.suite_dry_run(body, deadline, &mut signals).await? {
+        Priced::Plan(plan) => {
+            crate::outln!("{}", crate::suite::plan_text(&plan).trim_end());
+            Ok(())
+        }
+        Priced::Invalid(problems) => {
+            let (shown, text) = config
+                .suite
+                .as_ref()
+                .map_or(("the spec", ""), |s| (s.shown.as_str(), s.text.as_str()));
+            Err(crate::config::suite_refused(
+                shown,
+                &crate::suite::locate(text, problems),
+                config.terminal.annotations,
+                "the platform's dry run refused it; nothing was started",
+            ))
+        }
+    }
 }
 
 fn progress_line(p: &crate::poll::Progress) -> String {

@@ -11,7 +11,7 @@
 mod start;
 mod values;
 
-pub use start::{Mode, StartArgs};
+pub use start::{Channel, Mode, StartArgs};
 pub use values::Weight;
 
 use crate::api::Profile;

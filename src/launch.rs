@@ -9,7 +9,7 @@
 //! the reports.
 
 use crate::api::{Client, StartFailed};
-use crate::config::{Chosen, Config};
+use crate::config::{Chosen, Config, SuiteRun};
 use crate::console::Verbosity;
 use crate::ending::{Signal, Stop};
 use crate::error::{Error, usage};
@@ -70,16 +70,30 @@ pub async fn runs(
             })
         }
         Some(Chosen::Start {
-            body, keep_calls, ..
+            body,
+            keep_calls,
+            suite,
+            ..
         }) => {
             let ours = Ours {
                 client,
                 keep_calls: *keep_calls,
                 quiet: config.terminal.verbosity == Verbosity::Quiet,
             };
-            start(&ours, body, deadline, signals).await
+            let suite = config.suite.as_ref().filter(|_| *suite).map(|s| Spec {
+                run: s,
+                annotations: config.terminal.annotations,
+            });
+            start(&ours, body, suite, deadline, signals).await
         }
+        Some(Chosen::Checked(_)) => Err(usage("a check of the spec sends nothing")),
     }
+}
+
+/// A spec being started (`--suite`): where its problems point.
+struct Spec<'a> {
+    run: &'a SuiteRun,
+    annotations: bool,
 }
 
 /// The platform's own success rate of the result the runs belong to, read
@@ -193,14 +207,30 @@ impl Ours<'_> {
 async fn start(
     ours: &Ours<'_>,
     body: &Map<String, Value>,
+    suite: Option<Spec<'_>>,
     deadline: Instant,
     signals: &mut Signals,
 ) -> Result<Runs, Error> {
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default();
     let agent = body.get("agent_id").and_then(Value::as_u64);
-    let started = match ours.client.start(body, deadline, signals).await {
+    let started = match ours
+        .client
+        .start(body, suite.is_some(), deadline, signals)
+        .await
+    {
         Ok(started) => started,
         Err(StartFailed::Error(e)) => return Err(e),
+        Err(StartFailed::Spec(problems)) => {
+            let shown = suite.as_ref().map_or("the spec", |s| s.run.shown.as_str());
+            let text = suite.as_ref().map_or("", |s| s.run.text.as_str());
+            let located = crate::suite::locate(text, problems);
+            return Err(crate::config::suite_refused(
+                shown,
+                &located,
+                suite.as_ref().is_some_and(|s| s.annotations),
+                "the platform refused it; no runs were started",
+            ));
+        }
         Err(StartFailed::Partial { result_id, why }) => {
             // At once, whatever the verbosity: the handle to the runs.
             crate::errln!(

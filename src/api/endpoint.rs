@@ -118,6 +118,14 @@ impl Profile {
         }
     }
 
+    /// The Tests-as-Code start path (`POST`, `run_scenarios_json`).
+    fn suite_path(self) -> &'static str {
+        match self {
+            Profile::Vocera => "/test_framework/v1/scenarios-external/run_scenarios_json/",
+            Profile::Cekura => "/test_framework/v2/scenarios/run_scenarios_json/",
+        }
+    }
+
     /// The path of a result's end-calls action (`POST`).
     fn end_calls_path(self, id: u64) -> String {
         match self {
@@ -158,6 +166,16 @@ impl Endpoint {
     /// Where runs are started.
     pub fn start_url(&self) -> Url {
         start_url(self.profile, &self.base)
+    }
+
+    /// Where a Tests-as-Code spec is started, or with `dry_run` validated
+    /// and priced (`?dry_run=true`: nothing is created or charged).
+    pub fn suite_url(&self, dry_run: bool) -> Url {
+        let mut url = joined(&self.base, self.profile.suite_path());
+        if dry_run {
+            url.set_query(Some("dry_run=true"));
+        }
+        url
     }
 
     /// Where a result's calls are ended.

@@ -14,7 +14,7 @@ mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
 pub use proxy::{Proxy, ProxyVars};
-pub use start::StartFailed;
+pub use start::{Priced, StartFailed};
 
 use crate::console::Verbosity;
 use crate::model::{Keep, Parsed, parse_answer};

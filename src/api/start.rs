@@ -47,6 +47,18 @@ pub enum StartFailed {
     Unknown(String),
     /// A signal came while the request was out: its fate is unknown.
     Cancelled(Signal),
+    /// The platform refused a Tests-as-Code spec (HTTP 400), each problem
+    /// at its place in the spec; nothing was started.
+    Spec(Vec<crate::suite::Problem>),
+}
+
+/// The platform's answer to a spec's dry run.
+#[derive(Debug)]
+pub enum Priced {
+    /// Valid: the plan (`plan` of the answer).
+    Plan(Value),
+    /// Invalid: each problem at its place in the spec.
+    Invalid(Vec<crate::suite::Problem>),
 }
 
 impl Client {
@@ -55,10 +67,15 @@ impl Client {
     pub async fn start(
         &self,
         body: &Map<String, Value>,
+        suite: bool,
         deadline: Instant,
         signals: &mut Signals,
     ) -> Result<Started, StartFailed> {
-        let url = self.endpoint.start_url();
+        let url = if suite {
+            self.endpoint.suite_url(false)
+        } else {
+            self.endpoint.start_url()
+        };
         let bytes =
             serde_json::to_vec(body).map_err(|e| StartFailed::Error(usage(e.to_string())))?;
         let mut wait = Duration::from_millis(500);
@@ -145,6 +162,69 @@ impl Client {
         )))
     }
 
+    /// Asks the platform to validate and price a spec (`?dry_run=true`):
+    /// nothing is created or charged, so a failure is simply an error.
+    pub async fn suite_dry_run(
+        &self,
+        body: &Map<String, Value>,
+        deadline: Instant,
+        signals: &mut Signals,
+    ) -> Result<Priced, Error> {
+        let url = self.endpoint.suite_url(true);
+        let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        let started = Instant::now();
+        let request = self
+            .once
+            .post(url.clone())
+            .header(self.endpoint.header, self.key.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(left.min(START_TIMEOUT))
+            .body(bytes)
+            .send();
+        let sent = tokio::select! {
+            sent = request => sent,
+            s = signals.recv() => return Err(Error::Cancelled(s, "the dry run was cancelled; nothing was started".into())),
+        };
+        let key = &self.endpoint.key;
+        let response = sent.map_err(|e| {
+            Error::Api(format!(
+                "the dry run of the spec failed ({}); nothing was started",
+                key.hide(&chain(&e.without_url()))
+            ))
+        })?;
+        let status = response.status();
+        self.log("POST", &url, status, started);
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            return Err(Error::Api(self.key_refused(status)));
+        }
+        let text = key.hide_in(&read_text(response).await.unwrap_or_default());
+        if let Some(problems) = crate::suite::platform_errors(&text) {
+            return Ok(Priced::Invalid(problems));
+        }
+        if !status.is_success() {
+            let excerpt: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            return Err(Error::Api(format!(
+                "the API answered the dry run of the spec with HTTP {status}, saying {:?}; nothing was started",
+                excerpt.chars().take(300).collect::<String>()
+            )));
+        }
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(mut answer)) => match answer.remove("plan") {
+                Some(plan @ Value::Object(_)) if answer.get("valid") != Some(&Value::Bool(false)) => {
+                    Ok(Priced::Plan(plan))
+                }
+                _ => Err(Error::Api(
+                    "the API answered the dry run of the spec without a plan or errors, which is not documented; nothing was started".into(),
+                )),
+            },
+            _ => Err(Error::Api(
+                "the API's answer to the dry run of the spec is not the documented JSON object; nothing was started".into(),
+            )),
+        }
+    }
+
     /// Reads the start request's answer (any but 429).
     async fn started(
         &self,
@@ -154,6 +234,9 @@ impl Client {
         let key = &self.endpoint.key;
         if status == StatusCode::BAD_REQUEST {
             let text = key.hide_in(&read_text(response).await.unwrap_or_default());
+            if let Some(problems) = crate::suite::platform_errors(&text) {
+                return Err(StartFailed::Spec(problems));
+            }
             let said = field_messages(&text)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_else(|| {

@@ -68,7 +68,19 @@ pub struct StartArgs {
     #[arg(long, value_name = "PATH")]
     pub trigger_json: Option<PathBuf>,
 
-    /// Print the start request (key hidden) and the calls it would place; send nothing.
+    /// Run the test cases of a Tests-as-Code spec (e.g. cekura.tests.json; "-" for standard input) with --agent-id, then gate them.
+    #[arg(long, value_name = "PATH")]
+    pub suite: Option<PathBuf>,
+
+    /// The channel a --suite runs on.
+    #[arg(long, value_enum, value_name = "CHANNEL", default_value_t = Channel::Voice)]
+    pub channel: Channel,
+
+    /// With --suite: only check the spec (no key, no network; exit 0 or 2).
+    #[arg(long)]
+    pub check: bool,
+
+    /// Print the start request (key hidden) and the calls it would place; send nothing. With --suite: ask the platform to validate and price the spec.
     #[arg(long)]
     pub dry_run: bool,
 
@@ -90,6 +102,32 @@ impl Mode {
         match self {
             Mode::SameNumber => "same_number",
             Mode::DifferentNumbers => "different_numbers",
+        }
+    }
+}
+
+/// `--channel`, as the API spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum Channel {
+    #[default]
+    Voice,
+    Text,
+    Elevenlabs,
+    #[value(name = "livekit_v2")]
+    LivekitV2,
+    #[value(name = "pipecat_v2")]
+    PipecatV2,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Voice => "voice",
+            Channel::Text => "text",
+            Channel::Elevenlabs => "elevenlabs",
+            Channel::LivekitV2 => "livekit_v2",
+            Channel::PipecatV2 => "pipecat_v2",
         }
     }
 }

@@ -9,11 +9,13 @@ mod ids;
 mod key;
 mod outputs;
 mod start;
+mod suite;
 
 pub use env::Env;
 pub use key::redactor;
 pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
+pub use suite::{SuiteRun, refused as suite_refused};
 
 use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
 use crate::cli::{Args, BaselineMode, ColorWhen, ThresholdScope};
@@ -43,7 +45,8 @@ pub enum Source {
     },
     /// A saved response, replayed without network.
     File(PathBuf),
-    /// `--dry-run`: the start request to print; nothing is sent.
+    /// `--dry-run`: the start request to print; nothing is sent. Also what
+    /// `--suite PATH --check` says of a valid spec.
     DryRun(String),
 }
 
@@ -62,6 +65,8 @@ pub struct Config {
     pub terminal: Terminal,
     /// `--baseline`: the reference runs' file, read by [`Config::baseline`].
     pub baseline: Option<PathBuf>,
+    /// `--suite`: the spec, checked; its keys name the cases.
+    pub suite: Option<SuiteRun>,
 }
 
 /// What the gate prints on stdout and stderr besides the reports.
@@ -92,7 +97,7 @@ impl Config {
                 file.display()
             )));
         }
-        let chosen = start::choose(&args, &env, stdin, &keys)?;
+        let (chosen, suite) = start::choose(&args, &env, stdin, &keys)?;
         let source = source(&args, &env, &ids, chosen, &keys)?;
         let waiting = Waiting {
             timeout: args.timeout,
@@ -159,6 +164,7 @@ impl Config {
 
         Ok(Config {
             ids,
+            suite,
             source,
             waiting,
             policy,
@@ -189,7 +195,10 @@ impl Config {
         let Some(path) = self.baseline.as_deref() else {
             return Ok(None);
         };
-        let (runs, warning) = baseline::read(path)?;
+        let (mut runs, warning) = baseline::read(path)?;
+        if let Some(suite) = &self.suite {
+            runs.iter_mut().for_each(|r| suite.spec.identify(r));
+        }
         if let Some(w) = warning.filter(|_| self.terminal.verbosity != Verbosity::Quiet) {
             crate::errln!("vocera-gate: warning: {w}");
         }
@@ -229,9 +238,11 @@ fn source(
                 "--result-id needs --api cekura: the v1 (vocera) API documents no result endpoint for API keys",
             ));
         }
+        Some(Chosen::Checked(text)) => return Ok(Source::DryRun(text.clone())),
         Some(Chosen::Start {
             body,
             dry_run: true,
+            suite: false,
             ..
         }) => {
             // No key needed: nothing is sent. One given is hidden anyway.

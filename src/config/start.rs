@@ -4,7 +4,8 @@
 //! every call a start places is billed.
 
 use super::Env;
-use crate::cli::{Args, StartArgs};
+use super::suite::SuiteRun;
+use crate::cli::{Args, Channel, StartArgs};
 use crate::error::{Error, usage};
 use crate::start::{self, Agent, Flags, Selector};
 use serde_json::{Map, Value};
@@ -19,11 +20,17 @@ pub enum Chosen {
     /// A new result, started with this body.
     Start {
         body: Map<String, Value>,
-        /// `--dry-run`: print the request, send nothing.
+        /// `--dry-run`: print the request, send nothing (with `--suite`:
+        /// ask the platform to validate and price the spec).
         dry_run: bool,
         /// `--keep-calls`: never end the calls.
         keep_calls: bool,
+        /// Started from a Tests-as-Code spec (`--suite`): the body is a
+        /// `run_scenarios_json` request.
+        suite: bool,
     },
+    /// `--suite PATH --check`: the spec is valid; nothing to send.
+    Checked(String),
 }
 
 /// The start flags that choose the agent or the scenarios: any one of them
@@ -62,10 +69,136 @@ fn start_options(s: &StartArgs) -> Vec<&'static str> {
 
 const SOURCES: &str = "give one of: run IDs, --from-file, --result-id, or --agent-id/--assistant-id with --scenarios, --tags or --folder-path";
 
-/// The runs chosen by `--result-id` or the start flags, `None` when the
-/// runs come by ID or from `--from-file`. `keys` are the key values in play,
-/// never quoted back.
+/// The runs chosen by `--result-id`, the start flags or `--suite`, `None`
+/// when the runs come by ID or from `--from-file`; and the spec of
+/// `--suite`, checked (with `--from-file` it only names the cases by key).
+/// `keys` are the key values in play, never quoted back.
 pub fn choose(
+    args: &Args,
+    env: &Env,
+    stdin: &mut dyn Read,
+    keys: &[&str],
+) -> Result<(Option<Chosen>, Option<SuiteRun>), Error> {
+    let s = &args.start;
+    if let Some(path) = &s.suite {
+        return suite_chosen(args, env, stdin, keys, path);
+    }
+    for (flag, given) in [
+        ("--check", s.check),
+        ("--channel", s.channel != Channel::Voice),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{flag} only applies with --suite PATH (a Tests-as-Code spec)"
+            )));
+        }
+    }
+    choose_runs(args, env, stdin, keys).map(|chosen| (chosen, None))
+}
+
+/// `--suite PATH`: checked before anything else, with no key; then only
+/// checked (`--check`), replayed by key (`--from-file`), priced by the
+/// platform (`--dry-run`) or started.
+fn suite_chosen(
+    args: &Args,
+    env: &Env,
+    stdin: &mut dyn Read,
+    keys: &[&str],
+    path: &Path,
+) -> Result<(Option<Chosen>, Option<SuiteRun>), Error> {
+    let s = &args.start;
+    let mut clashing: Vec<&str> = start_flags(s)
+        .into_iter()
+        .filter(|f| *f != "--agent-id")
+        .collect();
+    clashing.extend(
+        start_options(s)
+            .into_iter()
+            .filter(|f| !matches!(*f, "--run-name" | "--dry-run" | "--keep-calls")),
+    );
+    if s.result_id.is_some() {
+        clashing.push("--result-id");
+    }
+    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
+        clashing.push("run IDs");
+    }
+    if let Some(flag) = clashing.first() {
+        return Err(usage(format!(
+            "--suite and {flag} do not go together: the spec chooses the cases, their runs and settings; give --suite PATH --agent-id N (and --channel, --run-name)"
+        )));
+    }
+    if path.as_os_str() == "-"
+        && args
+            .run_ids_file
+            .as_deref()
+            .is_some_and(|p| p.as_os_str() == "-")
+    {
+        return Err(usage(
+            "--suite - and --run-ids-file - both read standard input; give one a file",
+        ));
+    }
+    let annotations = env.github_actions;
+    let suite = super::suite::read(path, stdin, annotations)?;
+    if s.check {
+        if let Some(flag) = [
+            ("--agent-id", s.agent_id.is_some()),
+            ("--dry-run", s.dry_run),
+            ("--from-file", args.from_file.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(f, given)| given.then_some(f))
+        {
+            return Err(usage(format!(
+                "--check only checks the spec, with no key and no network; drop {flag}"
+            )));
+        }
+        return Ok((
+            Some(Chosen::Checked(super::suite::checked(&suite))),
+            Some(suite),
+        ));
+    }
+    if args.from_file.is_some() {
+        // A replay of a suite's runs: the spec names the cases by key.
+        if s.agent_id.is_some() || s.dry_run {
+            return Err(usage(
+                "--suite with --from-file replays a suite's saved runs, naming them by the spec's keys; it starts nothing, so drop --agent-id and --dry-run",
+            ));
+        }
+        return Ok((None, Some(suite)));
+    }
+    let Some(agent) = &s.agent_id else {
+        return Err(usage(
+            "--suite needs --agent-id N: the agent to test (a spec never names it); or add --check to only check the spec",
+        ));
+    };
+    let agent = number("--agent-id", agent, keys)?;
+    let default_name = suite.spec.suite_name.clone().unwrap_or_else(|| {
+        env.commit
+            .as_deref()
+            .map_or_else(|| "vocera-gate".to_owned(), commit_name)
+    });
+    let name = s.run_name.clone().unwrap_or(default_name);
+    let mut body = Map::new();
+    body.insert("agent_id".into(), Value::from(agent));
+    body.insert("spec".into(), suite.spec.value.clone());
+    body.insert("channel".into(), Value::from(s.channel.as_str()));
+    body.insert(
+        "name".into(),
+        Value::from(start::unique_name(&name, env.ci_run.as_deref(), &env.nonce)),
+    );
+    Ok((
+        Some(Chosen::Start {
+            body,
+            dry_run: s.dry_run,
+            keep_calls: s.keep_calls,
+            suite: true,
+        }),
+        Some(suite),
+    ))
+}
+
+/// The runs chosen by `--result-id` or the start flags.
+fn choose_runs(
     args: &Args,
     env: &Env,
     stdin: &mut dyn Read,
@@ -132,6 +265,7 @@ pub fn choose(
         body,
         dry_run: s.dry_run,
         keep_calls: s.keep_calls,
+        suite: false,
     }))
 }
 
@@ -343,7 +477,7 @@ mod tests {
     fn chosen(argv: &[&str], env: &Env) -> Result<Option<Chosen>, Error> {
         let args = Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
             .expect("parses");
-        choose(&args, env, &mut std::io::empty(), &["vk_secret_123"])
+        choose(&args, env, &mut std::io::empty(), &["vk_secret_123"]).map(|(c, _)| c)
     }
 
     #[test]
@@ -452,7 +586,8 @@ mod tests {
         };
         let args = parse(&["--trigger-json", "-", "--scenarios", "1"]);
         let mut stdin = r#"{"agent_id": 7, "frequency": 2}"#.as_bytes();
-        let Ok(Some(Chosen::Start { body, .. })) = choose(&args, &Env::default(), &mut stdin, &[])
+        let Ok((Some(Chosen::Start { body, .. }), None)) =
+            choose(&args, &Env::default(), &mut stdin, &[])
         else {
             panic!("a start from standard input");
         };
@@ -485,6 +620,7 @@ mod tests {
             body,
             dry_run,
             keep_calls,
+            suite: false,
         })) = chosen(&argv, &env)
         else {
             panic!("a start");

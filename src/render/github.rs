@@ -210,6 +210,16 @@ fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String)
     out
 }
 
+/// An `::error` annotation at a place in a file (a spec's problem), shown
+/// on the pull request's diff.
+pub fn file_annotation(file: &str, line: usize, column: usize, message: &str) -> String {
+    format!(
+        "::error file={},line={line},col={column},title=vocera-gate::{}",
+        escape_property(file),
+        escape_data(message)
+    )
+}
+
 /// Workflow-command data escaping (actions/toolkit `escapeData`), and the
 /// older `##[command]` form, which the runner finds anywhere in a line,
 /// broken up (see [`inert`]).

@@ -4,8 +4,10 @@
 //! spec) placed at their line and column in the user's file.
 
 pub mod locate;
+mod platform;
 mod rules;
 
+pub use platform::{plan_text, platform_errors};
 pub use rules::{Case, MAX_BYTES, MAX_CASES};
 
 use serde_json::Value;
@@ -50,12 +52,28 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// The key of the case named `name` (a run's scenario name).
+    /// The key of the case named `name` (a run's scenario name); `None`
+    /// when no case, or more than one, has that name (a run cannot tell
+    /// which case it is of: it keeps its name and scenario).
     pub fn key_of(&self, name: &str) -> Option<&str> {
-        self.cases
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.key.as_str())
+        let mut named = self.cases.iter().filter(|c| c.name == name.trim());
+        match (named.next(), named.next()) {
+            (Some(case), None) => Some(case.key.as_str()),
+            _ => None,
+        }
+    }
+
+    /// Names a run of this suite by its case's key, its identity: runs
+    /// are grouped, named in the reports and matched with a baseline by
+    /// it, so a case keeps its history when its display name (or the
+    /// scenario the platform made of it) changes. A run of no case of the
+    /// spec is left as it is.
+    pub fn identify(&self, run: &mut crate::model::Run) {
+        let Some(key) = run.scenario_name.as_deref().and_then(|n| self.key_of(n)) else {
+            return;
+        };
+        run.scenario_name = Some(key.to_owned());
+        run.scenario_id = None;
     }
 }
 

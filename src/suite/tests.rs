@@ -42,6 +42,16 @@ fn a_good_spec_gives_its_cases_and_keys() {
     );
     assert_eq!(spec.key_of("Refund"), Some("refund-v1"));
     assert_eq!(spec.key_of("Nothing"), None);
+    let twice = check(
+        r#"{"version": "1", "scenarios": [{"name": "A", "key": "a1", "instructions": "x"},
+        {"name": "A", "key": "a2", "instructions": "y"}]}"#,
+    )
+    .expect("one name, two keys");
+    assert_eq!(
+        twice.key_of("A"),
+        None,
+        "a run named A cannot tell which case it is of"
+    );
 }
 
 #[test]
@@ -169,4 +179,22 @@ fn the_platforms_errors_are_placed_too() {
             "t.json:8:22: scenarios[1].test_profile: No test profile named inline",
         ]
     );
+}
+
+#[test]
+fn a_run_is_named_by_its_cases_key() {
+    let spec = check(GOOD).expect("valid");
+    let mut run = crate::policy::fixtures::run(1, "completed", Some(true), &[]);
+    run.scenario_name = Some("Refund".into());
+    run.scenario_id = Some(913);
+    spec.identify(&mut run);
+    assert_eq!(
+        (run.scenario_name.as_deref(), run.scenario_id),
+        (Some("refund-v1"), None),
+        "the key is the identity, not the platform's scenario"
+    );
+    let mut other = crate::policy::fixtures::run(2, "completed", Some(true), &[]);
+    let before = other.clone();
+    spec.identify(&mut other);
+    assert_eq!(other, before, "a run of no case is left as it is");
 }

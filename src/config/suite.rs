@@ -1,0 +1,105 @@
+//! `--suite PATH`: a Tests-as-Code spec read and checked before anything
+//! is sent (no key needed), its problems printed at their line and column
+//! (and, in GitHub Actions, as annotations on the pull request's diff).
+
+use crate::error::{Error, usage};
+use crate::suite::{Located, Spec};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+
+/// A spec that passed the local checks, with what the reports say of it.
+#[derive(Debug, Clone)]
+pub struct SuiteRun {
+    /// The path as given (`standard input` for `-`).
+    pub shown: String,
+    pub text: String,
+    /// SHA-256 of the file's bytes, lowercase hex: which version of the
+    /// tests a verdict judged.
+    pub sha256: String,
+    pub spec: Spec,
+}
+
+impl PartialEq for SuiteRun {
+    fn eq(&self, other: &SuiteRun) -> bool {
+        self.sha256 == other.sha256 && self.shown == other.shown
+    }
+}
+
+/// Reads and checks the spec at `path` (`-`: standard input).
+pub fn read(path: &Path, stdin: &mut dyn Read, annotations: bool) -> Result<SuiteRun, Error> {
+    let (shown, text) = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        stdin
+            .read_to_string(&mut s)
+            .map_err(|e| usage(format!("cannot read --suite from standard input: {e}")))?;
+        ("standard input".to_owned(), s)
+    } else {
+        let text = std::fs::read(path).map_err(|e| {
+            usage(format!(
+                "cannot read --suite {}: {}; give the path of a Tests-as-Code spec such as cekura.tests.json",
+                path.display(),
+                crate::files::plain(&e)
+            ))
+        })?;
+        let text = String::from_utf8(text).map_err(|_| {
+            usage(format!(
+                "--suite {} is not UTF-8 text; a spec is a JSON file",
+                path.display()
+            ))
+        })?;
+        (path.display().to_string(), text)
+    };
+    let sha256 = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    match crate::suite::check(&text) {
+        Ok(spec) => Ok(SuiteRun {
+            shown,
+            text,
+            sha256,
+            spec,
+        }),
+        Err(problems) => Err(refused(&shown, &problems, annotations, "nothing was sent")),
+    }
+}
+
+/// Prints each problem (`file:line:col: path: message`, and an annotation
+/// in GitHub Actions) and gives the one-line error that ends the gate.
+pub fn refused(shown: &str, problems: &[Located], annotations: bool, after: &str) -> Error {
+    for p in problems {
+        crate::errln!("{}", p.shown(shown));
+        if annotations {
+            let message = if p.path.is_empty() {
+                p.message.clone()
+            } else {
+                format!("{}: {}", p.path, p.message)
+            };
+            crate::console::command_line(&crate::render::github::file_annotation(
+                shown, p.line, p.column, &message,
+            ));
+        }
+    }
+    usage(format!(
+        "the spec {shown} has {}; fix {} and run again ({after})",
+        crate::policy::runs_text(problems.len(), "problem"),
+        if problems.len() == 1 { "it" } else { "them" }
+    ))
+}
+
+/// What `--check` prints of a valid spec.
+pub fn checked(suite: &SuiteRun) -> String {
+    let name = suite
+        .spec
+        .suite_name
+        .as_deref()
+        .map(|n| format!(" of suite {n:?}"))
+        .unwrap_or_default();
+    format!(
+        "{}: valid: {}{name} (sha256 {}); nothing was sent",
+        suite.shown,
+        crate::policy::runs_text(suite.spec.cases.len(), "case"),
+        suite.sha256
+    )
+}
