@@ -1,7 +1,7 @@
 //! The gate from a checked [`Config`] to an exit code: get the runs (from the
 //! API or a saved response), judge them, write the reports, print the verdict.
 
-use crate::api::{Client, Priced};
+use crate::api::Client;
 use crate::config::{Chosen, Config, Source};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
@@ -78,7 +78,7 @@ pub async fn run(config: Config) -> Finished {
         ..
     } = &config.source
     {
-        let code = match priced(&config, body).await {
+        let code = match crate::launch::price(&config, body).await {
             Ok(()) => exit::PASSED,
             Err(e) => fail(&e),
         };
@@ -266,52 +266,6 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         result_id: chosen.result_id,
         platform_rate,
     })
-}
-
-/// `--suite PATH --dry-run`: the platform validates and prices the spec,
-/// and its plan is printed; nothing is started.
-async fn priced(
-    config: &Config,
-    body: &serde_json::Map<String, serde_json::Value>,
-) -> Result<(), Error> {
-    let Source::Api {
-        endpoint,
-        ca_certs,
-        proxy,
-        ..
-    } = &config.source
-    else {
-        return Err(usage("a dry run of a spec needs the API"));
-    };
-    let client = Client::new(
-        endpoint.clone(),
-        ca_certs.clone(),
-        proxy.as_deref().cloned(),
-        config.keep(),
-        config.terminal.verbosity,
-    )
-    .map_err(|e| Error::Api(e.to_string()))?;
-    let mut signals =
-        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
-    let deadline = Instant::now() + config.waiting.timeout;
-    match client.suite_dry_run(body, deadline, &mut signals).await? {
-        Priced::Plan(plan) => {
-            crate::outln!("{}", crate::suite::plan_text(&plan).trim_end());
-            Ok(())
-        }
-        Priced::Invalid(problems) => {
-            let (shown, text) = config
-                .suite
-                .as_ref()
-                .map_or(("the spec", ""), |s| (s.shown.as_str(), s.text.as_str()));
-            Err(crate::config::suite_refused(
-                shown,
-                &crate::suite::locate(text, problems),
-                config.terminal.annotations,
-                "the platform's dry run refused it; nothing was started",
-            ))
-        }
-    }
 }
 
 fn progress_line(p: &crate::poll::Progress) -> String {

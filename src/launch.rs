@@ -8,7 +8,7 @@
 //! never sent again. It also reads the result's own success rate, for
 //! the reports.
 
-use crate::api::{Client, StartFailed};
+use crate::api::{Client, Priced, StartFailed};
 use crate::config::{Chosen, Config, SuiteRun};
 use crate::console::Verbosity;
 use crate::ending::{Signal, Stop};
@@ -415,4 +415,47 @@ pub async fn end_calls(client: &Client, runs: &Runs, fetched: &Fetched, quiet: b
         quiet,
     };
     ours.end(id, "the gate stopped with runs unfinished").await;
+}
+
+/// `--suite PATH --dry-run`: the platform validates and prices the spec,
+/// and its plan is printed; nothing is started.
+pub async fn price(config: &Config, body: &Map<String, Value>) -> Result<(), Error> {
+    let crate::config::Source::Api {
+        endpoint,
+        ca_certs,
+        proxy,
+        ..
+    } = &config.source
+    else {
+        return Err(usage("a dry run of a spec needs the API"));
+    };
+    let client = Client::new(
+        endpoint.clone(),
+        ca_certs.clone(),
+        proxy.as_deref().cloned(),
+        config.keep(),
+        config.terminal.verbosity,
+    )
+    .map_err(|e| Error::Api(e.to_string()))?;
+    let mut signals =
+        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let deadline = Instant::now() + config.waiting.timeout;
+    match client.suite_dry_run(body, deadline, &mut signals).await? {
+        Priced::Plan(plan) => {
+            crate::outln!("{}", crate::suite::plan_text(&plan).trim_end());
+            Ok(())
+        }
+        Priced::Invalid(problems) => {
+            let (shown, text) = config
+                .suite
+                .as_ref()
+                .map_or(("the spec", ""), |s| (s.shown.as_str(), s.text.as_str()));
+            Err(crate::config::suite_refused(
+                shown,
+                &crate::suite::locate(text, problems),
+                config.terminal.annotations,
+                "the platform's dry run refused it; nothing was started",
+            ))
+        }
+    }
 }
