@@ -2,7 +2,7 @@
 //! API or a saved response), judge them, write the reports, print the verdict.
 
 use crate::api::Client;
-use crate::config::{Chosen, Config, Source};
+use crate::config::{Chosen, Config, Source, SuiteRun};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
@@ -173,9 +173,7 @@ async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), 
 /// With `--suite`: every run named by its case's key.
 fn identify(config: &Config, fetched: &mut Fetched) {
     if let Some(suite) = &config.suite {
-        for raw in fetched.runs.values_mut() {
-            suite.spec.identify(&mut raw.run);
-        }
+        (fetched.runs.values_mut()).for_each(|raw| suite.spec.identify(&mut raw.run));
     }
 }
 
@@ -310,6 +308,7 @@ fn publish(config: &Config, got: &Obtained, baseline: Option<&Baseline>) -> u8 {
         .result_id
         .or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
     eval.platform_success_rate = got.platform_rate.clone();
+    eval.suite = config.suite.as_ref().map(SuiteRun::info);
     if !quiet {
         warn(config, &eval, ids.len());
     }

@@ -205,6 +205,35 @@ async fn a_spec_runs_and_is_gated_by_its_cases_keys() {
         .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(names, ["refund-v1", "Invoice"], "grouped by key: {verdict}");
+    let sha = {
+        use std::process::Command;
+        let out = Command::new("sha256sum")
+            .arg(out.dir.join("cekura.tests.json"))
+            .output()
+            .expect("sha256sum runs");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(sha.len(), 64);
+    assert!(
+        junit.contains("<property name=\"suite\" value=\"Billing\"/>"),
+        "{junit}"
+    );
+    assert!(junit.contains("<property name=\"suite_path\" value=\"cekura.tests.json\"/>"));
+    assert!(junit.contains(&format!(
+        "<property name=\"suite_sha256\" value=\"{sha}\"/>"
+    )));
+    assert_eq!(
+        verdict["suite"],
+        json!({"name": "Billing", "path": "cekura.tests.json", "sha256": sha})
+    );
+    out.stdout_has(&format!(
+        "  judged suite \"Billing\" (cekura.tests.json, sha256 {})",
+        &sha[..12]
+    ));
     let posts = sent(&server, "POST", "run_scenarios_json/").await;
     assert_eq!(posts.len(), 1, "started once");
     assert_eq!(posts[0].url.query(), None);

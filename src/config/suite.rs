@@ -20,6 +20,17 @@ pub struct SuiteRun {
     pub spec: Spec,
 }
 
+impl SuiteRun {
+    /// Which spec a verdict judged, for the reports.
+    pub fn info(&self) -> crate::suite::SuiteInfo {
+        crate::suite::SuiteInfo {
+            name: self.spec.suite_name.clone(),
+            path: self.shown.clone(),
+            sha256: self.sha256.clone(),
+        }
+    }
+}
+
 impl PartialEq for SuiteRun {
     fn eq(&self, other: &SuiteRun) -> bool {
         self.sha256 == other.sha256 && self.shown == other.shown

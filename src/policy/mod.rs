@@ -218,6 +218,8 @@ pub struct Evaluation<'a> {
     /// of all its runs with `success` true, errored ones included), read
     /// after waiting (set by the caller): shown beside the gate's figures,
     /// never judged.
+    /// With `--suite`: which spec was judged (set by the caller).
+    pub suite: Option<crate::suite::SuiteInfo>,
     pub platform_success_rate: Option<String>,
     /// Every aggregate threshold, measured, in the order given.
     pub thresholds: Vec<Measured>,
@@ -301,6 +303,7 @@ pub fn evaluate_against<'a>(
         warnings: warnings.into_iter().collect(),
         result_id: None,
         platform_success_rate: None,
+        suite: None,
         thresholds,
         mismatches,
         comparison,

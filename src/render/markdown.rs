@@ -29,6 +29,9 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     if let Some(rate) = super::platform_rate(eval) {
         let _ = writeln!(s, "{}\n", md(&upper_first(&rate)));
     }
+    if let Some(suite) = &eval.suite {
+        let _ = writeln!(s, "Judged {}\n", md(&one_line(&suite.line(), 300)));
+    }
     if let Some(c) = &eval.comparison {
         s.push_str("**Compared with the baseline:**\n\n");
         let lists = comparison_lists(c);

@@ -117,6 +117,9 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
     if let Some(rate) = platform_rate(eval) {
         let _ = writeln!(s, "  {rate}");
     }
+    if let Some(suite) = &eval.suite {
+        let _ = writeln!(s, "  judged {}", one_line(&suite.line(), 300));
+    }
     // The priority is the API's text: one line, or it could forge a line of
     // its own (`::error::` in a CI log).
     if let Some(parts) = breakdown(eval, "x", |p| one_line(p, 40)) {

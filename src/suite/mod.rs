@@ -20,6 +20,31 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Which spec a verdict judged, for the reports: its suite's name, the
+/// file's path as given and its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuiteInfo {
+    pub name: Option<String>,
+    pub path: String,
+    pub sha256: String,
+}
+
+impl SuiteInfo {
+    /// `suite "Billing" (cekura.tests.json, sha256 9d90bb549da1)`.
+    pub fn line(&self) -> String {
+        let name = self
+            .name
+            .as_deref()
+            .map(|n| format!("suite {n:?}"))
+            .unwrap_or_else(|| "a suite".to_owned());
+        format!(
+            "{name} ({}, sha256 {})",
+            self.path,
+            self.sha256.get(..12).unwrap_or(&self.sha256)
+        )
+    }
+}
+
 /// A problem placed in the file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Located {

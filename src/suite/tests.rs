@@ -181,19 +181,27 @@ fn the_platforms_errors_are_placed_too() {
     );
 }
 
+/// A run of scenario `name`, as parsed from the API.
+fn run_named(id: u64, name: &str) -> crate::model::Run {
+    let body = format!(
+        r#"[{{"id": {id}, "scenario": 913, "scenario_name": "{name}", "status": "completed"}}]"#
+    );
+    crate::model::parse_runs(&body).expect("a run")[0]
+        .run
+        .clone()
+}
+
 #[test]
 fn a_run_is_named_by_its_cases_key() {
     let spec = check(GOOD).expect("valid");
-    let mut run = crate::policy::fixtures::run(1, "completed", Some(true), &[]);
-    run.scenario_name = Some("Refund".into());
-    run.scenario_id = Some(913);
+    let mut run = run_named(1, "Refund");
     spec.identify(&mut run);
     assert_eq!(
         (run.scenario_name.as_deref(), run.scenario_id),
         (Some("refund-v1"), None),
         "the key is the identity, not the platform's scenario"
     );
-    let mut other = crate::policy::fixtures::run(2, "completed", Some(true), &[]);
+    let mut other = run_named(2, "Scenario 2");
     let before = other.clone();
     spec.identify(&mut other);
     assert_eq!(other, before, "a run of no case is left as it is");

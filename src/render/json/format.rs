@@ -59,6 +59,10 @@ pub struct Report {
     /// when it was not read.
     #[serde(default)]
     pub platform_success_rate: Option<String>,
+    /// With `--suite`: which spec was judged (its suite's name, the file's
+    /// path, its SHA-256); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suite: Option<ReportSuite>,
     #[serde(default)]
     pub reasons: Vec<String>,
     /// Failing scenarios first.
@@ -178,6 +182,15 @@ pub struct ReportResult {
     /// did not return it or no answer covered it.
     #[serde(default)]
     pub run: Option<SentRun>,
+}
+
+/// The spec a verdict judged.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReportSuite {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub path: String,
+    pub sha256: String,
 }
 
 /// A category that weighed, as the reports before format version 1 listed it.

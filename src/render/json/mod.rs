@@ -153,6 +153,11 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         junit_path: junit_path.to_owned(),
         result_id: eval.result_id,
         platform_success_rate: eval.platform_success_rate.clone(),
+        suite: eval.suite.as_ref().map(|s| format::ReportSuite {
+            name: s.name.clone(),
+            path: s.path.clone(),
+            sha256: s.sha256.clone(),
+        }),
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
         thresholds: thresholds(eval),

@@ -65,6 +65,13 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     if let Some(id) = eval.result_id {
         property(&mut out, 6, "result_id", &id.to_string());
     }
+    if let Some(suite) = &eval.suite {
+        if let Some(name) = &suite.name {
+            property(&mut out, 6, "suite", name);
+        }
+        property(&mut out, 6, "suite_path", &suite.path);
+        property(&mut out, 6, "suite_sha256", &suite.sha256);
+    }
     out.push_str("    </properties>\n");
     for result in &eval.results {
         let scenario = result.scenario.and_then(|i| eval.scenarios.get(i));
