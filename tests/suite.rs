@@ -306,3 +306,60 @@ async fn a_suite_never_needs_what_it_cannot_use() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_suite_stopped_early_ends_its_calls_once() {
+    let waiting: Vec<Value> = suite_runs()
+        .into_iter()
+        .map(|mut r| {
+            r["status"] = json!("in_progress");
+            r["success"] = Value::Null;
+            r
+        })
+        .collect();
+    let server = common::platform::platform(|_, _| ResponseTemplate::new(500), waiting).await;
+    Mock::given(method("POST"))
+        .and(path(SUITE_V1))
+        .respond_with(started())
+        .mount(&server)
+        .await;
+    // SIGTERM once the start was sent and answered.
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("cekura.tests.json"), SPEC).expect("spec");
+    let mut args = live_args(&server);
+    args.extend(["--suite", "cekura.tests.json", "--agent-id", "42"].map(str::to_owned));
+    let mut child = gate_command(dir.path())
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let began = std::time::Instant::now();
+    while sent(&server, "GET", "bulk/").await.is_empty()
+        && began.elapsed() < std::time::Duration::from_secs(20)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        use std::io::Read as _;
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            pipe.read_to_string(&mut stderr).expect("stderr");
+        }
+        (child.wait().expect("wait"), stderr)
+    })
+    .await
+    .expect("joined");
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.contains(&format!("ended the calls of result {RESULT_ID}")),
+        "{stderr}"
+    );
+    assert_eq!(sent(&server, "POST", "end_calls/").await.len(), 1, "once");
+    assert_eq!(sent(&server, "POST", "run_scenarios_json/").await.len(), 1);
+}
