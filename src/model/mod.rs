@@ -6,13 +6,15 @@
 
 mod loose;
 mod parse;
+mod raw;
 mod readings;
 mod surrogates;
 mod transcript;
 mod wanted;
 mod wire;
 
-pub use parse::{Keep, ParseError, Parsed, RawRun, parse_answer, parse_runs, parse_runs_keeping};
+pub use parse::{Keep, ParseError, Parsed, parse_answer, parse_runs, parse_runs_keeping};
+pub use raw::RawRun;
 pub use surrogates::visible_lone_surrogates;
 pub use wire::duration_millis;
 

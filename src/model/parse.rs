@@ -6,7 +6,7 @@
 //! asked for (the ID it may be is then missing), and refuses the answer
 //! otherwise; an answer that is not an array is an error.
 
-use super::Run;
+use super::raw::RawRun;
 use super::surrogates::visible_lone_surrogates;
 use super::transcript::{KeptTranscript, Transcript};
 use super::wanted::{Item, Runs, RunsSeed, Wanted};
@@ -14,14 +14,6 @@ use serde::de::{DeserializeSeed, IgnoredAny};
 use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
-
-/// A run as read, with its exact bytes when they are kept, so that a
-/// saved response holds what the API sent, not our reading of it.
-#[derive(Debug)]
-pub struct RawRun {
-    pub run: Run,
-    pub raw: Option<Box<RawValue>>,
-}
 
 /// Why an answer could not be read as the documented JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,7 +7,7 @@
 //! fields already taken handed back to it first.
 
 use super::loose::{ObjectOr, ObjectReader};
-use super::parse::RawRun;
+use super::raw::RawRun;
 use super::transcript::Transcript;
 use super::wire::{RunReader, WireId, WireRun, run_element};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess};
