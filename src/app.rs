@@ -1,7 +1,6 @@
 //! The gate from a checked [`Config`] to an exit code: get the runs (from the
 //! API or a saved response), judge them, write the reports, print the verdict.
 
-use crate::api::Client;
 use crate::config::{Chosen, Config, Source, SuiteRun};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
@@ -11,7 +10,6 @@ use crate::policy::baseline::Baseline;
 use crate::policy::{Evaluation, Slot, evaluate_against};
 use crate::poll::{Event, Fetched, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
-use crate::signals::Signals;
 use crate::{exit, files};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{HashMap, HashSet};
@@ -180,7 +178,7 @@ fn identify(config: &Config, fetched: &mut Fetched) {
 /// The runs: from the saved response, or by polling the API (after
 /// starting them, or reading a result's, when asked).
 async fn obtain(config: &Config) -> Result<Obtained, Error> {
-    let (endpoint, ca_certs, proxy, chosen) = match &config.source {
+    let (endpoint, proxy, chosen) = match &config.source {
         Source::File(path) => {
             let (ids, fetched) = replay(path, &config.ids, config.keep())?;
             return Ok(Obtained {
@@ -193,10 +191,10 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         Source::DryRun(_) => return Err(usage("a dry run sends nothing")),
         Source::Api {
             endpoint,
-            ca_certs,
             proxy,
             chosen,
-        } => (endpoint, ca_certs, proxy, chosen),
+            ..
+        } => (endpoint, proxy, chosen),
     };
     if config.terminal.verbosity == Verbosity::Verbose {
         crate::errln!(
@@ -211,18 +209,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
             );
         }
     }
-    let client = Client::new(
-        endpoint.clone(),
-        ca_certs.clone(),
-        proxy.as_deref().cloned(),
-        config.keep(),
-        config.terminal.verbosity,
-    )
-    .map_err(|e| Error::Api(e.to_string()))?;
-    // Listening before any start: a signal during the start request is
-    // acted on (the calls ended) as soon as the result is known.
-    let mut signals =
-        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let (client, mut signals) = crate::launch::connect(config)?;
     let begun = Instant::now();
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
     let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;

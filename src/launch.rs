@@ -420,25 +420,7 @@ pub async fn end_calls(client: &Client, runs: &Runs, fetched: &Fetched, quiet: b
 /// `--suite PATH --dry-run`: the platform validates and prices the spec,
 /// and its plan is printed; nothing is started.
 pub async fn price(config: &Config, body: &Map<String, Value>) -> Result<(), Error> {
-    let crate::config::Source::Api {
-        endpoint,
-        ca_certs,
-        proxy,
-        ..
-    } = &config.source
-    else {
-        return Err(usage("a dry run of a spec needs the API"));
-    };
-    let client = Client::new(
-        endpoint.clone(),
-        ca_certs.clone(),
-        proxy.as_deref().cloned(),
-        config.keep(),
-        config.terminal.verbosity,
-    )
-    .map_err(|e| Error::Api(e.to_string()))?;
-    let mut signals =
-        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    let (client, mut signals) = connect(config)?;
     let deadline = Instant::now() + config.waiting.timeout;
     match client.suite_dry_run(body, deadline, &mut signals).await? {
         Priced::Plan(plan) => {
@@ -458,4 +440,30 @@ pub async fn price(config: &Config, body: &Map<String, Value>) -> Result<(), Err
             ))
         }
     }
+}
+
+/// The API client of a gate that calls the API, and its signal listener
+/// (listening before any request: a signal during the start request is
+/// acted on as soon as the result is known).
+pub fn connect(config: &Config) -> Result<(Client, Signals), Error> {
+    let crate::config::Source::Api {
+        endpoint,
+        ca_certs,
+        proxy,
+        ..
+    } = &config.source
+    else {
+        return Err(usage("this gate calls no API"));
+    };
+    let client = Client::new(
+        endpoint.clone(),
+        ca_certs.clone(),
+        proxy.as_deref().cloned(),
+        config.keep(),
+        config.terminal.verbosity,
+    )
+    .map_err(|e| Error::Api(e.to_string()))?;
+    let signals =
+        Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
+    Ok((client, signals))
 }

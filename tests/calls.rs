@@ -10,7 +10,6 @@ mod common;
 use common::platform::*;
 use common::*;
 use serde_json::{Value, json};
-use std::io::Read;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -372,7 +371,7 @@ where
     let dir = tempfile::tempdir().expect("dir");
     let mut all = live_args(server);
     all.extend(args.iter().map(|s| (*s).to_owned()));
-    let mut child = gate_command(dir.path())
+    let child = gate_command(dir.path())
         .args(&all)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -385,20 +384,7 @@ where
     // The request is out and hangs: the gate cannot be between tries.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let signalled = Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("read stderr");
-        }
-        (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("join");
+    let (status, stderr) = terminate(child).await;
     (status.code().unwrap_or(-1), stderr, signalled.elapsed())
 }
 

@@ -416,25 +416,6 @@ async fn a_dry_run_sends_nothing_and_shows_no_key() {
         .stdout_has("the number of calls is known only after the start");
 }
 
-/// Sends the gate SIGTERM, then waits for it: its exit status and stderr.
-async fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("read stderr");
-        }
-        (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("join");
-    (status, stderr)
-}
-
 /// Starts the gate on runs that never finish, sends SIGTERM once it has
 /// polled, and returns its exit code and stderr with the server.
 async fn cancelled(extra: &[&str]) -> (i32, String, MockServer, tempfile::TempDir) {

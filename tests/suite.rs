@@ -328,7 +328,7 @@ async fn a_suite_stopped_early_ends_its_calls_once() {
     std::fs::write(dir.path().join("cekura.tests.json"), SPEC).expect("spec");
     let mut args = live_args(&server);
     args.extend(["--suite", "cekura.tests.json", "--agent-id", "42"].map(str::to_owned));
-    let mut child = gate_command(dir.path())
+    let child = gate_command(dir.path())
         .args(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -340,21 +340,7 @@ async fn a_suite_stopped_early_ends_its_calls_once() {
     {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
-        use std::io::Read as _;
-        let mut stderr = String::new();
-        if let Some(mut pipe) = child.stderr.take() {
-            pipe.read_to_string(&mut stderr).expect("stderr");
-        }
-        (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("joined");
+    let (status, stderr) = terminate(child).await;
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert!(
         stderr.contains(&format!("ended the calls of result {RESULT_ID}")),

@@ -383,3 +383,22 @@ pub fn junit_check(report: &Path, tests: usize, failures: usize, errors: usize) 
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Sends the gate SIGTERM, then waits for it: its exit status and stderr.
+pub async fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let (status, stderr) = tokio::task::spawn_blocking(move || {
+        let mut stderr = String::new();
+        if let Some(mut pipe) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("read stderr");
+        }
+        (child.wait().expect("wait"), stderr)
+    })
+    .await
+    .expect("join");
+    (status, stderr)
+}
