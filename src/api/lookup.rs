@@ -33,11 +33,7 @@ impl Client {
         let key = &self.endpoint.key;
         let started = Instant::now();
         let sent = self
-            .http
-            .get(url.clone())
-            .header(self.endpoint.header, self.key.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(timeout)
+            .request(reqwest::Method::GET, &url, timeout)
             .send()
             .await;
         let response = match sent {

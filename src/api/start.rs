@@ -62,6 +62,39 @@ pub enum Priced {
 }
 
 impl Client {
+    /// A request with the key and `Accept: application/json`, within
+    /// `timeout`; anything but a GET follows no redirect (a redirect could
+    /// repeat it, or turn it into a GET).
+    pub(super) fn request(
+        &self,
+        method: reqwest::Method,
+        url: &url::Url,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
+        let client = if method == reqwest::Method::GET {
+            &self.http
+        } else {
+            &self.once
+        };
+        client
+            .request(method, url.clone())
+            .header(self.endpoint.header, self.key.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .timeout(timeout)
+    }
+
+    /// A POST of the JSON `bytes` (see [`Client::request`]).
+    fn post_json(
+        &self,
+        url: &url::Url,
+        bytes: Vec<u8>,
+        timeout: Duration,
+    ) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, url, timeout)
+            .header(CONTENT_TYPE, "application/json")
+            .body(bytes)
+    }
+
     /// Starts a result with `body`; retries only what provably was not
     /// processed, within `deadline`.
     pub async fn start(
@@ -88,13 +121,7 @@ impl Client {
             }
             let started = Instant::now();
             let request = self
-                .once
-                .post(url.clone())
-                .header(self.endpoint.header, self.key.clone())
-                .header(CONTENT_TYPE, "application/json")
-                .header(reqwest::header::ACCEPT, "application/json")
-                .timeout(left.min(START_TIMEOUT))
-                .body(bytes.clone())
+                .post_json(&url, bytes.clone(), left.min(START_TIMEOUT))
                 .send();
             // A signal abandons the request at once, whatever became of it.
             let sent = tokio::select! {
@@ -174,15 +201,7 @@ impl Client {
         let bytes = serde_json::to_vec(body).map_err(|e| usage(e.to_string()))?;
         let left = deadline.saturating_duration_since(Instant::now());
         let started = Instant::now();
-        let request = self
-            .once
-            .post(url.clone())
-            .header(self.endpoint.header, self.key.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(left.min(START_TIMEOUT))
-            .body(bytes)
-            .send();
+        let request = self.post_json(&url, bytes, left.min(START_TIMEOUT)).send();
         let sent = tokio::select! {
             sent = request => sent,
             s = signals.recv() => return Err(Error::Cancelled(s, "the dry run was cancelled; nothing was started".into())),
@@ -425,11 +444,7 @@ impl Client {
         let url = self.endpoint.end_calls_url(id);
         let started = Instant::now();
         let sent = self
-            .once
-            .post(url.clone())
-            .header(self.endpoint.header, self.key.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(END_CALLS_TIMEOUT)
+            .request(reqwest::Method::POST, &url, END_CALLS_TIMEOUT)
             .send()
             .await;
         let response = sent.map_err(|e| {
