@@ -229,3 +229,103 @@ def suite_cases(service, run_case, C, key: str, binary: Path):
     c = case("default-channel-without-suite", {"run-ids": "101"}, {})
     c.expect_exit(0)
     c.check("--channel" not in argv() and not any(x.startswith("--suite") for x in argv()), "the default channel is not passed without a suite", str(argv()))
+
+
+def example_suite_cases(service, run_case, C, key: str, binary: Path, scratch: Path):
+    """The Tests-as-Code parts of the examples: the GitHub workflow's action
+    steps run in the faked runner, the GitLab jobs' and the Jenkins stages'
+    commands run with sh, each checking the bundled spec with no key and
+    running a spec against the loopback service with one."""
+    import os
+    import re
+    import subprocess
+    import tempfile
+
+    import yaml
+
+    action_inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    wf = yaml.safe_load((ROOT / "examples" / "github-tests-as-code.yml").read_text())
+    on = wf.get(True, wf.get("on")) or {}  # YAML 1.1 reads the key `on` as true
+    C.check("examples", "push" in on and "pull_request" in on and "pull_request_target" not in on,
+            "github: the workflow runs on every push and pull request (not pull_request_target)", str(on))
+    jobs = wf.get("jobs") or {}
+    steps = {j: [s for s in (job.get("steps") or []) if str(s.get("uses", "")).startswith("your-org/vocera-gate@")] for j, job in jobs.items()}
+    for j, found in steps.items():
+        for s in found:
+            unknown = set(s.get("with") or {}) - action_inputs
+            C.check("examples", not unknown, f"github: job {j} passes only inputs action.yml declares", str(unknown))
+    check = (steps.get("check") or [{}])[0].get("with") or {}
+    C.check("examples", "if" not in jobs.get("check", {}) and check.get("check-only") == "true" and "api-key" not in check and check.get("suite") == "cekura.tests.json",
+            "github: the check job always runs, check-only, with no api-key", str(jobs.get("check")))
+    run_job = jobs.get("run", {})
+    run = (steps.get("run") or [{}])[0].get("with") or {}
+    C.check("examples", run_job.get("needs") == "check" and "refs/heads/main" in str(run_job.get("if")) and run.get("api-key") == "${{ secrets.VOCERA_API_KEY }}",
+            "github: the run job follows the check, on main only, with the key from a secret", str(run_job))
+    plan = (steps.get("plan") or [{}])[0].get("with") or {}
+    C.check("examples", plan.get("dry-run") == "true" and "head.repo.full_name == github.repository" in str(jobs.get("plan", {}).get("if")),
+            "github: the plan job prices the spec on this repository's pull requests", str(jobs.get("plan")))
+
+    def literal(inputs: dict) -> dict:
+        subst = {"${{ secrets.VOCERA_API_KEY }}": key, "${{ vars.VOCERA_AGENT_ID }}": "42"}
+        return {k: subst.get(str(v), str(v)) for k, v in inputs.items()}
+
+    gate = scratch / "vocera-gate-examples"
+    gate.write_text(f'#!/bin/sh\nexec "{binary}" "$@"\n')
+    gate.chmod(0o755)
+    c = run_case("example-github-check", service, {**literal(check), "api-key": ""}, binary=gate, files={"cekura.tests.json": EXAMPLE})
+    c.expect_exit(0)
+    c = run_case("example-github-check-invalid", service, {**literal(check), "api-key": ""}, binary=gate, files={"cekura.tests.json": BAD})
+    c.expect_exit(2)
+    c.check("::error file=cekura.tests.json,line=4," in c.r.step("gate").stdout, "the problem is annotated on the spec's line", c.r.step("gate").stdout)
+    before = len([r for r in service.requests if r["path"] == SUITE_PATH])
+    c = run_case("example-github-run", service, literal(run), binary=gate, files={"cekura.tests.json": SPEC})
+    c.expect_exit(0)
+    c.expect_outputs({"verdict": "passed", "result-id": "9876"})
+    c.check(len([r for r in service.requests if r["path"] == SUITE_PATH]) == before + 1, "the spec was started once")
+    c.check((c.work / "vocera-runs.json").is_file(), "the response is saved for replay")
+    c.expect_no_leak()
+
+    gitlab = yaml.safe_load((ROOT / "examples" / "gitlab-ci.yml").read_text())
+    jenkins = (ROOT / "examples" / "Jenkinsfile").read_text()
+    check_job, run_job = gitlab.get("vocera-suite-check", {}), gitlab.get("vocera-suite-run", {})
+    C.check("examples", "rules" not in check_job and "VOCERA_API_KEY" not in json.dumps(check_job), "gitlab: the check job runs in every pipeline and names no key")
+    C.check("examples", "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in json.dumps(run_job.get("rules")), "gitlab: the run job runs on the default branch", str(run_job.get("rules")))
+    C.check("examples", check_job.get("before_script") == run_job.get("before_script") == gitlab["vocera-gate"]["before_script"], "gitlab: both install like the gate job")
+    stage = re.search(r"stage\('Check the test spec'\)(.*?)stage\('Voice-agent gate'\)", jenkins, re.S)
+    check_sh = re.search(r"sh '''(.*?)'''", stage.group(1), re.S) if stage else None
+    C.check("examples", check_sh is not None and "withCredentials" not in stage.group(1), "jenkins: a check stage without credentials")
+    gate_sh = re.search(r"sh\(returnStatus: true, script: '''(.*?)'''\)", jenkins, re.S)
+    if check_sh is None or gate_sh is None:
+        return
+
+    def sh(system: str, script: str, spec: str, env: dict, xe: bool) -> tuple[subprocess.CompletedProcess, Path]:
+        work = Path(tempfile.mkdtemp(prefix=f"example-{system}-", dir=scratch))
+        (work / "bin").mkdir()
+        (work / "bin" / "vocera-gate").symlink_to(binary)
+        (work / "vocera-gate").symlink_to(binary)
+        (work / "cekura.tests.json").write_text(spec)
+        full = {"PATH": f"{work / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}", "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8", **env}
+        p = subprocess.run(["sh", "-xe" if xe else "-e", "-c", script], cwd=work, env=full, capture_output=True, text=True, timeout=120)
+        return p, work
+
+    checks = (("gitlab", "\n".join(check_job.get("script") or []), {}, False),
+              ("jenkins", check_sh.group(1).replace("\\\\", "\\"), {"VOCERA_SUITE": "cekura.tests.json"}, True))
+    for system, script, env, xe in checks:
+        p, _ = sh(f"{system}-check", script, EXAMPLE, env, xe)
+        C.check("examples", p.returncode == 0 and "valid: 3 cases" in p.stdout, f"{system}: the check passes the bundled spec with no key", p.stdout + p.stderr)
+        p, _ = sh(f"{system}-check", script, BAD, env, xe)
+        C.check("examples", p.returncode == 2 and "cekura.tests.json:4:" in p.stderr and "has 3 problems" in p.stderr,
+                f"{system}: the check fails an invalid spec (exit 2), each problem at its line", p.stdout + p.stderr)
+    runs = (("gitlab", "\n".join(run_job.get("script") or []), {}, False),
+            ("jenkins", gate_sh.group(1).replace("\\\\", "\\"), {"VOCERA_SUITE": "cekura.tests.json", "VOCERA_CHANNEL": "voice", "REPORT_ONLY": "false"}, True))
+    for system, script, env, xe in runs:
+        before = len([r for r in service.requests if r["path"] == SUITE_PATH])
+        p, work = sh(f"{system}-suite-run", script, SPEC, {"VOCERA_API_KEY": key, "VOCERA_BASE_URL": service.url, "VOCERA_AGENT_ID": "42", **env}, xe)
+        posted = [r for r in service.requests if r["path"] == SUITE_PATH][before:]
+        body = json.loads(posted[0]["body"]) if len(posted) == 1 else {}
+        C.check("examples", p.returncode == 0 and body.get("agent_id") == 42 and body.get("channel") == "voice" and body.get("spec") == json.loads(SPEC),
+                f"{system}: the run starts the spec once and passes", p.stdout + p.stderr + str(posted))
+        result = json.loads((work / "vocera-gate.json").read_text()) if (work / "vocera-gate.json").is_file() else {}
+        C.check("examples", (result.get("suite") or {}).get("path") == "cekura.tests.json" and (work / "vocera-runs.json").is_file(),
+                f"{system}: the JSON names the suite, the response is saved", str(result.get("suite")))
+        C.check("examples", key not in p.stdout + p.stderr, f"{system}: the key is not printed")

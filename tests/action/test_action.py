@@ -44,7 +44,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_action import ActionResult, run_action  # noqa: E402
-from suite_cases import SUITE_PATH, suite_answer, suite_cases  # noqa: E402
+from suite_cases import SUITE_PATH, example_suite_cases, suite_answer, suite_cases  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -1056,6 +1056,7 @@ def main() -> int:
             C.skip("gate", f"{binary} has no --json yet: the gate-step cases (outputs, exit codes, key, delimiters) NOT RUN")
         if binary_has(binary, "--suite"):
             suite_cases(service, run_case, C, KEY, gate_bin)
+            example_suite_cases(service, run_case, C, KEY, binary, Path(SCRATCH))
         else:
             C.skip("suite", f"{binary} has no --suite yet: the Tests-as-Code cases NOT RUN")
         install_cases(service, binary, release_dir)
