@@ -245,3 +245,32 @@ fn the_bundled_spec_passes_the_check_with_no_key() {
         );
     }
 }
+
+#[test]
+fn the_readme_flag_table_lists_every_flag_and_no_other() {
+    // The table under "## Usage" documents every flag of `--help`, and names
+    // none that does not exist (a renamed or removed flag).
+    let readme = read("README.md");
+    let usage = readme
+        .split("\n## Usage\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README.md has a Usage section");
+    let rows: String = usage
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let documented = long_flags(&rows);
+    let mut known = help_flags();
+    known.remove("--help");
+    known.remove("--version");
+    assert!(known.contains("--suite") && known.contains("--check"));
+    let missing: Vec<_> = known.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&known).collect();
+    assert!(missing.is_empty(), "README's flag table lacks {missing:?}");
+    assert!(
+        unknown.is_empty(),
+        "README's flag table names flags `--help` does not: {unknown:?}"
+    );
+}
