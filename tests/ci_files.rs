@@ -210,3 +210,67 @@ fn the_ci_workflow_expects_what_the_bundled_example_gives() {
         );
     }
 }
+
+#[test]
+fn the_bundled_spec_passes_the_check_with_no_key() {
+    // examples/cekura.tests.json is what the README and the CI examples
+    // point at: it must be valid as shipped, checked with no key.
+    let out = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("VOCERA_API_KEY")
+        .env_remove("CEKURA_API_KEY")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .args(["--suite", "examples/cekura.tests.json", "--check"])
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "examples/cekura.tests.json: valid: 3 cases of suite \"Appointments\" (sha256 "
+        ),
+        "{stdout}"
+    );
+    // The CI examples check and run the spec under its usual name.
+    for file in [
+        "examples/github-tests-as-code.yml",
+        "examples/gitlab-ci.yml",
+        "examples/Jenkinsfile",
+    ] {
+        assert!(
+            read(file).contains("cekura.tests.json"),
+            "{file} does not name cekura.tests.json"
+        );
+    }
+}
+
+#[test]
+fn the_readme_flag_table_lists_every_flag_and_no_other() {
+    // The table under "## Usage" documents every flag of `--help`, and names
+    // none that does not exist (a renamed or removed flag).
+    let readme = read("README.md");
+    let usage = readme
+        .split("\n## Usage\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README.md has a Usage section");
+    let rows: String = usage
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let documented = long_flags(&rows);
+    let mut known = help_flags();
+    known.remove("--help");
+    known.remove("--version");
+    assert!(known.contains("--suite") && known.contains("--check"));
+    let missing: Vec<_> = known.difference(&documented).collect();
+    let unknown: Vec<_> = documented.difference(&known).collect();
+    assert!(missing.is_empty(), "README's flag table lacks {missing:?}");
+    assert!(
+        unknown.is_empty(),
+        "README's flag table names flags `--help` does not: {unknown:?}"
+    );
+}

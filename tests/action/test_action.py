@@ -44,6 +44,7 @@ from pathlib import Path
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_action import ActionResult, run_action  # noqa: E402
+from suite_cases import SUITE_PATH, example_suite_cases, suite_answer, suite_cases  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -97,6 +98,8 @@ class Handler(BaseHTTPRequestHandler):
             )
         if self.headers.get("X-VOCERA-API-KEY") != KEY:
             return self.send(401, b'{"detail": "Invalid API key"}')
+        if url.path == SUITE_PATH:
+            return self.send(*suite_answer(url.query, body))
         if url.path == START_PATH:
             runs = [{"id": i, "status": "pending", "scenario": RUNS[i].get("scenario")} for i in (101, 102)]
             return self.send(201, json.dumps({"id": 9876, "agent": 42, "status": "pending", "runs": runs}).encode())
@@ -369,11 +372,14 @@ def run_case(
     stop_after: str | None = None,
     action: Path = ACTION,
     sh: list | None = None,
+    files: dict | None = None,
 ) -> Case:
     tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
     work, temp = tmp / "work", tmp / "runner-temp"
     work.mkdir()
     temp.mkdir()
+    for rel, text in (files or {}).items():  # the checkout: files the inputs name
+        (work / rel).write_text(text)
     full = {"api-key": KEY, "base-url": service.url, "poll-interval": "200ms", "max-poll-interval": "500ms", "timeout": "60s"}
     full.update(inputs)
     result = run_action(
@@ -874,8 +880,11 @@ def static_checks():
             C.check("static", sc.returncode == 0, f"shellcheck -s {shell}: {label}", sc.stdout)
     else:
         C.skip("static", "shellcheck is not installed: the scripts are not linted")
-    C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is True, "api-key is a required input")
-    for name in ("run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
+    # Not required: check-only runs without it (a fork's pull request has no
+    # secrets); everything else is refused by the gate itself without a key.
+    C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is False, "api-key is not a required input (check-only needs none)")
+    C.check("static", action["inputs"].get("channel", {}).get("default") == "voice" and action["inputs"].get("check-only", {}).get("default") == "false", "channel defaults to voice, check-only to false")
+    for name in ("suite", "channel", "check-only", "run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
         C.check("static", name in action["inputs"], f"input {name} is declared")
     for name in (*GATE_OUTPUTS, "exit-code", "json-path"):
         C.check("static", name in action["outputs"] and action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}", f"output {name} is the gate step's")
@@ -1045,6 +1054,11 @@ def main() -> int:
             gate_cases(service, gate_bin)
         else:
             C.skip("gate", f"{binary} has no --json yet: the gate-step cases (outputs, exit codes, key, delimiters) NOT RUN")
+        if binary_has(binary, "--suite"):
+            suite_cases(service, run_case, C, KEY, gate_bin)
+            example_suite_cases(service, run_case, C, KEY, binary, Path(SCRATCH))
+        else:
+            C.skip("suite", f"{binary} has no --suite yet: the Tests-as-Code cases NOT RUN")
         install_cases(service, binary, release_dir)
         if binary_has(binary, "--summary"):
             example_cases(service, binary)
