@@ -282,6 +282,7 @@ pub fn read_ca_certs(path: &Path) -> Result<Vec<reqwest::Certificate>, Error> {
     }
     // PEM armour can wrap bytes that are no certificate; only setting up
     // TLS finds out, and the flag to blame is this one.
+    super::install_tls_provider();
     reqwest::Client::builder()
         .tls_certs_merge(certs.clone())
         .build()

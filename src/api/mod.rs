@@ -107,6 +107,7 @@ impl Client {
             })?),
             None => None,
         };
+        install_tls_provider();
         let builder = || {
             let mut builder = reqwest::Client::builder()
                 .no_proxy()
@@ -517,6 +518,14 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
         when.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+
+/// TLS is rustls with the ring provider (reqwest brings none of its own
+/// here), installed for the process before any client is built.
+pub(crate) fn install_tls_provider() {
+    // An error only says a provider is installed already: this one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 #[cfg(test)]
