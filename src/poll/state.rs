@@ -4,7 +4,7 @@
 //! or outage at the deadline, Retry-After, the reset after progress, the
 //! last poll before the deadline) is tested with synthetic instants.
 
-use super::delays::Delays;
+use super::delays::{Delays, Pace};
 use super::{Answer, Event, Fetched, Next, Progress, Waiting};
 use crate::api::FetchError;
 use crate::ending::Stop;
@@ -18,6 +18,11 @@ pub fn last_poll_reserve(timeout: Duration) -> Duration {
     (timeout / 10).min(Duration::from_secs(1))
 }
 
+/// How long a run may stay `running`/`evaluating` and still count as
+/// seconds from done: evaluation takes tens of seconds, so a run evaluated
+/// longer than this is stuck, and waiting for it falls back to the backoff.
+pub const LONGEST_EVALUATION: Duration = Duration::from_secs(5 * 60);
+
 /// The state of waiting for a set of runs.
 pub struct Poll {
     total: usize,
@@ -26,6 +31,9 @@ pub struct Poll {
     pending: Vec<u64>,
     runs: HashMap<u64, RawRun>,
     missing: HashSet<u64>,
+    /// When each unfinished run was first seen being evaluated (and has
+    /// been since).
+    evaluating_since: HashMap<u64, Instant>,
     delays: Delays,
     deadline: Instant,
     /// No poll goes out after this instant (see [`last_poll_reserve`]).
@@ -50,6 +58,7 @@ impl Poll {
             pending: ids.to_vec(),
             runs: HashMap::new(),
             missing: HashSet::new(),
+            evaluating_since: HashMap::new(),
             delays: Delays::new(waiting.poll_interval, waiting.max_poll_interval, seed),
             deadline,
             last_call: deadline - last_poll_reserve(waiting.timeout),
@@ -86,6 +95,8 @@ impl Poll {
         let mut newly_final = 0usize;
         let mut trouble: Option<FetchError> = None;
         let mut shape: Option<String> = None;
+        // The longest Retry-After any failing request was given.
+        let mut retry_after: Option<Duration> = None;
         for (chunk, result) in answers {
             match result {
                 Ok(parsed) => newly_final += self.take_runs(&chunk, parsed, &mut events),
@@ -101,6 +112,13 @@ impl Poll {
                     } = &e
                     {
                         shape.get_or_insert_with(|| message.clone());
+                    }
+                    if let FetchError::Transient {
+                        retry_after: Some(ra),
+                        ..
+                    } = &e
+                    {
+                        retry_after = retry_after.max(Some(*ra));
                     }
                     // Being rate-limited is the failure worth reporting.
                     if !is_rate_limited(trouble.as_ref()) {
@@ -140,22 +158,17 @@ impl Poll {
         if newly_final > 0 {
             self.delays.reset();
         }
+        self.note_evaluations(now);
         // Only the last run's finish decides when the gate can exit: while
         // every unfinished run is being evaluated (seconds from done), look
-        // often; while any is still queued or calling (minutes away), back off.
-        let mut wait = if self.all_evaluating() {
-            self.delays.short()
-        } else {
-            self.delays.next_delay()
+        // often; while any is still queued or calling (minutes away), or
+        // stuck in evaluation, back off. A failing API always backs off.
+        let pace = match &trouble {
+            Some(_) => Pace::Failing { retry_after },
+            None if self.all_evaluating(now) => Pace::Evaluating,
+            None => Pace::Waiting,
         };
-        if let Some(FetchError::Transient {
-            retry_after: Some(ra),
-            ..
-        }) = &trouble
-        {
-            wait = wait.max(*ra);
-        }
-        wait = wait.min(self.last_call - now);
+        let wait = self.delays.next(pace).min(self.last_call - now);
         events.push(Event::Progress(self.progress(wait, trouble)));
         (Next::Wait(wait), events)
     }
@@ -254,12 +267,24 @@ impl Poll {
         })
     }
 
-    /// Whether every unfinished run was last seen with its evaluator started.
-    fn all_evaluating(&self) -> bool {
+    /// Records since when each unfinished run has been evaluated; a run
+    /// seen in another state starts again.
+    fn note_evaluations(&mut self, now: Instant) {
+        let runs = &self.runs;
+        let evaluating = |id: &u64| runs.get(id).is_some_and(|r| r.run.status.is_evaluating());
+        self.evaluating_since.retain(|id, _| evaluating(id));
+        for id in self.pending.iter().filter(|id| evaluating(id)) {
+            self.evaluating_since.entry(*id).or_insert(now);
+        }
+    }
+
+    /// Whether every unfinished run was last seen with its evaluator
+    /// started, none of them for longer than evaluation takes.
+    fn all_evaluating(&self, now: Instant) -> bool {
         self.pending.iter().all(|id| {
-            self.runs
+            self.evaluating_since
                 .get(id)
-                .is_some_and(|r| r.run.status.is_evaluating())
+                .is_some_and(|since| now.saturating_duration_since(*since) <= LONGEST_EVALUATION)
         })
     }
 
