@@ -181,7 +181,8 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         Signals::new().map_err(|e| Error::System(format!("cannot listen for signals: {e}")))?;
     let begun = Instant::now();
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
-    let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;
+    let mut chosen =
+        crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;
     let mut waiting = config.waiting;
     waiting.timeout = waiting
         .timeout
@@ -205,7 +206,15 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
         _ => {}
     };
-    let fetched = wait_for_runs(&client, &chosen.ids, waiting, &mut signals, &mut log).await;
+    let fetched = wait_for_runs(
+        &client,
+        &mut chosen.ids,
+        chosen.reread,
+        waiting,
+        &mut signals,
+        &mut log,
+    )
+    .await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

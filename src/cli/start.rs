@@ -11,7 +11,8 @@ use std::path::PathBuf;
 #[command(next_help_heading = "Start runs")]
 pub struct StartArgs {
     /// Gate every run of an existing result, e.g. one started from the
-    /// dashboard (--api cekura only).
+    /// dashboard; its list of runs is read again while waiting, and once
+    /// more before judging.
     #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     pub result_id: Option<String>,
 

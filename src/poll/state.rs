@@ -23,6 +23,18 @@ pub fn last_poll_reserve(timeout: Duration) -> Duration {
 /// longer than this is stuck, and waiting for it falls back to the backoff.
 pub const LONGEST_EVALUATION: Duration = Duration::from_secs(5 * 60);
 
+/// How often a result's list of runs is read again while waiting for them
+/// (`--result-id`): every fourth longest wait, a minute by default.
+pub fn reread_interval(waiting: &Waiting) -> Duration {
+    waiting.max_poll_interval.saturating_mul(4)
+}
+
+/// When a result's list of runs was last read, and how often to read it.
+struct Reread {
+    every: Duration,
+    last: Instant,
+}
+
 /// The state of waiting for a set of runs.
 pub struct Poll {
     total: usize,
@@ -45,6 +57,11 @@ pub struct Poll {
     last_shape: Option<String>,
     unexpected_warned: bool,
     unidentified_warned: bool,
+    /// Set when the runs are a result's: its list is read again while
+    /// waiting, and once more before every run counts as final.
+    reread: Option<Reread>,
+    /// Runs the result listed after waiting began, in the order found.
+    added: Vec<u64>,
 }
 
 impl Poll {
@@ -66,7 +83,31 @@ impl Poll {
             last_shape: None,
             unexpected_warned: false,
             unidentified_warned: false,
+            reread: None,
+            added: Vec::new(),
         }
+    }
+
+    /// The runs are a result's, whose list was read at `now`: read it
+    /// again every `every`, and once more before stopping with every run
+    /// final ([`Next::Confirm`]).
+    pub fn rereading(mut self, every: Duration, now: Instant) -> Poll {
+        self.reread = Some(Reread { every, last: now });
+        self
+    }
+
+    /// Whether the result's list is due to be read again while waiting.
+    pub fn reread_due(&self, now: Instant) -> bool {
+        now < self.last_call
+            && self
+                .reread
+                .as_ref()
+                .is_some_and(|r| now.saturating_duration_since(r.last) >= r.every)
+    }
+
+    /// The runs the result listed after waiting began.
+    pub fn added(&self) -> &[u64] {
+        &self.added
     }
 
     /// The IDs the next poll asks for.
@@ -144,7 +185,12 @@ impl Poll {
             !missing.contains(id) && runs.get(id).is_none_or(|r| r.run.status.is_waiting())
         });
         if self.pending.is_empty() {
-            return (Next::Stop(Stop::AllFinal), events);
+            let next = if self.reread.is_some() {
+                Next::Confirm
+            } else {
+                Next::Stop(Stop::AllFinal)
+            };
+            return (next, events);
         }
         self.failing_polls = if trouble.is_some() {
             self.failing_polls + 1
@@ -171,6 +217,92 @@ impl Poll {
         let wait = self.delays.next(pace).min(self.last_call - now);
         events.push(Event::Progress(self.progress(wait, trouble)));
         (Next::Wait(wait), events)
+    }
+
+    /// Takes in the result's list of runs, read again while waiting: runs
+    /// it did not list before are waited for too. A failed read is tried
+    /// again later; the one before judging ([`Poll::confirm`]) decides.
+    pub fn relisted(&mut self, listed: Result<Vec<u64>, FetchError>, now: Instant) -> Vec<Event> {
+        let mut events = Vec::new();
+        if let Some(reread) = &mut self.reread {
+            reread.last = now;
+        }
+        if let Ok(ids) = listed {
+            self.add(ids, &mut events);
+        }
+        events
+    }
+
+    /// Takes in the result's list of runs, read again once every run it
+    /// listed was final: the same list means waiting is over; new runs are
+    /// polled at once. When it cannot be read, a failing API is backed off
+    /// up to the deadline, and then the gate stops without judging: runs
+    /// added since could be missed.
+    pub fn confirm(
+        &mut self,
+        listed: Result<Vec<u64>, FetchError>,
+        now: Instant,
+    ) -> (Next, Vec<Event>) {
+        let mut events = Vec::new();
+        if let Some(reread) = &mut self.reread {
+            reread.last = now;
+        }
+        let unread = |message: &str| {
+            format!(
+                "{message}; the result's list of runs could not be read again before judging, so runs added to it since would be missed; check the service status or raise --timeout"
+            )
+        };
+        match listed {
+            Ok(ids) => {
+                self.failing_polls = 0;
+                self.add(ids, &mut events);
+                if self.pending.is_empty() {
+                    return (Next::Stop(Stop::AllFinal), events);
+                }
+                events.push(Event::Progress(self.progress(Duration::ZERO, None)));
+                (Next::Wait(Duration::ZERO), events)
+            }
+            Err(FetchError::Fatal(message)) => {
+                (Next::Stop(Stop::ApiFailed(unread(&message))), events)
+            }
+            Err(e) => {
+                self.failing_polls += 1;
+                if now >= self.last_call {
+                    return (Next::Stop(Stop::ApiFailed(unread(&e.to_string()))), events);
+                }
+                let retry_after = match &e {
+                    FetchError::Transient { retry_after, .. } => *retry_after,
+                    FetchError::Fatal(_) => None,
+                };
+                let wait = self
+                    .delays
+                    .next(Pace::Failing { retry_after })
+                    .min(self.last_call - now);
+                events.push(Event::Progress(self.progress(wait, Some(e))));
+                (Next::Wait(wait), events)
+            }
+        }
+    }
+
+    /// Waits for the runs in `listed` not requested before, too.
+    fn add(&mut self, listed: Vec<u64>, events: &mut Vec<Event>) {
+        let new: Vec<u64> = listed
+            .into_iter()
+            .filter(|id| self.requested.insert(*id))
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let shown: Vec<String> = new.iter().take(10).map(u64::to_string).collect();
+        let more = if new.len() > shown.len() { ", ..." } else { "" };
+        events.push(Event::Warning(format!(
+            "{} added to the result while waiting ({}{more}); waited for and gated too",
+            crate::policy::runs_text(new.len(), "run"),
+            shown.join(", ")
+        )));
+        self.total += new.len();
+        self.pending.extend(&new);
+        self.added.extend(new);
     }
 
     /// Records the runs a chunk's answer holds; returns how many became final.
