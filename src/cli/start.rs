@@ -64,6 +64,11 @@ pub struct StartArgs {
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<Mode>,
 
+    /// Which of the agent's tools run as mocks: all (the API's default), none
+    /// (the real tools run), or tool names separated by commas.
+    #[arg(long, value_name = "all|none|NAMES")]
+    pub mock_tools: Option<String>,
+
     /// A JSON object with any other start-request fields ("-" for standard
     /// input); the flags above override its keys.
     #[arg(long, value_name = "PATH")]
