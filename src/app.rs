@@ -210,6 +210,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         &client,
         &mut chosen.ids,
         chosen.reread,
+        &chosen.dialed,
         waiting,
         &mut signals,
         &mut log,

@@ -46,6 +46,8 @@ pub struct Runs {
     /// before judging: the runs came from reading it (`--result-id`, or a
     /// start found by its name), and runs may be added to it later.
     pub reread: Option<u64>,
+    /// The started runs the agent under test must dial.
+    pub dialed: Vec<u64>,
 }
 
 /// The runs given by ID, a result's runs, or a new result's; the
@@ -86,6 +88,7 @@ async fn choose(
             ours: None,
             keep_calls: false,
             reread: None,
+            dialed: Vec::new(),
         }),
         Some(Chosen::Result(id)) => {
             let ids = result_ids(client, *id, deadline, signals).await?;
@@ -95,6 +98,7 @@ async fn choose(
                 ours: None,
                 keep_calls: false,
                 reread: Some(*id),
+                dialed: Vec::new(),
             })
         }
         Some(Chosen::Start {
@@ -258,6 +262,10 @@ async fn start(
         "vocera-gate: {}",
         started.line(crate::start::frequency(body))
     );
+    // At once too: the agent under test must call these numbers.
+    for dial in &started.dials {
+        crate::errln!("vocera-gate: {}", dial.line());
+    }
     if started.run_ids.is_empty() {
         return Err(usage(format!(
             "result {} was started with no runs: the selector matched no scenario; check --scenarios, --tags or --folder-path",
@@ -270,6 +278,7 @@ async fn start(
         ours: Some(started.result_id),
         keep_calls: ours.keep_calls,
         reread: None,
+        dialed: started.dials.iter().map(|d| d.run_id).collect(),
     })
 }
 
@@ -344,6 +353,7 @@ async fn recover(
             ours: Some(id),
             keep_calls: ours.keep_calls,
             reread: Some(id),
+            dialed: Vec::new(),
         }),
         Err(e) => Err(ours.stop(id, e).await),
     }

@@ -75,17 +75,19 @@ pub struct Fetched {
 /// good, or a signal arrives. `log` receives progress and warnings. When
 /// the runs are result `result`'s (`--result-id`), its list is read again
 /// while waiting and once more before every run counts as final: runs it
-/// lists then are added to `ids` and waited for too.
+/// lists then are added to `ids` and waited for too. The first poll that
+/// finds `dialed` runs still waiting to be dialed warns.
 pub async fn wait_for_runs(
     client: &Client,
     ids: &mut Vec<u64>,
     result: Option<u64>,
+    dialed: &[u64],
     waiting: Waiting,
     signals: &mut Signals,
     log: &mut dyn FnMut(Event),
 ) -> Fetched {
     let now = Instant::now();
-    let mut poll = Poll::new(ids, waiting, now, None);
+    let mut poll = Poll::new(ids, waiting, now, None).dialed(dialed);
     if result.is_some() {
         poll = poll.rereading(state::reread_interval(&waiting), now);
     }

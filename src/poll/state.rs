@@ -62,6 +62,9 @@ pub struct Poll {
     reread: Option<Reread>,
     /// Runs the result listed after waiting began, in the order found.
     added: Vec<u64>,
+    /// Runs the agent under test must dial (outbound agents).
+    dialed: HashSet<u64>,
+    dial_warned: bool,
 }
 
 impl Poll {
@@ -85,7 +88,16 @@ impl Poll {
             unidentified_warned: false,
             reread: None,
             added: Vec::new(),
+            dialed: HashSet::new(),
+            dial_warned: false,
         }
+    }
+
+    /// These runs wait for the agent under test to dial them: the first
+    /// poll that finds any still `pending` warns.
+    pub fn dialed(mut self, ids: &[u64]) -> Poll {
+        self.dialed = ids.iter().copied().collect();
+        self
     }
 
     /// The runs are a result's, whose list was read at `now`: read it
@@ -180,6 +192,7 @@ impl Poll {
             return (Next::Stop(Stop::ApiFailed(why)), events);
         }
         self.last_shape = shape;
+        self.warn_undialed(&mut events);
         let (runs, missing) = (&self.runs, &self.missing);
         self.pending.retain(|id| {
             !missing.contains(id) && runs.get(id).is_none_or(|r| r.run.status.is_waiting())
@@ -282,6 +295,34 @@ impl Poll {
                 (Next::Wait(wait), events)
             }
         }
+    }
+
+    /// Warns, once, of the runs to be dialed that still wait for it.
+    fn warn_undialed(&mut self, events: &mut Vec<Event>) {
+        if self.dial_warned || self.dialed.is_empty() {
+            return;
+        }
+        let undialed: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|id| self.dialed.contains(id))
+            .filter(|id| {
+                self.runs
+                    .get(id)
+                    .is_some_and(|r| r.run.status.label() == "pending")
+            })
+            .map(u64::to_string)
+            .collect();
+        if undialed.is_empty() {
+            return;
+        }
+        self.dial_warned = true;
+        events.push(Event::Warning(format!(
+            "{} still {} to be dialed ({}): the agent under test must call each run's number before its window closes, or the run ends timeout",
+            crate::policy::runs_text(undialed.len(), "run"),
+            if undialed.len() == 1 { "waits" } else { "wait" },
+            undialed.join(", ")
+        )));
     }
 
     /// Waits for the runs in `listed` not requested before, too.
@@ -453,3 +494,7 @@ fn is_rate_limited(e: Option<&FetchError>) -> bool {
 #[cfg(test)]
 #[path = "state_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "watch_tests.rs"]
+mod watch_tests;

@@ -9,11 +9,13 @@
 //! (an unknown field, a value of another type) is refused, not passed on.
 
 mod answers;
+mod dial;
 
 pub use answers::{
     Named, Started, field_messages, named_result, parse_named, parse_result_runs, parse_started,
     parse_success_rate,
 };
+pub use dial::Dial;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
