@@ -212,7 +212,8 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
     let (client, mut signals) = crate::launch::connect(config)?;
     let begun = Instant::now();
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
-    let chosen = crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;
+    let mut chosen =
+        crate::launch::runs(&client, config, chosen.as_ref(), begun, &mut signals).await?;
     let mut waiting = config.waiting;
     waiting.timeout = waiting
         .timeout
@@ -236,7 +237,16 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
         _ => {}
     };
-    let fetched = wait_for_runs(&client, &chosen.ids, waiting, &mut signals, &mut log).await;
+    let fetched = wait_for_runs(
+        &client,
+        &mut chosen.ids,
+        chosen.reread,
+        &chosen.dialed,
+        waiting,
+        &mut signals,
+        &mut log,
+    )
+    .await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -42,10 +42,38 @@ pub struct Runs {
     pub ours: Option<u64>,
     /// `--keep-calls`: leave them running (and say so) instead.
     pub keep_calls: bool,
+    /// The result whose list of runs is read again while waiting, and
+    /// before judging: the runs came from reading it (`--result-id`, or a
+    /// start found by its name), and runs may be added to it later.
+    pub reread: Option<u64>,
+    /// The started runs the agent under test must dial.
+    pub dialed: Vec<u64>,
 }
 
-/// The runs given by ID, a result's runs, or a new result's.
+/// The runs given by ID, a result's runs, or a new result's; the
+/// platform's deprecation warning, if its answers gave one.
 pub async fn runs(
+    client: &Client,
+    config: &Config,
+    chosen: Option<&Chosen>,
+    begun: Instant,
+    signals: &mut Signals,
+) -> Result<Runs, Error> {
+    let runs = choose(client, config, chosen, begun, signals).await;
+    deprecation(client, config.terminal.verbosity == Verbosity::Quiet);
+    runs
+}
+
+/// Gives the deprecation warning the client noted, if any (once per run).
+pub fn deprecation(client: &Client, quiet: bool) {
+    if let Some(warning) = client.take_warning()
+        && !quiet
+    {
+        crate::errln!("vocera-gate: warning: {warning}");
+    }
+}
+
+async fn choose(
     client: &Client,
     config: &Config,
     chosen: Option<&Chosen>,
@@ -59,6 +87,8 @@ pub async fn runs(
             result_id: None,
             ours: None,
             keep_calls: false,
+            reread: None,
+            dialed: Vec::new(),
         }),
         Some(Chosen::Result(id)) => {
             let ids = result_ids(client, *id, deadline, signals).await?;
@@ -67,6 +97,8 @@ pub async fn runs(
                 result_id: Some(*id),
                 ours: None,
                 keep_calls: false,
+                reread: Some(*id),
+                dialed: Vec::new(),
             })
         }
         Some(Chosen::Start {
@@ -119,6 +151,7 @@ pub async fn platform_rate(
         read = client.result_success_rate(id, left) => read,
         _ = signals.recv() => return None,
     };
+    deprecation(client, quiet);
     match read {
         Ok(rate) => rate,
         Err(e) => {
@@ -259,6 +292,10 @@ async fn start(
         "vocera-gate: {}",
         started.line(crate::start::frequency(body))
     );
+    // At once too: the agent under test must call these numbers.
+    for dial in &started.dials {
+        crate::errln!("vocera-gate: {}", dial.line());
+    }
     if started.run_ids.is_empty() {
         return Err(usage(format!(
             "result {} was started with no runs: the selector matched no scenario; check --scenarios, --tags or --folder-path",
@@ -270,6 +307,8 @@ async fn start(
         result_id: Some(started.result_id),
         ours: Some(started.result_id),
         keep_calls: ours.keep_calls,
+        reread: None,
+        dialed: started.dials.iter().map(|d| d.run_id).collect(),
     })
 }
 
@@ -343,6 +382,8 @@ async fn recover(
             result_id: Some(id),
             ours: Some(id),
             keep_calls: ours.keep_calls,
+            reread: Some(id),
+            dialed: Vec::new(),
         }),
         Err(e) => Err(ours.stop(id, e).await),
     }
@@ -415,6 +456,7 @@ pub async fn end_calls(client: &Client, runs: &Runs, fetched: &Fetched, quiet: b
         quiet,
     };
     ours.end(id, "the gate stopped with runs unfinished").await;
+    deprecation(client, quiet);
 }
 
 /// `--suite PATH --dry-run`: the platform validates and prices the spec,

@@ -82,8 +82,8 @@ async fn a_read_result_shows_its_success_rate_beside_the_gates_figures() {
         .await;
     assert_eq!(
         reads.load(Ordering::SeqCst),
-        2,
-        "its runs, then its rate after waiting"
+        3,
+        "its runs, again before judging (issue 21, item 9), then its rate after waiting"
     );
     let said = "the platform's success rate of result 9876 is 33.33% (its runs with success true, over all its runs, errored ones included); the gate passed 1 of 3 runs (it also weighs categories, thresholds and reviews)";
     out.stdout_has(&format!("; result 9876\n  {said}\n"));
@@ -134,9 +134,10 @@ async fn a_started_result_is_read_after_waiting_and_kept_as_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rate_that_cannot_be_read_is_a_warning_and_no_figure() {
-    // The first read (the runs) succeeds; the one after waiting fails.
+    // The reads of the runs (before waiting and before judging) succeed;
+    // the one after waiting fails.
     let failing = |n: usize, body: Value| {
-        if n == 0 {
+        if n <= 1 {
             ResponseTemplate::new(200).set_body_json(body)
         } else {
             ResponseTemplate::new(503).set_body_string("down")

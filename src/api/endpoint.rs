@@ -134,10 +134,11 @@ impl Profile {
         }
     }
 
-    /// The path of a result (`GET`); the v1 API documents none for keys.
+    /// The path of a result (`GET`); the platform marks the v1 one
+    /// deprecated.
     fn result_path(self, id: u64) -> Option<String> {
         match self {
-            Profile::Vocera => None,
+            Profile::Vocera => Some(format!("/test_framework/v1/results-external/{id}/")),
             Profile::Cekura => Some(format!("/test_framework/v2/results/{id}/")),
         }
     }
@@ -183,7 +184,7 @@ impl Endpoint {
         joined(&self.base, &self.profile.end_calls_path(id))
     }
 
-    /// Where a result and its runs are read; `None` for the v1 API.
+    /// Where a result and its runs are read (both generations).
     pub fn result_url(&self, id: u64) -> Option<Url> {
         Some(joined(&self.base, &self.profile.result_path(id)?))
     }
@@ -337,7 +338,11 @@ mod tests {
             v.end_calls_url(9876).as_str(),
             "https://p.example/v/test_framework/v1/results-external/9876/end_calls/"
         );
-        assert_eq!(v.result_url(9876), None, "undocumented for v1 keys");
+        assert_eq!(
+            v.result_url(9876).map(String::from).as_deref(),
+            Some("https://p.example/v/test_framework/v1/results-external/9876/"),
+            "deprecated, but there"
+        );
         let c = Endpoint::for_profile(Profile::Cekura, None, key()).expect("cekura");
         assert_eq!(
             c.start_url().as_str(),

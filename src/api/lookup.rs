@@ -47,6 +47,7 @@ impl Client {
             }
         };
         let status = response.status();
+        self.watch_deprecation(&response);
         self.log("GET", &url, status, started);
         if status != StatusCode::OK {
             return Named::Unknown(format!("the API answered the search with HTTP {status}"));

@@ -7,9 +7,11 @@
 //! and no URL we print or put in an error carries it (it travels in a header).
 
 mod body;
+mod deprecation;
 mod endpoint;
 mod lookup;
 pub mod proxy;
+mod result;
 mod start;
 
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
@@ -76,6 +78,8 @@ pub struct Client {
     proxy: Option<Proxy>,
     keep: Keep,
     verbosity: Verbosity,
+    /// The deprecation warning, given once per run.
+    deprecation: deprecation::Deprecation,
 }
 
 impl Client {
@@ -135,6 +139,7 @@ impl Client {
             proxy,
             keep,
             verbosity,
+            deprecation: deprecation::Deprecation::default(),
         })
     }
 
@@ -211,6 +216,7 @@ impl Client {
             Err(e) => return Ok(Err(self.send_error(e))),
         };
         let status = response.status();
+        self.watch_deprecation(&response);
         if self.verbosity == Verbosity::Verbose {
             crate::errln!(
                 "vocera-gate: GET {} ({} IDs) -> {} in {} ms",

@@ -161,6 +161,7 @@ impl Client {
                 Ok(r) => r,
             };
             let status = response.status();
+            self.watch_deprecation(&response);
             self.log("POST", &url, status, started);
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let after = retry_after(&response).unwrap_or(wait);
@@ -356,6 +357,7 @@ impl Client {
                 }
             };
             let status = response.status();
+            self.watch_deprecation(&response);
             self.log("GET", &url, status, started);
             if status == StatusCode::NOT_FOUND {
                 return Err(usage(format!(
@@ -427,6 +429,7 @@ impl Client {
             key.hide_in(&format!("the request failed: {}", chain(&e.without_url())))
         })?;
         let status = response.status();
+        self.watch_deprecation(&response);
         self.log("GET", &url, status, started);
         if !status.is_success() {
             let said = body::excerpt(response, key).await;
@@ -453,6 +456,7 @@ impl Client {
                 .hide_in(&format!("the request failed: {}", chain(&e.without_url())))
         })?;
         let status = response.status();
+        self.watch_deprecation(&response);
         self.log("POST", &url, status, started);
         if status.is_success() {
             return Ok(());

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 #[command(next_help_heading = "Start runs")]
 pub struct StartArgs {
     /// Gate every run of an existing result, e.g. one started from the
-    /// dashboard (--api cekura only).
+    /// dashboard; its list of runs is read again while waiting, and once
+    /// more before judging.
     #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     pub result_id: Option<String>,
 
@@ -62,6 +63,11 @@ pub struct StartArgs {
     /// Phone numbers per run.
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<Mode>,
+
+    /// Which of the agent's tools run as mocks: all (the API's default), none
+    /// (the real tools run), or tool names separated by commas.
+    #[arg(long, value_name = "all|none|NAMES")]
+    pub mock_tools: Option<String>,
 
     /// A JSON object with any other start-request fields ("-" for standard
     /// input); the flags above override its keys.

@@ -233,11 +233,6 @@ fn source(
                 "no run IDs given; pass them as arguments (181,180), with --run-ids-file, start runs with --agent-id N --scenarios IDS, or replay a saved response with --from-file",
             ));
         }
-        Some(Chosen::Result(_)) if profile == crate::api::Profile::Vocera => {
-            return Err(usage(
-                "--result-id needs --api cekura: the v1 (vocera) API documents no result endpoint for API keys",
-            ));
-        }
         Some(Chosen::Checked(text)) => return Ok(Source::DryRun(text.clone())),
         Some(Chosen::Start {
             body,

@@ -7,7 +7,7 @@ use super::Env;
 use super::suite::SuiteRun;
 use crate::cli::{Args, Channel, StartArgs};
 use crate::error::{Error, usage};
-use crate::start::{self, Agent, Flags, Selector};
+use crate::start::{self, Agent, Flags, MockTools, Selector};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::Path;
@@ -59,6 +59,7 @@ fn start_options(s: &StartArgs) -> Vec<&'static str> {
         ("--personality-ids", s.personality_ids.is_some()),
         ("--test-profile-ids", s.test_profile_ids.is_some()),
         ("--mode", s.mode.is_some()),
+        ("--mock-tools", s.mock_tools.is_some()),
         ("--dry-run", s.dry_run),
         ("--keep-calls", s.keep_calls),
     ]
@@ -372,7 +373,29 @@ fn flags(s: &StartArgs, keys: &[&str]) -> Result<Flags, Error> {
         personality_ids: list("--personality-ids", &s.personality_ids)?,
         test_profile_ids: list("--test-profile-ids", &s.test_profile_ids)?,
         mode: s.mode.map(|m| m.as_str().to_owned()),
+        mock_tools: s.mock_tools.as_deref().map(mock_tools).transpose()?,
     })
+}
+
+/// `--mock-tools`: `all`, `none`, or tool names separated by commas.
+fn mock_tools(text: &str) -> Result<MockTools, Error> {
+    match text.trim() {
+        "all" => return Ok(MockTools::All),
+        "none" => return Ok(MockTools::None),
+        _ => {}
+    }
+    let names: Vec<String> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() {
+        return Err(usage(
+            "--mock-tools is empty; give all (every tool mocked), none (no tool mocked) or tool names like lookup,book",
+        ));
+    }
+    Ok(MockTools::Names(names))
 }
 
 /// `text` with every key in play replaced.

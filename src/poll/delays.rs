@@ -1,6 +1,8 @@
 //! The waits between polls: exponential backoff with jitter, as a sequence
 //! of delays (testable without sleeping), and the short wait for runs that
-//! are seconds from done.
+//! are seconds from done. What the last poll saw ([`Pace`]) chooses between
+//! them: a failing API (429, 5xx, no connection) always backs off, whatever
+//! the runs' status, and never sooner than its `Retry-After`.
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use std::hash::{BuildHasher, RandomState};
@@ -8,6 +10,20 @@ use std::time::Duration;
 
 /// The most jitter the short wait gets: a quarter of it.
 const SHORT_JITTER: f64 = 0.25;
+
+/// What the last poll saw, which sets the next wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// Every unfinished run is being evaluated, and not for long: seconds
+    /// from done, so look often (the short wait).
+    Evaluating,
+    /// Runs are queued or calling (minutes away), or stuck in evaluation:
+    /// the backoff.
+    Waiting,
+    /// The API failed (rate-limited, a 5xx, no connection): the backoff,
+    /// and at least `retry_after` when the answer said so.
+    Failing { retry_after: Option<Duration> },
+}
 
 /// Exponential backoff with jitter from `--poll-interval`, never above
 /// `--max-poll-interval` (backon's jitter may add up to 100%, so the cap is
@@ -46,6 +62,15 @@ impl Delays {
     /// Starts again from the first interval (runs finish in clusters).
     pub fn reset(&mut self) {
         self.inner = self.builder.build();
+    }
+
+    /// The wait after a poll that saw `pace`.
+    pub fn next(&mut self, pace: Pace) -> Duration {
+        match pace {
+            Pace::Evaluating => self.short(),
+            Pace::Waiting => self.next_delay(),
+            Pace::Failing { retry_after } => self.next_delay().max(retry_after.unwrap_or_default()),
+        }
     }
 
     /// The next wait; the cap once backon's sequence has no more.
@@ -91,6 +116,55 @@ mod tests {
         assert!(
             again <= first * 2,
             "after a reset the wait starts small again: {again:?}"
+        );
+    }
+
+    #[test]
+    fn a_failing_api_backs_off_whatever_the_runs_status() {
+        let first = Duration::from_secs(2);
+        let max = Duration::from_secs(15);
+        let failing = Pace::Failing { retry_after: None };
+        // A 429 or 503 storm while every run is being evaluated: the
+        // evaluation's short wait is never taken while the API fails.
+        let mut d = Delays::new(first, max, Some(5));
+        let seq: Vec<Duration> = (0..10).map(|_| d.next(failing)).collect();
+        assert!(
+            seq.iter().all(|w| *w >= first && *w <= max),
+            "at least the first interval, at most the cap: {seq:?}"
+        );
+        assert!(seq[3] >= 4 * first, "grows exponentially: {seq:?}");
+        assert_eq!(seq[9], max, "reaches the cap: {seq:?}");
+        let total: Duration = seq.iter().sum();
+        assert!(
+            total >= Duration::from_secs(80),
+            "ten failing polls span more than a minute, not ten seconds: {seq:?}"
+        );
+        // Retry-After is honoured, above the cap too.
+        let mut d = Delays::new(first, max, Some(5));
+        assert_eq!(
+            d.next(Pace::Failing {
+                retry_after: Some(Duration::from_secs(40))
+            }),
+            Duration::from_secs(40)
+        );
+        let small = d.next(Pace::Failing {
+            retry_after: Some(Duration::from_millis(10)),
+        });
+        assert!(
+            small >= first,
+            "a short Retry-After does not hurry: {small:?}"
+        );
+        // The storm over, runs being evaluated are looked at often again,
+        // and a new failure goes on from where the backoff was.
+        let mut d = Delays::new(first, max, Some(5));
+        let mixed: Vec<Duration> = [failing, failing, failing, Pace::Evaluating, failing]
+            .into_iter()
+            .map(|p| d.next(p))
+            .collect();
+        assert!(mixed[3] <= first, "short again: {mixed:?}");
+        assert!(
+            mixed[4] >= mixed[1],
+            "the backoff kept its place: {mixed:?}"
         );
     }
 

@@ -31,6 +31,9 @@ pub type Answer = (Vec<u64>, Result<Parsed, FetchError>);
 pub enum Next {
     /// Poll again after this long.
     Wait(Duration),
+    /// Every run is final: read the result's list of runs once more, and
+    /// stop only if it lists no new one ([`Poll::confirm`]).
+    Confirm,
     Stop(Stop),
 }
 
@@ -69,29 +72,71 @@ pub struct Fetched {
 }
 
 /// Polls until every run is final, the deadline passes, the API fails for
-/// good, or a signal arrives. `log` receives progress and warnings.
+/// good, or a signal arrives. `log` receives progress and warnings. When
+/// the runs are result `result`'s (`--result-id`), its list is read again
+/// while waiting and once more before every run counts as final: runs it
+/// lists then are added to `ids` and waited for too. The first poll that
+/// finds `dialed` runs still waiting to be dialed warns.
 pub async fn wait_for_runs(
     client: &Client,
-    ids: &[u64],
+    ids: &mut Vec<u64>,
+    result: Option<u64>,
+    dialed: &[u64],
     waiting: Waiting,
     signals: &mut Signals,
     log: &mut dyn FnMut(Event),
 ) -> Fetched {
-    let mut poll = Poll::new(ids, waiting, Instant::now(), None);
+    let now = Instant::now();
+    let mut poll = Poll::new(ids, waiting, now, None).dialed(dialed);
+    if result.is_some() {
+        poll = poll.rereading(state::reread_interval(&waiting), now);
+    }
+    let fetched = wait(client, &mut poll, result, signals, log).await;
+    ids.extend_from_slice(poll.added());
+    poll.finish(fetched)
+}
+
+/// The waiting loop; why it stopped.
+async fn wait(
+    client: &Client,
+    poll: &mut Poll,
+    result: Option<u64>,
+    signals: &mut Signals,
+    log: &mut dyn FnMut(Event),
+) -> Stop {
     loop {
         let answers = tokio::select! {
             answers = client.fetch_all(poll.pending(), poll.deadline()) => answers,
-            s = signals.recv() => return poll.finish(Stop::Cancelled(s)),
+            s = signals.recv() => return Stop::Cancelled(s),
         };
-        let (next, events) = poll.absorb(answers, Instant::now());
+        let (mut next, mut events) = poll.absorb(answers, Instant::now());
+        if let (Next::Confirm, Some(id)) = (&next, result) {
+            let listed = tokio::select! {
+                listed = client.reread_result(id, poll.deadline()) => listed,
+                s = signals.recv() => return Stop::Cancelled(s),
+            };
+            let (confirmed, more) = poll.confirm(listed, Instant::now());
+            next = confirmed;
+            events.extend(more);
+        }
+        events.extend(client.take_warning().map(Event::Warning));
         events.into_iter().for_each(&mut *log);
         let wait = match next {
             Next::Wait(wait) => wait,
-            Next::Stop(stop) => return poll.finish(stop),
+            Next::Stop(stop) => return stop,
+            Next::Confirm => return Stop::AllFinal,
         };
+        if let (true, Some(id)) = (poll.reread_due(Instant::now()), result) {
+            let listed = tokio::select! {
+                listed = client.reread_result(id, poll.deadline()) => listed,
+                s = signals.recv() => return Stop::Cancelled(s),
+            };
+            let events = poll.relisted(listed, Instant::now());
+            events.into_iter().for_each(&mut *log);
+        }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            s = signals.recv() => return poll.finish(Stop::Cancelled(s)),
+            s = signals.recv() => return Stop::Cancelled(s),
         }
     }
 }

@@ -4,9 +4,9 @@ use super::super::delays::Delays;
 use super::*;
 use crate::model::{Run, Status};
 
-const SEC: Duration = Duration::from_secs(1);
+pub(super) const SEC: Duration = Duration::from_secs(1);
 
-fn waiting(timeout_secs: u64) -> Waiting {
+pub(super) fn waiting(timeout_secs: u64) -> Waiting {
     Waiting {
         timeout: Duration::from_secs(timeout_secs),
         poll_interval: 2 * SEC,
@@ -14,7 +14,7 @@ fn waiting(timeout_secs: u64) -> Waiting {
     }
 }
 
-fn raw(id: u64, status: &str) -> RawRun {
+pub(super) fn raw(id: u64, status: &str) -> RawRun {
     RawRun {
         run: Run {
             id,
@@ -37,7 +37,7 @@ fn raw(id: u64, status: &str) -> RawRun {
     }
 }
 
-fn parsed(runs: Vec<RawRun>) -> Parsed {
+pub(super) fn parsed(runs: Vec<RawRun>) -> Parsed {
     Parsed {
         runs,
         unrequested: None,
@@ -45,14 +45,18 @@ fn parsed(runs: Vec<RawRun>) -> Parsed {
     }
 }
 
-fn ok(chunk: &[u64], runs: &[(u64, &str)]) -> Vec<Answer> {
+pub(super) fn ok(chunk: &[u64], runs: &[(u64, &str)]) -> Vec<Answer> {
     vec![(
         chunk.to_vec(),
         Ok(parsed(runs.iter().map(|(id, s)| raw(*id, s)).collect())),
     )]
 }
 
-fn failed(chunk: &[u64], retry_after: Option<Duration>, rate_limited: bool) -> Vec<Answer> {
+pub(super) fn failed(
+    chunk: &[u64],
+    retry_after: Option<Duration>,
+    rate_limited: bool,
+) -> Vec<Answer> {
     vec![(
         chunk.to_vec(),
         Err(FetchError::Transient {
@@ -65,17 +69,17 @@ fn failed(chunk: &[u64], retry_after: Option<Duration>, rate_limited: bool) -> V
     )]
 }
 
-fn api_failure(next: &Next) -> &str {
+pub(super) fn api_failure(next: &Next) -> &str {
     match next {
         Next::Stop(Stop::ApiFailed(message)) => message,
         other => panic!("expected an API failure, got {other:?}"),
     }
 }
 
-fn wait_of(next: &Next) -> Duration {
+pub(super) fn wait_of(next: &Next) -> Duration {
     match next {
         Next::Wait(d) => *d,
-        Next::Stop(stop) => panic!("expected a wait, got {stop:?}"),
+        other => panic!("expected a wait, got {other:?}"),
     }
 }
 
@@ -161,6 +165,74 @@ fn waits_stay_short_while_every_unfinished_run_is_being_evaluated() {
         waits.iter().all(|w| *w >= SEC && *w <= SEC + SEC / 4),
         "half the first interval plus at most a quarter: {waits:?}"
     );
+}
+
+#[test]
+fn a_failing_api_backs_off_while_every_run_is_being_evaluated() {
+    // The storm: runs seen evaluating, then 429s without
+    // Retry-After (and 503s) for twenty seconds.
+    let t0 = Instant::now();
+    let mut poll = Poll::new(&[1, 2], waiting(1800), t0, Some(7));
+    let mut now = t0
+        + wait_of(
+            &poll
+                .absorb(ok(&[1, 2], &[(1, "running"), (2, "evaluating")]), t0)
+                .0,
+        );
+    let mut polls = 0;
+    while now < t0 + 20 * SEC {
+        polls += 1;
+        let answers = failed(&[1, 2], None, polls % 2 == 0);
+        now += wait_of(&poll.absorb(answers, now).0);
+    }
+    assert!(
+        polls <= 5,
+        "{polls} requests in 20 s of a storm, where 2 s, 4 s, 8 s, ... allow 5"
+    );
+    // The storm over, the evaluated runs are looked at often again.
+    let (next, _) = poll.absorb(ok(&[1, 2], &[(1, "running"), (2, "evaluating")]), now);
+    assert!(wait_of(&next) <= SEC + SEC / 4, "{next:?}");
+}
+
+#[test]
+fn a_run_evaluated_far_longer_than_evaluation_takes_falls_back_to_the_backoff() {
+    let t0 = Instant::now();
+    let mut poll = Poll::new(&[1, 2], waiting(3600), t0, Some(7));
+    let seen = |poll: &mut Poll, at: Instant, two: &str| {
+        wait_of(&poll.absorb(ok(&[1, 2], &[(1, "running"), (2, two)]), at).0)
+    };
+    assert!(
+        seen(&mut poll, t0, "in_progress") >= 2 * SEC,
+        "2 still calling"
+    );
+    // Run 2 starts being evaluated a minute in; run 1 has been since t0.
+    let short = seen(&mut poll, t0 + 60 * SEC, "evaluating");
+    assert!(short <= SEC + SEC / 4, "seconds from done: {short:?}");
+    let still = seen(&mut poll, t0 + LONGEST_EVALUATION, "evaluating");
+    assert!(
+        still <= SEC + SEC / 4,
+        "five minutes is not yet stuck: {still:?}"
+    );
+    let mut later: Vec<Duration> = Vec::new();
+    let mut now = t0 + LONGEST_EVALUATION + SEC;
+    for _ in 0..4 {
+        let wait = seen(&mut poll, now, "evaluating");
+        later.push(wait);
+        now += wait;
+    }
+    assert!(
+        later[0] >= 2 * SEC && later[3] >= 8 * SEC,
+        "run 1 evaluated for over five minutes: the backoff, {later:?}"
+    );
+    // Run 1 finishing leaves run 2, evaluated for under five minutes:
+    // seconds from done again.
+    assert!(now < t0 + 60 * SEC + LONGEST_EVALUATION, "{later:?}");
+    let wait = wait_of(
+        &poll
+            .absorb(ok(&[1, 2], &[(1, "completed"), (2, "evaluating")]), now)
+            .0,
+    );
+    assert!(wait <= SEC + SEC / 4, "{wait:?}");
 }
 
 #[test]

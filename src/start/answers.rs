@@ -15,6 +15,8 @@ pub struct Started {
     pub run_ids: Vec<u64>,
     /// Distinct scenario IDs among the runs.
     pub scenarios: usize,
+    /// The runs that wait to be dialed (outbound agents).
+    pub dials: Vec<super::Dial>,
 }
 
 impl Started {
@@ -74,6 +76,7 @@ pub fn parse_started(text: &str) -> Result<Started, String> {
         result_id,
         run_ids,
         scenarios: scenarios.len(),
+        dials: super::dial::dials(&value),
     })
 }
 
@@ -304,6 +307,7 @@ mod tests {
             result_id: 9876,
             run_ids: (1..=12).collect(),
             scenarios: 4,
+            dials: Vec::new(),
         };
         assert_eq!(
             even.line(3),

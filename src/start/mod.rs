@@ -9,18 +9,21 @@
 //! (an unknown field, a value of another type) is refused, not passed on.
 
 mod answers;
+mod dial;
 
 pub use answers::{
     Named, Started, field_messages, named_result, parse_named, parse_result_runs, parse_started,
     parse_success_rate,
 };
+pub use dial::Dial;
 
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-/// The body fields the documentation lists, in its order.
-pub const FIELDS: [&str; 15] = [
+/// The body fields the documentation lists, in its order (the single
+/// overrides `personality_id` and `test_profile_id` documented later).
+pub const FIELDS: [&str; 17] = [
     "agent_id",
     "assistant_id",
     "scenarios",
@@ -31,6 +34,8 @@ pub const FIELDS: [&str; 15] = [
     "name",
     "personality_ids",
     "test_profile_ids",
+    "personality_id",
+    "test_profile_id",
     "mode",
     "concurrency_limit",
     "outbound_phone_number",
@@ -72,6 +77,18 @@ pub struct Flags {
     pub personality_ids: Option<Vec<u64>>,
     pub test_profile_ids: Option<Vec<u64>>,
     pub mode: Option<String>,
+    pub mock_tools: Option<MockTools>,
+}
+
+/// Which of the agent's tools run as mocks (`--mock-tools`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MockTools {
+    /// Every tool configured on the agent: `mock_tool_names` omitted.
+    All,
+    /// None: `mock_tool_names` is `[]`, the agent's real tools run.
+    None,
+    /// These.
+    Names(Vec<String>),
 }
 
 /// The start request's body: the file's fields, overridden by the flags,
@@ -128,6 +145,18 @@ pub fn body(
     }
     if let Some(mode) = &flags.mode {
         body.insert("mode".into(), mode.clone().into());
+    }
+    match &flags.mock_tools {
+        Some(MockTools::All) => {
+            body.remove("mock_tool_names");
+        }
+        Some(MockTools::None) => {
+            body.insert("mock_tool_names".into(), Value::Array(Vec::new()));
+        }
+        Some(MockTools::Names(names)) => {
+            body.insert("mock_tool_names".into(), names.clone().into());
+        }
+        None => {}
     }
     if let Some(name) = &flags.name {
         body.insert("name".into(), name.clone().into());
@@ -206,10 +235,11 @@ fn check(body: &Map<String, Value>) -> Result<(), Bad> {
                 value.as_str().is_some_and(|s| !s.trim().is_empty())
             }
             "scenarios" => list(value, positive),
-            "tags" | "mock_tool_names" => {
-                list(value, |v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
-            }
-            "personality_ids" | "test_profile_ids" => value.is_null() || list(value, positive),
+            "tags" => list(value, text),
+            // null or absent mocks every tool, [] none.
+            "mock_tool_names" => value.is_null() || any_list(value, text),
+            "personality_ids" | "test_profile_ids" => value.is_null() || any_list(value, positive),
+            "personality_id" | "test_profile_id" => value.is_null() || positive(value),
             "mode" => value.as_str().is_some_and(|m| MODES.contains(&m)),
             _ => false,
         };
@@ -230,13 +260,24 @@ fn list(value: &Value, each: impl Fn(&Value) -> bool) -> bool {
         .is_some_and(|items| !items.is_empty() && items.iter().all(each))
 }
 
+/// A list, empty or not, of items that are each `each`.
+fn any_list(value: &Value, each: impl Fn(&Value) -> bool) -> bool {
+    value.as_array().is_some_and(|items| items.iter().all(each))
+}
+
+fn text(value: &Value) -> bool {
+    value.as_str().is_some_and(|s| !s.trim().is_empty())
+}
+
 fn expected(key: &str) -> &'static str {
     match key {
         "agent_id" | "project_id" | "concurrency_limit" => "a positive integer",
         "frequency" => "a positive integer (how many times each scenario runs)",
         "scenarios" => "a non-empty list of positive scenario IDs",
-        "tags" | "mock_tool_names" => "a non-empty list of non-empty strings",
-        "personality_ids" | "test_profile_ids" => "a non-empty list of positive IDs, or null",
+        "tags" => "a non-empty list of non-empty strings",
+        "mock_tool_names" => "a list of tool names ([] mocks none), or null (mocks every tool)",
+        "personality_ids" | "test_profile_ids" => "a list of positive IDs, or null",
+        "personality_id" | "test_profile_id" => "a positive integer, or null",
         "mode" => "\"same_number\" or \"different_numbers\"",
         _ => "a non-empty string",
     }
@@ -255,17 +296,22 @@ impl Calls {
     /// scenarios × frequency × max(1, personalities) × max(1, test profiles),
     /// as documented; `None` when tags or a folder choose the scenarios.
     pub fn of(body: &Map<String, Value>) -> Option<Calls> {
-        let count = |key: &str| {
-            body.get(key)
+        // The single override is merged into the list.
+        let count = |list: &str, single: &str| {
+            let mut ids: BTreeSet<u64> = body
+                .get(list)
                 .and_then(Value::as_array)
-                .map_or(1, |a| a.len().max(1) as u64)
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default();
+            ids.extend(body.get(single).and_then(Value::as_u64));
+            ids.len().max(1) as u64
         };
         let scenarios = body.get("scenarios")?.as_array()?.len() as u64;
         Some(Calls {
             scenarios,
             frequency: frequency(body),
-            personalities: count("personality_ids"),
-            test_profiles: count("test_profile_ids"),
+            personalities: count("personality_ids", "personality_id"),
+            test_profiles: count("test_profile_ids", "test_profile_id"),
         })
     }
 
@@ -342,132 +388,5 @@ pub fn dry_run(url: &str, header: &str, body: &Map<String, Value>) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn flags() -> Flags {
-        Flags {
-            agent: Some(Agent::Id(42)),
-            selector: Some(Selector::Scenarios(vec![101, 102])),
-            ..Flags::default()
-        }
-    }
-
-    fn object(value: Value) -> Map<String, Value> {
-        value.as_object().cloned().expect("an object")
-    }
-
-    #[test]
-    fn flags_make_the_body_and_the_commit_names_it() {
-        let body = body(&flags(), None, Some("commit abc")).expect("valid");
-        assert_eq!(
-            Value::Object(body),
-            json!({"agent_id": 42, "scenarios": [101, 102], "name": "commit abc"})
-        );
-    }
-
-    #[test]
-    fn flags_override_the_file_and_the_file_may_give_the_rest() {
-        let file = object(json!({
-            "assistant_id": "asst_1", "tags": ["smoke"], "frequency": 2,
-            "name": "from file", "mock_tool_names": ["lookup"], "mode": "same_number"
-        }));
-        let mut f = flags();
-        f.frequency = Some(3);
-        let body = body(&f, Some(file.clone()), Some("commit abc")).expect("valid");
-        assert_eq!(
-            Value::Object(body),
-            json!({"agent_id": 42, "scenarios": [101, 102], "frequency": 3,
-                   "name": "from file", "mock_tool_names": ["lookup"], "mode": "same_number"}),
-            "the flags' agent and selector replace the file's kind of them"
-        );
-        let alone = super::body(&Flags::default(), Some(file), None).expect("file alone");
-        assert_eq!(alone["assistant_id"], "asst_1");
-        assert_eq!(alone["tags"], json!(["smoke"]));
-    }
-
-    #[test]
-    fn bodies_outside_the_documentation_are_refused_naming_the_field() {
-        let cases = [
-            (
-                json!({"agent_id": 1, "scenarios": [1], "retries": 3}),
-                "\"retries\"",
-            ),
-            (
-                json!({"agent_id": 1, "tags": ["a"], "scenarios": [1]}),
-                "scenarios and tags both",
-            ),
-            (
-                json!({"agent_id": 1, "assistant_id": "a", "tags": ["a"]}),
-                "keep one",
-            ),
-            (
-                json!({"agent_id": 1, "folder_path": "A.B"}),
-                "needs --project-id",
-            ),
-            (
-                json!({"agent_id": "1", "tags": ["a"]}),
-                "agent_id must be a positive integer",
-            ),
-            (
-                json!({"agent_id": 1, "tags": []}),
-                "tags must be a non-empty list",
-            ),
-            (
-                json!({"agent_id": 1, "tags": ["a"], "frequency": 0}),
-                "frequency must be",
-            ),
-            (
-                json!({"agent_id": 1, "tags": ["a"], "mode": "one"}),
-                "mode must be",
-            ),
-            (
-                json!({"agent_id": 1, "scenarios": [1, -2]}),
-                "scenarios must be",
-            ),
-            (json!({"tags": ["a"]}), "no agent"),
-            (json!({"agent_id": 1}), "no scenarios chosen"),
-        ];
-        for (file, says) in cases {
-            let err = body(&Flags::default(), Some(object(file.clone())), None).expect_err("bad");
-            assert!(err.contains(says), "{file}: {err}");
-        }
-        let err = body(&flags(), Some(object(json!({"frequency": 0}))), None).expect_err("bad");
-        assert!(err.starts_with("--trigger-json: frequency"), "{err}");
-    }
-
-    #[test]
-    fn calls_multiply_as_documented_and_are_unknown_for_tags() {
-        let body = object(
-            json!({"agent_id": 1, "scenarios": [1, 2, 3, 4], "frequency": 3,
-            "personality_ids": [7, 8], "test_profile_ids": null}),
-        );
-        let calls = Calls::of(&body).expect("known");
-        assert_eq!(calls.total(), 24);
-        assert_eq!(
-            calls.describe(),
-            "24 calls (4 scenarios x 3 x 2 personalities)"
-        );
-        assert_eq!(Calls::of(&object(json!({"tags": ["a"]}))), None);
-        let text = dry_run("https://x/run/", "X-KEY", &body);
-        assert!(
-            text.starts_with("POST https://x/run/\nX-KEY: [the API key]\n"),
-            "{text}"
-        );
-        assert!(text.contains("place 24 calls"), "{text}");
-    }
-
-    #[test]
-    fn a_started_result_is_named_by_the_commit_the_ci_run_and_the_invocation() {
-        assert_eq!(
-            unique_name("commit 0123456789ab", Some("run 123456.2"), "3f9a0c2e"),
-            "commit 0123456789ab (run 123456.2, gate 3f9a0c2e)"
-        );
-        assert_eq!(
-            unique_name("nightly", None, "3f9a0c2e"),
-            "nightly (gate 3f9a0c2e)"
-        );
-        assert_eq!(unique_name("nightly", None, ""), "nightly");
-    }
-}
+#[path = "tests.rs"]
+mod tests;

@@ -30,8 +30,8 @@ pub fn started(runs: &[(u64, i64)]) -> ResponseTemplate {
 }
 
 /// Starts the fake: `start(call_number, request)` answers each start request
-/// (both generations); the result (9876 only), bulk-runs and end-calls
-/// endpoints answer from `runs`.
+/// (both generations); the result (9876 only, both generations), bulk-runs
+/// and end-calls endpoints answer from `runs`.
 pub async fn platform<F>(start: F, runs: Vec<Value>) -> MockServer
 where
     F: Fn(usize, &Request) -> ResponseTemplate + Send + Sync + 'static,
@@ -58,9 +58,11 @@ where
     }
     let all = runs.clone();
     Mock::given(method("GET"))
-        .and(path_regex(r"^/test_framework/v2/results/[0-9]+/$"))
+        .and(path_regex(
+            r"^/test_framework/(v2/results|v1/results-external)/[0-9]+/$",
+        ))
         .respond_with(move |request: &Request| {
-            if request.url.path() != format!("/test_framework/v2/results/{RESULT_ID}/") {
+            if !request.url.path().ends_with(&format!("/{RESULT_ID}/")) {
                 return ResponseTemplate::new(404).set_body_json(json!({"detail": "Not found."}));
             }
             let keyed: serde_json::Map<String, Value> = all
