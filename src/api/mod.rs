@@ -526,7 +526,6 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     )
 }
 
-
 /// TLS is rustls with the ring provider (reqwest brings none of its own
 /// here), installed for the process before any client is built.
 pub(crate) fn install_tls_provider() {

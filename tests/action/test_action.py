@@ -54,7 +54,7 @@ API_PATH = "/test_framework/v1/runs-external/bulk/"
 START_PATH = "/test_framework/v1/scenarios-external/run_scenarios/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
-GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids", "regressions")
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids", "regressions", "dial-numbers")
 
 
 # ---------------------------------------------------------------- the fake service
