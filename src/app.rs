@@ -5,14 +5,13 @@ use crate::config::{Chosen, Config, Source, SuiteRun};
 use crate::console::Verbosity;
 use crate::ending::{Stop, Verdict};
 use crate::error::{Error, usage};
-use crate::model::{Keep, RawRun, parse_answer};
 use crate::policy::baseline::Baseline;
 use crate::policy::{Evaluation, Slot, evaluate_against};
 use crate::poll::{Event, Fetched, wait_for_runs};
 use crate::render::{github, json, junit, markdown, text};
+use crate::replay::{replay, saved_response};
 use crate::{exit, files};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -32,6 +31,8 @@ struct Obtained {
     result_id: Option<u64>,
     /// The result's own `success_rate`, read after waiting.
     platform_rate: Option<String>,
+    /// The started runs the agent under test must dial.
+    dials: Vec<crate::start::Dial>,
 }
 
 /// Runs the gate; errors are printed here, once.
@@ -158,6 +159,7 @@ async fn obtain_judged(config: &Config) -> Result<(Obtained, Option<Baseline>), 
                 fetched,
                 result_id: None,
                 platform_rate: None,
+                dials: Vec::new(),
             };
             Ok((got, baseline))
         });
@@ -186,6 +188,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
                 fetched,
                 result_id: None,
                 platform_rate: None,
+                dials: Vec::new(),
             });
         }
         Source::DryRun(_) => return Err(usage("a dry run sends nothing")),
@@ -209,6 +212,10 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
             );
         }
     }
+    let command = match chosen {
+        Some(Chosen::Start { dial_command, .. }) => dial_command.as_deref(),
+        _ => None,
+    };
     let (client, mut signals) = crate::launch::connect(config)?;
     let begun = Instant::now();
     let quiet = config.terminal.verbosity == Verbosity::Quiet;
@@ -237,16 +244,17 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         (Event::Warning(w), None) if !quiet => crate::errln!("vocera-gate: warning: {w}"),
         _ => {}
     };
-    let fetched = wait_for_runs(
-        &client,
-        &mut chosen.ids,
-        chosen.reread,
-        &chosen.dialed,
-        waiting,
-        &mut signals,
-        &mut log,
-    )
-    .await;
+    let dialed: Vec<u64> = chosen.dials.iter().map(|d| d.run_id).collect();
+    let (ids, reread) = (&mut chosen.ids, chosen.reread);
+    let wait = async |signals: &mut crate::signals::Signals| {
+        wait_for_runs(&client, ids, reread, &dialed, waiting, signals, &mut log).await
+    };
+    let dialing = command.map(|command| crate::dialer::Dialing {
+        command,
+        result_id: chosen.result_id,
+        deadline: begun + config.waiting.timeout,
+    });
+    let fetched = crate::dialer::wait_dialing(wait, &chosen.dials, dialing, &mut signals).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -260,6 +268,7 @@ async fn obtain(config: &Config) -> Result<Obtained, Error> {
         fetched,
         result_id: chosen.result_id,
         platform_rate,
+        dials: chosen.dials,
     })
 }
 
@@ -305,6 +314,7 @@ fn publish(config: &Config, got: &Obtained, baseline: Option<&Baseline>) -> u8 {
         .result_id
         .or_else(|| crate::model::common_result(fetched.runs.values().map(|r| &r.run)));
     eval.platform_success_rate = got.platform_rate.clone();
+    eval.dials = got.dials.clone();
     eval.suite = config.suite.as_ref().map(SuiteRun::info);
     if !quiet {
         warn(config, &eval, ids.len());
@@ -484,63 +494,4 @@ fn progress_bar(total: usize) -> ProgressBar {
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
-}
-
-/// Reads a saved response. With no IDs given, the file's own IDs are used in
-/// its order (a run listed twice is refused unless the copies are identical).
-fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
-    // Hidden as an API answer is, before anything quotes or cuts the text.
-    let text = crate::secret::hide(&text);
-    // With IDs given, the file's other runs are skipped unbuilt.
-    let wanted: Option<HashSet<u64>> = (!ids.is_empty()).then(|| ids.iter().copied().collect());
-    let runs = parse_answer(&text, keep, wanted.as_ref())
-        .map(|p| p.runs)
-        .map_err(|e| {
-            usage(format!(
-                "--from-file {} is not a saved bulk-runs answer: {e}",
-                path.display()
-            ))
-        })?;
-    let ids: Vec<u64> = if ids.is_empty() {
-        runs.iter().map(|r| r.run.id).collect()
-    } else {
-        ids.to_vec()
-    };
-    if ids.is_empty() {
-        return Err(usage(format!(
-            "--from-file {} holds no runs and no run IDs were given",
-            path.display()
-        )));
-    }
-    let runs: HashMap<u64, RawRun> = runs.into_iter().map(|r| (r.run.id, r)).collect();
-    let missing: HashSet<u64> = ids
-        .iter()
-        .filter(|id| !runs.contains_key(id))
-        .copied()
-        .collect();
-    Ok((
-        ids,
-        Fetched {
-            runs,
-            missing,
-            stop: Stop::Replayed,
-        },
-    ))
-}
-
-/// The runs as the API sent them, in request order: a JSON array that
-/// `--from-file` reads back.
-fn saved_response(ids: &[u64], runs: &HashMap<u64, RawRun>) -> String {
-    let mut out = String::from("[");
-    let mut first = true;
-    // Raw bytes are kept whenever a response is to be saved (`Config::keep`).
-    for raw in ids.iter().filter_map(|id| runs.get(id)?.raw.as_ref()) {
-        out.push_str(if first { "\n" } else { ",\n" });
-        out.push_str(raw.get());
-        first = false;
-    }
-    out.push_str("\n]\n");
-    out
 }

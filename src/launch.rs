@@ -47,7 +47,7 @@ pub struct Runs {
     /// start found by its name), and runs may be added to it later.
     pub reread: Option<u64>,
     /// The started runs the agent under test must dial.
-    pub dialed: Vec<u64>,
+    pub dials: Vec<crate::start::Dial>,
 }
 
 /// The runs given by ID, a result's runs, or a new result's; the
@@ -88,7 +88,7 @@ async fn choose(
             ours: None,
             keep_calls: false,
             reread: None,
-            dialed: Vec::new(),
+            dials: Vec::new(),
         }),
         Some(Chosen::Result(id)) => {
             let ids = result_ids(client, *id, deadline, signals).await?;
@@ -98,7 +98,7 @@ async fn choose(
                 ours: None,
                 keep_calls: false,
                 reread: Some(*id),
-                dialed: Vec::new(),
+                dials: Vec::new(),
             })
         }
         Some(Chosen::Start {
@@ -308,7 +308,7 @@ async fn start(
         ours: Some(started.result_id),
         keep_calls: ours.keep_calls,
         reread: None,
-        dialed: started.dials.iter().map(|d| d.run_id).collect(),
+        dials: started.dials,
     })
 }
 
@@ -383,7 +383,7 @@ async fn recover(
             ours: Some(id),
             keep_calls: ours.keep_calls,
             reread: Some(id),
-            dialed: Vec::new(),
+            dials: Vec::new(),
         }),
         Err(e) => Err(ours.stop(id, e).await),
     }

@@ -11,7 +11,8 @@
 //! tokio, no reqwest, no file system, no clock. The shell around it (`api`,
 //! `poll`, `files`, `console`, `cli`, `man`, `config`, `app`) talks to the command
 //! line, the network, the clock and the disk; `launch` starts runs (or reads a
-//! result) before the wait and ends their calls after it.
+//! result) before the wait and ends their calls after it; `dialer` runs
+//! `--dial-command` for each outbound run while waiting.
 //!
 //! Where a change goes: a new rule of the verdict in `policy`; a new output
 //! format as one file in `render/`; a new API call in `api/`; a new flag in
@@ -33,9 +34,11 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub(crate) mod dialer;
 pub mod error;
 pub(crate) mod files;
 pub(crate) mod launch;
 pub(crate) mod man;
 pub(crate) mod poll;
+pub(crate) mod replay;
 pub(crate) mod signals;

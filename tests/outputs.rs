@@ -70,6 +70,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         ("result-id", ""),
         ("run-ids", "181,182,183,184,185,186,187,188"),
         ("regressions", ""),
+        ("dial-numbers", "[]"),
     ];
     let want: BTreeMap<String, String> = want
         .iter()
@@ -80,7 +81,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
         .lines()
         .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
         .collect();
-    assert_eq!(delimiters.len(), 17);
+    assert_eq!(delimiters.len(), 18);
     assert!(
         delimiters
             .iter()
@@ -90,7 +91,7 @@ async fn the_gate_appends_its_step_outputs_to_github_output() {
     let unique: std::collections::HashSet<&&str> = delimiters.iter().collect();
     assert_eq!(
         unique.len(),
-        17,
+        18,
         "a new delimiter per value: {delimiters:?}"
     );
 }
@@ -131,7 +132,7 @@ async fn a_gate_that_cannot_judge_still_writes_error_and_its_exit_code() {
         assert_eq!(outputs["verdict"], "error");
         assert_eq!(outputs["exit-code"], code.to_string());
         assert_eq!(outputs["score"], "", "no numbers without a verdict");
-        assert_eq!(outputs.len(), 17, "every output: {outputs:?}");
+        assert_eq!(outputs.len(), 18, "every output: {outputs:?}");
     }
 }
 

@@ -90,6 +90,10 @@ pub struct StartArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Outbound agents: for each started run with a dial number, once its window opens, run CMD with POSIX sh (the number, run and result IDs in the environment variables VOCERA_DIAL_NUMBER, VOCERA_RUN_ID, VOCERA_RESULT_ID, never in CMD); if it fails, its run counts as errored.
+    #[arg(long, value_name = "CMD")]
+    pub dial_command: Option<String>,
+
     /// Leave the started calls running when the gate stops before they finish (cancelled, deadline, failing API).
     #[arg(long)]
     pub keep_calls: bool,

@@ -25,6 +25,8 @@ pub enum Chosen {
         dry_run: bool,
         /// `--keep-calls`: never end the calls.
         keep_calls: bool,
+        /// `--dial-command`: run for each run that must be dialed.
+        dial_command: Option<String>,
         /// Started from a Tests-as-Code spec (`--suite`): the body is a
         /// `run_scenarios_json` request.
         suite: bool,
@@ -62,6 +64,7 @@ fn start_options(s: &StartArgs) -> Vec<&'static str> {
         ("--mock-tools", s.mock_tools.is_some()),
         ("--dry-run", s.dry_run),
         ("--keep-calls", s.keep_calls),
+        ("--dial-command", s.dial_command.is_some()),
     ]
     .into_iter()
     .filter_map(|(flag, given)| given.then_some(flag))
@@ -112,11 +115,12 @@ fn suite_chosen(
         .into_iter()
         .filter(|f| *f != "--agent-id")
         .collect();
-    clashing.extend(
-        start_options(s)
-            .into_iter()
-            .filter(|f| !matches!(*f, "--run-name" | "--dry-run" | "--keep-calls")),
-    );
+    clashing.extend(start_options(s).into_iter().filter(|f| {
+        !matches!(
+            *f,
+            "--run-name" | "--dry-run" | "--keep-calls" | "--dial-command"
+        )
+    }));
     if s.result_id.is_some() {
         clashing.push("--result-id");
     }
@@ -192,6 +196,7 @@ fn suite_chosen(
             body,
             dry_run: s.dry_run,
             keep_calls: s.keep_calls,
+            dial_command: dial_command(s)?,
             suite: true,
         }),
         Some(suite),
@@ -266,8 +271,19 @@ fn choose_runs(
         body,
         dry_run: s.dry_run,
         keep_calls: s.keep_calls,
+        dial_command: dial_command(s)?,
         suite: false,
     }))
+}
+
+/// `--dial-command`, refused when it holds no command.
+fn dial_command(s: &StartArgs) -> Result<Option<String>, Error> {
+    match &s.dial_command {
+        Some(cmd) if cmd.trim().is_empty() => Err(usage(
+            "--dial-command is empty; give a command for sh, e.g. --dial-command ./dial.sh",
+        )),
+        cmd => Ok(cmd.clone()),
+    }
 }
 
 /// A start whose calls cannot be counted (more than `u64::MAX`) is refused:
@@ -643,6 +659,7 @@ mod tests {
             body,
             dry_run,
             keep_calls,
+            dial_command: None,
             suite: false,
         })) = chosen(&argv, &env)
         else {

@@ -221,6 +221,9 @@ pub struct Evaluation<'a> {
     /// With `--suite`: which spec was judged (set by the caller).
     pub suite: Option<crate::suite::SuiteInfo>,
     pub platform_success_rate: Option<String>,
+    /// The started runs the agent under test must dial (outbound agents),
+    /// in run-ID order (set by the caller).
+    pub dials: Vec<crate::start::Dial>,
     /// Every aggregate threshold, measured, in the order given.
     pub thresholds: Vec<Measured>,
     /// Thresholds that cannot compare the metric as asked (`avg` of a
@@ -303,6 +306,7 @@ pub fn evaluate_against<'a>(
         warnings: warnings.into_iter().collect(),
         result_id: None,
         platform_success_rate: None,
+        dials: Vec::new(),
         suite: None,
         thresholds,
         mismatches,

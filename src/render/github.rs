@@ -105,6 +105,7 @@ pub fn outputs(
             .as_ref()
             .map(|c| lines(c.regressions.iter().map(String::as_str)))
             .unwrap_or_default(),
+        super::json::dial_numbers_line(&eval.dials),
     ];
     let values: Vec<(&str, String)> = OUTPUT_NAMES.into_iter().zip(values).collect();
     output_file(&values, delimiter)
@@ -174,11 +175,12 @@ fn bare_outputs(verdict: &str, exit_code: u8, delimiter: &mut dyn FnMut() -> Str
         .collect();
     values[0].1 = verdict.to_owned();
     values[1].1 = exit_code.to_string();
+    values[17].1 = "[]".to_owned(); // dial-numbers: JSON, so a list
     output_file(&values, delimiter)
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 17] = [
+pub const OUTPUT_NAMES: [&str; 18] = [
     "verdict",
     "exit-code",
     "score",
@@ -196,6 +198,7 @@ pub const OUTPUT_NAMES: [&str; 17] = [
     "result-id",
     "run-ids",
     "regressions",
+    "dial-numbers",
 ];
 
 fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String) -> String {
@@ -395,6 +398,9 @@ mod tests {
         regressions<<D17
 
         D17
+        dial-numbers<<D18
+        []
+        D18
         "#);
         let names: Vec<&str> = text
             .lines()

@@ -54,7 +54,7 @@ API_PATH = "/test_framework/v1/runs-external/bulk/"
 START_PATH = "/test_framework/v1/scenarios-external/run_scenarios/"
 KEY = "vg-test-" + os.urandom(12).hex()  # the secret that must never leak
 TARGET = "x86_64-unknown-linux-musl"  # RUNNER_OS=Linux, RUNNER_ARCH=X64
-GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids", "regressions")
+GATE_OUTPUTS = ("verdict", "score", "max-score", "runs", "passed-runs", "failed-runs", "errored-runs", "missing-runs", "unfinished-runs", "reasons", "junit-path", "failed-scenarios", "flaky-scenarios", "result-id", "run-ids", "regressions", "dial-numbers")
 
 
 # ---------------------------------------------------------------- the fake service
@@ -406,7 +406,7 @@ def gate_cases(service: Service, binary: Path):
     # Passing: two clean runs, IDs separated by a comma and a space.
     c = run_case("pass", service, {"run-ids": "101, 102", "save-response": "saved-runs.json"}, binary=binary)
     c.expect_exit(0)
-    c.expect_outputs({"verdict": "passed", "score": "0", "runs": "2", "failed-runs": "0", "errored-runs": "0"})
+    c.expect_outputs({"verdict": "passed", "score": "0", "runs": "2", "failed-runs": "0", "errored-runs": "0", "dial-numbers": "[]"})
     out = c.gate_outputs()
     c.check(out.get("junit-path", "") != "", "junit-path output is set", str(out))
     c.check(c.junit_cases(out.get("junit-path", "")) == 2, "the JUnit report holds 2 test cases")

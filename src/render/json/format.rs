@@ -63,6 +63,10 @@ pub struct Report {
     /// path, its SHA-256); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suite: Option<ReportSuite>,
+    /// Outbound agents: each started run's dial number and window, in
+    /// run-ID order; absent when the start gave none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dial_numbers: Vec<ReportDial>,
     #[serde(default)]
     pub reasons: Vec<String>,
     /// Failing scenarios first.
@@ -76,6 +80,17 @@ pub struct Report {
     pub baseline: Option<ReportComparison>,
     /// One per requested run ID, in the order requested.
     pub results: Vec<ReportResult>,
+}
+
+/// A run the agent under test must dial, as the start's answer gave it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReportDial {
+    pub run_id: u64,
+    pub number: String,
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+    pub window_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -134,6 +134,30 @@ fn result(r: &RunResult<'_>) -> ReportResult {
     }
 }
 
+/// The dials in run-ID order, as the report and the `dial-numbers` step
+/// output list them.
+pub fn dial_numbers(dials: &[crate::start::Dial]) -> Vec<format::ReportDial> {
+    let mut list: Vec<format::ReportDial> = dials
+        .iter()
+        .map(|d| format::ReportDial {
+            run_id: d.run_id,
+            number: d.number.clone(),
+            opens_at: d.opens_at.clone(),
+            closes_at: d.closes_at.clone(),
+            window_seconds: d.seconds,
+        })
+        .collect();
+    list.sort_by_key(|d| d.run_id);
+    list
+}
+
+/// The dials as compact JSON on one line (`[]` when none), for the
+/// `dial-numbers` step output: serde_json escapes every control character,
+/// so no number can end the line or add an output.
+pub fn dial_numbers_line(dials: &[crate::start::Dial]) -> String {
+    serde_json::to_string(&dial_numbers(dials)).unwrap_or_else(|_| "[]".to_owned()) // ok: plain data always serializes
+}
+
 /// The verdict as pretty JSON with a trailing newline; `junit_path` is empty
 /// when no JUnit report was written.
 pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
@@ -158,6 +182,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
             path: s.path.clone(),
             sha256: s.sha256.clone(),
         }),
+        dial_numbers: dial_numbers(&eval.dials),
         reasons: eval.broken.iter().map(ToString::to_string).collect(),
         scenarios: scenarios(eval),
         thresholds: thresholds(eval),
@@ -236,6 +261,40 @@ mod tests {
             value["reasons"].as_array().map(Vec::len),
             Some(3),
             "score, failed runs, missing"
+        );
+    }
+
+    #[test]
+    fn dial_numbers_are_listed_in_run_id_order_and_absent_when_none() {
+        let runs = [run(1, "completed", Some(true), &[])];
+        let mut eval = eval_of(&runs, &[]);
+        let value: serde_json::Value =
+            serde_json::from_str(&render(&eval, "")).expect("valid JSON");
+        assert!(value.get("dial_numbers").is_none(), "absent: {value}");
+        assert_eq!(dial_numbers_line(&eval.dials), "[]");
+        let dial = |run_id: u64, number: &str| crate::start::Dial {
+            run_id,
+            number: number.into(),
+            opens_at: None,
+            closes_at: Some("2026-12-01T12:05:00Z".into()),
+            seconds: None,
+        };
+        eval.dials = vec![dial(2, "+1\n::error::x"), dial(1, "+15550100")];
+        let value: serde_json::Value =
+            serde_json::from_str(&render(&eval, "")).expect("valid JSON");
+        assert_eq!(
+            value["dial_numbers"],
+            serde_json::json!([
+                {"run_id": 1, "number": "+15550100", "opens_at": null,
+                 "closes_at": "2026-12-01T12:05:00Z", "window_seconds": null},
+                {"run_id": 2, "number": "+1\n::error::x", "opens_at": null,
+                 "closes_at": "2026-12-01T12:05:00Z", "window_seconds": null},
+            ])
+        );
+        let line = dial_numbers_line(&eval.dials);
+        assert!(
+            !line.contains('\n') && line.contains(r"+1\n::error::x"),
+            "{line}"
         );
     }
 
