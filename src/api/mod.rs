@@ -204,11 +204,7 @@ impl Client {
         }
         let started = Instant::now();
         let response = self
-            .http
-            .get(url)
-            .header(self.endpoint.header, self.key.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(timeout)
+            .request(reqwest::Method::GET, &url, timeout)
             .send()
             .await;
         let response = match response {

@@ -42,11 +42,7 @@ impl Client {
         }
         let started = Instant::now();
         let sent = self
-            .http
-            .get(url.clone())
-            .header(self.endpoint.header, self.key.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(left.min(REREAD_TIMEOUT))
+            .request(reqwest::Method::GET, &url, left.min(REREAD_TIMEOUT))
             .send()
             .await;
         let response = sent.map_err(|e| {

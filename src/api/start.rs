@@ -333,11 +333,7 @@ impl Client {
             }
             let started = Instant::now();
             let request = self
-                .http
-                .get(url.clone())
-                .header(self.endpoint.header, self.key.clone())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .timeout(left.min(START_TIMEOUT))
+                .request(reqwest::Method::GET, &url, left.min(START_TIMEOUT))
                 .send();
             let sent = tokio::select! {
                 sent = request => sent,
@@ -418,11 +414,7 @@ impl Client {
         let key = &self.endpoint.key;
         let started = Instant::now();
         let sent = self
-            .http
-            .get(url.clone())
-            .header(self.endpoint.header, self.key.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .timeout(timeout.min(RATE_TIMEOUT))
+            .request(reqwest::Method::GET, &url, timeout.min(RATE_TIMEOUT))
             .send()
             .await;
         let response = sent.map_err(|e| {
