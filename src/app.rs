@@ -37,65 +37,23 @@ struct Obtained {
 
 /// Runs the gate; errors are printed here, once.
 pub async fn run(config: Config) -> Finished {
-    if let Source::DryRun(text) = &config.source {
-        // The input files are checked as the real run checks them: a dry
-        // run that passes must mean the real one gets past its usage checks.
-        if let Err(e) = config.baseline() {
-            let code = fail(&e);
-            error_outputs(config.reports.github_output.as_deref(), code);
-            return Finished {
-                code,
-                _runs: None,
-                _baseline: None,
-            };
-        }
-        crate::outln!("{}", text.trim_end());
-        let mut code = exit::PASSED;
-        if let Some(path) = &config.reports.github_output {
-            let text = github::dry_run_outputs(&mut files::random_delimiter);
-            if let Err(e) = files::append(path, &text) {
-                code = fail(&usage(format!(
-                    "cannot append the step outputs to {}: {e}",
-                    path.display()
-                )));
-            }
-        }
+    let dry = match &config.source {
+        Source::DryRun(text) => Some(DryRun::Print(text)),
+        Source::Api {
+            chosen:
+                Some(Chosen::Start {
+                    body,
+                    dry_run: true,
+                    suite: true,
+                    ..
+                }),
+            ..
+        } => Some(DryRun::Price(body)),
+        _ => None,
+    };
+    if let Some(dry) = dry {
         return Finished {
-            code,
-            _runs: None,
-            _baseline: None,
-        };
-    }
-    if let Source::Api {
-        chosen:
-            Some(Chosen::Start {
-                body,
-                dry_run: true,
-                suite: true,
-                ..
-            }),
-        ..
-    } = &config.source
-    {
-        let code = match crate::launch::price(&config, body).await {
-            Ok(()) => exit::PASSED,
-            Err(e) => fail(&e),
-        };
-        if let Some(path) = &config.reports.github_output {
-            let text = if code == exit::PASSED {
-                github::dry_run_outputs(&mut files::random_delimiter)
-            } else {
-                github::error_outputs(code, &mut files::random_delimiter)
-            };
-            if let Err(e) = files::append(path, &text) {
-                crate::errln!(
-                    "vocera-gate: error: cannot append the step outputs to {}: {e}",
-                    path.display()
-                );
-            }
-        }
-        return Finished {
-            code,
+            code: dry_run(&config, dry).await,
             _runs: None,
             _baseline: None,
         };
@@ -118,6 +76,46 @@ pub async fn run(config: Config) -> Finished {
                 _baseline: None,
             }
         }
+    }
+}
+
+/// A run that starts nothing: a start request to print (`--dry-run`, or
+/// what `--suite --check` says of a valid spec), or a spec for the
+/// platform to price (`--suite --dry-run`).
+enum DryRun<'a> {
+    Print(&'a str),
+    Price(&'a serde_json::Map<String, serde_json::Value>),
+}
+
+/// A dry run's exit code. The input files are checked as the real run
+/// checks them: a dry run that passes must mean the real one gets past its
+/// usage checks.
+async fn dry_run(config: &Config, what: DryRun<'_>) -> u8 {
+    let done = match config.baseline() {
+        Err(e) => Err(e),
+        Ok(_) => match what {
+            DryRun::Print(text) => {
+                crate::outln!("{}", text.trim_end());
+                Ok(())
+            }
+            DryRun::Price(body) => crate::launch::price(config, body).await,
+        },
+    };
+    if let Err(e) = done {
+        let code = fail(&e);
+        error_outputs(config.reports.github_output.as_deref(), code);
+        return code;
+    }
+    let Some(path) = &config.reports.github_output else {
+        return exit::PASSED;
+    };
+    let text = github::dry_run_outputs(&mut files::random_delimiter);
+    match files::append(path, &text) {
+        Ok(()) => exit::PASSED,
+        Err(e) => fail(&usage(format!(
+            "cannot append the step outputs to {}: {e}",
+            path.display()
+        ))),
     }
 }
 
