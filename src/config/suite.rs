@@ -31,12 +31,6 @@ impl SuiteRun {
     }
 }
 
-impl PartialEq for SuiteRun {
-    fn eq(&self, other: &SuiteRun) -> bool {
-        self.sha256 == other.sha256 && self.shown == other.shown
-    }
-}
-
 /// Reads and checks the spec at `path` (`-`: standard input).
 pub fn read(path: &Path, stdin: &mut dyn Read, annotations: bool) -> Result<SuiteRun, Error> {
     let (shown, text) = if path.as_os_str() == "-" {
