@@ -177,11 +177,11 @@ fn suite_chosen(
         ));
     };
     let agent = number("--agent-id", agent, keys)?;
-    let default_name = suite.spec.suite_name.clone().unwrap_or_else(|| {
-        env.commit
-            .as_deref()
-            .map_or_else(|| "vocera-gate".to_owned(), commit_name)
-    });
+    let default_name = suite
+        .spec
+        .suite_name
+        .clone()
+        .unwrap_or_else(|| default_name(env));
     let name = s.run_name.clone().unwrap_or(default_name);
     let mut body = Map::new();
     body.insert("agent_id".into(), Value::from(agent));
@@ -258,10 +258,7 @@ fn choose_runs(
     };
     // Every started result is named, and named uniquely: a start whose
     // fate is unknown is then found by its name, never sent again.
-    let name = env
-        .commit
-        .as_deref()
-        .map_or_else(|| "vocera-gate".to_owned(), commit_name);
+    let name = default_name(env);
     let mut body = start::body(&flags, file, Some(&name)).map_err(|e| usage(hide(&e, keys)))?;
     if let Some(Value::String(name)) = body.get_mut("name") {
         *name = start::unique_name(name, env.ci_run.as_deref(), &env.nonce);
@@ -320,10 +317,16 @@ fn countable(body: &Map<String, Value>) -> Result<(), Error> {
     )))
 }
 
-/// The default result name: `commit` and the commit's first 12 characters.
-fn commit_name(sha: &str) -> String {
-    let short: String = sha.trim().chars().take(12).collect();
-    format!("commit {short}")
+/// The default result name: `commit` and the commit's first 12
+/// characters, or `vocera-gate` when no commit variable is set.
+fn default_name(env: &Env) -> String {
+    env.commit.as_deref().map_or_else(
+        || "vocera-gate".to_owned(),
+        |sha| {
+            let short: String = sha.trim().chars().take(12).collect();
+            format!("commit {short}")
+        },
+    )
 }
 
 /// The flags, typed; clashes between them named.
