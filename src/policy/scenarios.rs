@@ -33,7 +33,7 @@ pub struct Scenario {
     pub passed: usize,
     /// Quality failures: completed runs that did not pass.
     pub failed: usize,
-    /// Infrastructure errors, missing runs included.
+    /// Infrastructure errors (a missing run belongs to no scenario).
     pub errored: usize,
     pub unfinished: usize,
     /// Both passing runs and quality failures.
