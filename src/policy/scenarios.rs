@@ -28,7 +28,7 @@ pub struct Scenario {
     pub name: String,
     /// Indexes into the evaluation's results, in run-ID order.
     pub members: Vec<usize>,
-    /// Every requested run, errored and unfinished included.
+    /// Every run of it the API returned, errored and unfinished included.
     pub runs: usize,
     pub passed: usize,
     /// Quality failures: completed runs that did not pass.
