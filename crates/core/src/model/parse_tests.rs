@@ -3,7 +3,7 @@
 use super::*;
 use crate::model::Status;
 
-const EXAMPLE: &str = include_str!("../../examples/api-example.json");
+const EXAMPLE: &str = include_str!("../../../../examples/api-example.json");
 
 #[test]
 fn documented_example_parses() {

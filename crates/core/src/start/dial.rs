@@ -53,7 +53,7 @@ fn shown(text: &str) -> String {
 
 /// The runs of a start's answer (`runs[]`) that carry a number and a dial
 /// window, in the answer's order.
-pub fn dials(answer: &Value) -> Vec<Dial> {
+pub(crate) fn dials(answer: &Value) -> Vec<Dial> {
     let Some(runs) = answer.get("runs").and_then(Value::as_array) else {
         return Vec::new();
     };

@@ -366,7 +366,7 @@ pub fn frequency(body: &Map<String, Value>) -> u64 {
     body.get("frequency").and_then(Value::as_u64).unwrap_or(1)
 }
 
-pub(crate) fn plural(n: u64, what: &str) -> String {
+pub fn plural(n: u64, what: &str) -> String {
     match (n, what) {
         (1, _) => format!("1 {what}"),
         (_, "personality") => format!("{n} personalities"),

@@ -81,7 +81,7 @@ impl Scenario {
 
 /// The key a run is grouped under: its scenario ID, else its name, else
 /// (no scenario, or a deleted one) the run alone.
-pub fn key_of(run: &Run) -> ScenarioKey {
+pub(crate) fn key_of(run: &Run) -> ScenarioKey {
     let name = scenario_name(run);
     match (run.scenario_id, name) {
         (Some(id), _) => ScenarioKey::Id(id),
@@ -96,7 +96,7 @@ pub fn key_of(run: &Run) -> ScenarioKey {
 /// infrastructure error (or unfinished) of its own, never a scenario. As
 /// it may still belong to any scenario, an unseen run keeps every rate
 /// from being final while others could still change it.
-pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario> {
+pub(crate) fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario> {
     let mut index: HashMap<ScenarioKey, usize> = HashMap::new();
     let mut list: Vec<Scenario> = Vec::new();
     let mut unseen = 0usize;
@@ -126,7 +126,7 @@ pub fn group(results: &[RunResult<'_>], rate: Option<&PassRate>) -> Vec<Scenario
 /// Points each result at its scenario and marks the tolerated failures:
 /// quality failures of a scenario that met its rate, unless the gate fails
 /// on score and the run's categories count toward it.
-pub fn mark(results: &mut [RunResult<'_>], scenarios: &[Scenario], score_broken: bool) {
+pub(crate) fn mark(results: &mut [RunResult<'_>], scenarios: &[Scenario], score_broken: bool) {
     for (index, scenario) in scenarios.iter().enumerate() {
         for &i in &scenario.members {
             let result = &mut results[i];

@@ -201,7 +201,7 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// Checks a parsed spec: its cases, or every problem found.
-pub fn check(spec: &Value) -> Result<Vec<Case>, Vec<Problem>> {
+pub(crate) fn check(spec: &Value) -> Result<Vec<Case>, Vec<Problem>> {
     let mut c = Check {
         problems: Vec::new(),
     };
