@@ -247,15 +247,16 @@ fn the_bundled_spec_passes_the_check_with_no_key() {
 }
 
 #[test]
-fn the_readme_flag_table_lists_every_flag_and_no_other() {
-    // The table under "## Usage" documents every flag of `--help`, and names
-    // none that does not exist (a renamed or removed flag).
-    let readme = read("README.md");
-    let usage = readme
+fn the_flag_table_lists_every_flag_and_no_other() {
+    // The table under "## Usage" in docs/reference.md documents every flag
+    // of `--help`, and names none that does not exist (a renamed or removed
+    // flag).
+    let reference = read("docs/reference.md");
+    let usage = reference
         .split("\n## Usage\n")
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
-        .expect("README.md has a Usage section");
+        .expect("docs/reference.md has a Usage section");
     let rows: String = usage
         .lines()
         .filter(|l| l.starts_with("| `"))
@@ -268,9 +269,12 @@ fn the_readme_flag_table_lists_every_flag_and_no_other() {
     assert!(known.contains("--suite") && known.contains("--check"));
     let missing: Vec<_> = known.difference(&documented).collect();
     let unknown: Vec<_> = documented.difference(&known).collect();
-    assert!(missing.is_empty(), "README's flag table lacks {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "docs/reference.md's flag table lacks {missing:?}"
+    );
     assert!(
         unknown.is_empty(),
-        "README's flag table names flags `--help` does not: {unknown:?}"
+        "docs/reference.md's flag table names flags `--help` does not: {unknown:?}"
     );
 }
