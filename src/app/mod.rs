@@ -161,3 +161,137 @@ fn identify(config: &Config, fetched: &mut Fetched) {
         (fetched.runs.values_mut()).for_each(|raw| suite.spec.identify(&mut raw.run));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Env;
+    use crate::console::Captured;
+    use clap::Parser;
+    use std::path::PathBuf;
+
+    const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/runs.json");
+
+    /// The gate on `flags`, its lines captured: how it ended, its exit
+    /// code, stdout, stderr.
+    fn gate(flags: &[&str], before: impl FnOnce()) -> (Result<Ended, Error>, u8, String, String) {
+        let argv = std::iter::once("vocera-gate").chain(flags.iter().copied());
+        let args = crate::cli::Args::try_parse_from(argv).expect("parses");
+        let step_outputs = args.github_output.clone();
+        let config = Config::from_args(args, &mut std::io::empty(), Env::default()).expect("valid");
+        before();
+        let (out, err) = (Captured::default(), Captured::default());
+        let console = Console::new(out.clone(), err.clone());
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let ended = runtime.block_on(run(config, &console)).ended;
+        let code = finish(&console, &ended, step_outputs.as_deref());
+        (ended, code, out.text(), err.text())
+    }
+
+    fn file(dir: &tempfile::TempDir, name: &str) -> (PathBuf, String) {
+        let path = dir.path().join(name);
+        let shown = path.to_string_lossy().into_owned();
+        (path, shown)
+    }
+
+    #[test]
+    fn a_replay_prints_its_verdict_on_the_console() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ((junit, junit_flag), (outputs, outputs_flag)) =
+            (file(&dir, "r.xml"), file(&dir, "outputs"));
+        let flags = [
+            "--from-file",
+            EXAMPLE,
+            "--junit",
+            &junit_flag,
+            "--github-output",
+            &outputs_flag,
+        ];
+        let (ended, code, out, err) = gate(&flags, || {});
+        assert_eq!(ended.ok(), Some(Ended::Judged(crate::exit::FAILED)));
+        assert_eq!(code, 1, "the example fails on purpose");
+        let first = out.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            "vocera-gate: FAILED: score 35 (max 0), 8 runs: 2 passed, 4 failed, 2 errored, 0 missing, 0 unfinished"
+        );
+        assert!(
+            out.ends_with(&format!("  JUnit report: {junit_flag}\n")),
+            "{out}"
+        );
+        assert_eq!(err, "", "a failed replay needs no note");
+        assert!(junit.exists(), "the JUnit report is written");
+        let written = std::fs::read_to_string(outputs).expect("step outputs");
+        assert!(written.starts_with("verdict<<ghadelimiter_"), "{written}");
+        assert!(written.contains("\nfailed\n"), "{written}");
+        assert!(
+            written.contains(&format!("\n{junit_flag}\n")),
+            "the outputs name the JUnit report: {written}"
+        );
+    }
+
+    #[test]
+    fn an_error_is_printed_once_and_the_step_outputs_say_so() {
+        let dir = tempfile::tempdir().expect("dir");
+        let ((_, junit), (outputs, outputs_flag)) = (file(&dir, "r.xml"), file(&dir, "outputs"));
+        let (_, missing) = file(&dir, "missing.json");
+        let flags = [
+            "--from-file",
+            &missing,
+            "--junit",
+            &junit,
+            "--github-output",
+            &outputs_flag,
+        ];
+        let (ended, code, out, err) = gate(&flags, || {});
+        assert!(matches!(ended, Err(Error::Usage(_))), "{ended:?}");
+        assert_eq!(code, crate::exit::USAGE);
+        assert_eq!(out, "");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "vocera-gate: error: cannot read --from-file {missing}: "
+            )),
+            "{err}"
+        );
+        let written = std::fs::read_to_string(outputs).expect("step outputs");
+        assert!(
+            written.contains("\nerror\n") && written.contains("\n2\n"),
+            "{written}"
+        );
+    }
+
+    #[test]
+    fn step_outputs_that_cannot_be_appended_are_not_tried_twice() {
+        let dir = tempfile::tempdir().expect("dir");
+        let sub = dir.path().join("gone");
+        std::fs::create_dir(&sub).expect("sub");
+        let outputs = sub.join("outputs").to_string_lossy().into_owned();
+        let (_, junit) = file(&dir, "r.xml");
+        let flags = [
+            "--from-file",
+            EXAMPLE,
+            "--junit",
+            &junit,
+            "--github-output",
+            &outputs,
+        ];
+        // The folder goes after the check at start, before the writing.
+        let (ended, code, out, err) = gate(&flags, || {
+            std::fs::remove_dir(&sub).expect("removed");
+        });
+        assert!(matches!(ended, Err(Error::StepOutputs(_))), "{ended:?}");
+        assert_eq!(code, crate::exit::USAGE, "not the verdict's 1");
+        assert!(out.starts_with("vocera-gate: FAILED"), "{out}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "vocera-gate: error: cannot append the step outputs to {outputs}: "
+            )),
+            "{err}"
+        );
+    }
+}
