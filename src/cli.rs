@@ -331,31 +331,8 @@ impl clap::builder::TypedValueParser for ProfileParser {
     }
 }
 
-/// Prints what clap says when it stops the program (help, version, a bad
-/// flag or value); returns the exit code. Errors are written as
-/// `vocera-gate: error: ...`, like every other, without clap's closing
-/// pointer to `--help`.
-pub fn report_clap_error(e: &clap::Error) -> u8 {
-    if !e.use_stderr() {
-        // --help and --version: clap's own text on stdout.
-        let _ = e.print();
-        return crate::exit::PASSED;
-    }
-    let text = e.render().to_string();
-    for line in text
-        .lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with("For more information"))
-    {
-        match line.strip_prefix("error: ") {
-            Some(rest) => crate::errln!("vocera-gate: error: {rest}"),
-            None => crate::errln!("{line}"),
-        }
-    }
-    crate::exit::USAGE
-}
-
-/// Runs a helper subcommand; returns the exit code.
-pub fn print_helper(command: Command) -> u8 {
+/// Runs a helper subcommand. A closed stdout (`... | head`) is no error.
+pub fn print_helper(command: Command) -> Result<(), crate::error::Error> {
     use clap::CommandFactory;
     use std::io::Write;
     let mut cmd = Args::command();
@@ -369,12 +346,11 @@ pub fn print_helper(command: Command) -> u8 {
         Command::Man => text = crate::man::render(cmd, EXAMPLES),
     }
     match std::io::stdout().lock().write_all(&text) {
-        Ok(()) => crate::exit::PASSED,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::exit::PASSED,
-        Err(e) => {
-            crate::errln!("vocera-gate: error: cannot write to standard output: {e}");
-            crate::exit::USAGE
-        }
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(crate::error::usage(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 

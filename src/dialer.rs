@@ -45,6 +45,8 @@ pub struct Dialing<'a> {
     pub command: &'a str,
     pub result_id: Option<u64>,
     pub deadline: Instant,
+    /// Where each line the command writes, and each failure, is shown.
+    pub console: &'a crate::console::Console,
 }
 
 /// Waits for the runs (`waiting`) while the commands dial, then stops the
@@ -62,8 +64,8 @@ pub async fn wait_dialing(
         return waiting(signals).await;
     };
     if dials.is_empty() {
-        crate::errln!(
-            "vocera-gate: warning: no started run carries a dial number, so --dial-command was not run"
+        dialing.console.err(
+            "vocera-gate: warning: no started run carries a dial number, so --dial-command was not run",
         );
         return waiting(signals).await;
     }
@@ -128,7 +130,9 @@ async fn dial_all(
             .min(left);
         if let Err(why) = dial_one(dial, dialing, limit).await {
             let why = format!("--dial-command failed for run {}: {why}", dial.run_id);
-            crate::errln!("vocera-gate: error: {why}; the run counts as errored");
+            (dialing.console).err(&format!(
+                "vocera-gate: error: {why}; the run counts as errored"
+            ));
             failed.push((dial.run_id, why));
         }
     }
@@ -174,8 +178,8 @@ async fn dial_one(dial: &Dial, dialing: &Dialing<'_>, limit: Duration) -> Result
         .spawn()
         .map_err(|e| format!("cannot run sh ({e})"))?;
     let id = dial.run_id;
-    let out = relay(child.stdout.take(), id);
-    let err = relay(child.stderr.take(), id);
+    let out = relay(child.stdout.take(), id, dialing.console);
+    let err = relay(child.stderr.take(), id, dialing.console);
     let run = async {
         let (status, (), ()) = tokio::join!(child.wait(), out, err);
         status
@@ -196,7 +200,11 @@ async fn dial_one(dial: &Dial, dialing: &Dialing<'_>, limit: Duration) -> Result
 
 /// Prints each line `stream` gives on stderr, prefixed with the run (text
 /// that is not UTF-8 shown with replacement characters).
-async fn relay(stream: Option<impl AsyncRead + Unpin>, run_id: u64) {
+async fn relay(
+    stream: Option<impl AsyncRead + Unpin>,
+    run_id: u64,
+    console: &crate::console::Console,
+) {
     let Some(stream) = stream else {
         return;
     };
@@ -205,7 +213,7 @@ async fn relay(stream: Option<impl AsyncRead + Unpin>, run_id: u64) {
     while matches!(reader.read_until(b'\n', &mut line).await, Ok(n) if n > 0) {
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        crate::errln!("vocera-gate: dial run {run_id}: {text}");
+        console.err(&format!("vocera-gate: dial run {run_id}: {text}"));
         line.clear();
     }
 }

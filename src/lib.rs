@@ -4,7 +4,7 @@
 //! Layers, bottom up; each module imports only from the layers below it:
 //!
 //! ```text
-//! main ─ app ─ cli, config ─ api, poll, files ─ render ─ exit ─ policy, ending ─ model
+//! main ─ app ─ config ─ outputs, cli ─ api, poll, files ─ render ─ exit ─ policy, ending ─ model
 //! ```
 //!
 //! The core (`model`, `ending`, `policy`, `exit`, `render`, `start`, `suite`) is
@@ -16,8 +16,10 @@
 //! `--dial-command` for each outbound run while waiting.
 //!
 //! Where a change goes: a new rule of the verdict in `policy`; a new output
-//! format as one file in `render/`; a new API call in `api/`; a new flag in
-//! `cli` (typed there when it stands alone) and checked in `config`.
+//! format as a renderer in `render/`, a row of the table in `outputs` and
+//! its flag in `cli`; a new API call in `api/`; a new flag in `cli` (typed
+//! there when it stands alone) and checked in `config`. A failure is an
+//! [`error::Error`] of its kind, whose exit code is read in one place.
 
 // The core lives in its own crate (crates/core) so that "it does no I/O" is
 // a fact of its Cargo.toml; its modules are re-exported under the same names.
@@ -36,6 +38,7 @@ pub mod error;
 pub(crate) mod files;
 pub(crate) mod launch;
 pub(crate) mod man;
+pub mod outputs;
 pub(crate) mod poll;
 pub(crate) mod replay;
 pub(crate) mod signals;

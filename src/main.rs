@@ -1,8 +1,11 @@
 use clap::Parser;
+use std::path::PathBuf;
 use std::process::ExitCode;
-use vocera_gate::cli::{self, Args};
+use vocera_gate::app;
+use vocera_gate::cli::Args;
 use vocera_gate::config::{Config, Env};
-use vocera_gate::{app, exit};
+use vocera_gate::console::Console;
+use vocera_gate::error::{Ended, Error};
 
 fn main() -> ExitCode {
     let env = Env::from_process();
@@ -11,43 +14,39 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         vocera_gate::errln!("vocera-gate: internal error (please report it): {info}");
     }));
+    let console = Console::process();
+    // Where the step outputs go should the gate stop on an error: known
+    // better as the command line is read.
+    let mut step_outputs = env.github_output.clone();
+    let ended = gate(&console, env, &mut step_outputs);
+    ExitCode::from(app::finish(&console, &ended, step_outputs.as_deref()))
+}
+
+/// The whole run of the program, up to how it ended.
+fn gate(console: &Console, env: Env, step_outputs: &mut Option<PathBuf>) -> Result<Ended, Error> {
     let mut args = match Args::try_parse() {
         Ok(args) => args,
-        Err(e) => {
-            let code = cli::report_clap_error(&e);
-            if code != exit::PASSED {
-                app::error_outputs(env.github_output.as_deref(), code);
-            }
-            return ExitCode::from(code);
+        // --help and --version: clap's own text on stdout.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return Ok(Ended::Done);
         }
+        Err(e) => return Err(Error::Args(e)),
     };
     if let Some(command) = args.command.take() {
-        return ExitCode::from(cli::print_helper(command));
+        // A helper's failure is no gate's: the step outputs stay as they are.
+        *step_outputs = None;
+        return vocera_gate::cli::print_helper(command).map(|()| Ended::Done);
     }
-    let github_output = args.github_output.clone().or(env.github_output.clone());
-    let config = match Config::from_args(args, &mut std::io::stdin(), env) {
-        Ok(config) => config,
-        Err(e) => {
-            vocera_gate::errln!("vocera-gate: error: {e}");
-            app::error_outputs(github_output.as_deref(), e.exit_code());
-            return ExitCode::from(e.exit_code());
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    *step_outputs = args.github_output.clone().or(env.github_output.clone());
+    let config = Config::from_args(args, &mut std::io::stdin(), env)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            vocera_gate::errln!("vocera-gate: error: cannot start the async runtime: {e}");
-            app::error_outputs(github_output.as_deref(), exit::SYSTEM);
-            return ExitCode::from(exit::SYSTEM);
-        }
-    };
-    let finished = runtime.block_on(app::run(config));
-    let code = finished.code;
+        .map_err(|e| Error::System(format!("cannot start the async runtime: {e}")))?;
+    let finished = runtime.block_on(app::run(config, console));
     // The process exits next: freeing every run string one by one would cost
     // a seventh of a 20,000-run replay for nothing (the OS takes it all back).
-    std::mem::forget(finished);
-    ExitCode::from(code)
+    std::mem::forget((finished.runs, finished.baseline));
+    finished.ended
 }

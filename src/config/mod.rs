@@ -11,15 +11,15 @@ mod outputs;
 mod start;
 mod suite;
 
+pub use crate::outputs::{Reports, StepFiles};
 pub use env::Env;
 pub use key::redactor;
-pub use outputs::{Reports, StepFiles, SummaryTarget};
 pub use start::Chosen;
 pub use suite::{SuiteRun, refused as suite_refused};
 
 use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
 use crate::cli::{Args, BaselineMode, ColorWhen, ThresholdScope};
-use crate::console::Verbosity;
+use crate::console::{Console, Verbosity};
 use crate::error::{Error, usage};
 use crate::model::Keep;
 use crate::policy::baseline::{Baseline, Mode};
@@ -129,7 +129,7 @@ impl Config {
             summary: env.github_step_summary.clone(),
             output: env.github_output.clone(),
         };
-        let reports = Reports::check(&args, step)?;
+        let reports = outputs::reports(&args, &step)?;
         let policy = Policy {
             weights,
             max_score: args.max_score,
@@ -191,7 +191,7 @@ impl Config {
 
     /// The baseline's runs, read and judged under the policy; `None`
     /// without `--baseline`. A file that cannot be read as one is exit 2.
-    pub fn baseline(&self) -> Result<Option<Baseline>, Error> {
+    pub fn baseline(&self, console: &Console) -> Result<Option<Baseline>, Error> {
         let Some(path) = self.baseline.as_deref() else {
             return Ok(None);
         };
@@ -200,7 +200,7 @@ impl Config {
             runs.iter_mut().for_each(|r| suite.spec.identify(r));
         }
         if let Some(w) = warning.filter(|_| self.terminal.verbosity != Verbosity::Quiet) {
-            crate::errln!("vocera-gate: warning: {w}");
+            console.err(&format!("vocera-gate: warning: {w}"));
         }
         Ok(Some(Baseline::new(&self.policy, runs)))
     }
@@ -208,7 +208,9 @@ impl Config {
     /// What parsing must keep of each run for the reports asked for.
     pub fn keep(&self) -> Keep {
         Keep {
-            raw: self.reports.save_response.is_some(),
+            raw: (self.reports)
+                .get(crate::outputs::Report::SaveResponse)
+                .is_some(),
             transcript: self.reports.include_transcript,
         }
     }

@@ -6,79 +6,17 @@
 use crate::cli::Args;
 use crate::error::{Error, usage};
 use crate::files::{Target, folder_of, link_target, plain, target};
-use std::path::{Path, PathBuf};
+use crate::outputs::{Mode, Output, Reports, StepFiles};
+use std::path::Path;
 
-/// The reports a run of the gate writes.
-#[derive(Debug, Clone)]
-pub struct Reports {
-    pub junit: PathBuf,
-    /// Each transcript in the JUnit `<system-out>`.
-    pub include_transcript: bool,
-    pub save_response: Option<PathBuf>,
-    pub json: Option<PathBuf>,
-    pub summary: Option<SummaryTarget>,
-    /// The GitHub step-outputs file, appended to.
-    pub github_output: Option<PathBuf>,
-}
-
-/// The files GitHub Actions gives a step, from its environment.
-#[derive(Debug, Clone, Default)]
-pub struct StepFiles {
-    /// `GITHUB_STEP_SUMMARY`.
-    pub summary: Option<PathBuf>,
-    /// `GITHUB_OUTPUT`.
-    pub output: Option<PathBuf>,
-}
-
-impl Reports {
-    /// The reports asked for, every output path checked. Without
-    /// `--summary`, the summary is appended to the step's summary file when
-    /// set; without `--github-output`, the outputs to the step's output file.
-    pub fn check(args: &Args, step: StepFiles) -> Result<Reports, Error> {
-        let summary = match (&args.summary, step.summary) {
-            (Some(path), _) => Some(SummaryTarget {
-                path: path.clone(),
-                append: false,
-            }),
-            (None, Some(path)) => Some(SummaryTarget { path, append: true }),
-            (None, None) => None,
-        };
-        let github_output = args.github_output.clone().or(step.output);
-        let mut outputs: Vec<Output<'_>> = vec![Output::replaced("--junit", &args.junit)];
-        outputs.extend(
-            args.save_response
-                .as_deref()
-                .map(|p| Output::replaced("--save-response", p)),
-        );
-        outputs.extend(args.json.as_deref().map(|p| Output::replaced("--json", p)));
-        outputs.extend(summary.as_ref().map(|s| Output {
-            flag: if s.append {
-                "GITHUB_STEP_SUMMARY"
-            } else {
-                "--summary"
-            },
-            path: &s.path,
-            append: s.append,
-        }));
-        outputs.extend(github_output.as_deref().map(|path| Output {
-            flag: if args.github_output.is_some() {
-                "--github-output"
-            } else {
-                "GITHUB_OUTPUT"
-            },
-            path,
-            append: true,
-        }));
-        check(&outputs, &inputs(args))?;
-        Ok(Reports {
-            junit: args.junit.clone(),
-            include_transcript: args.include_transcript,
-            save_response: args.save_response.clone(),
-            json: args.json.clone(),
-            summary,
-            github_output,
-        })
-    }
+/// The reports asked for (see [`crate::outputs::ROWS`]), every output path
+/// checked. Without `--summary`, the summary is appended to the step's
+/// summary file when set; without `--github-output`, the outputs to the
+/// step's output file.
+pub fn reports(args: &Args, step: &StepFiles) -> Result<Reports, Error> {
+    let reports = Reports::asked(args, step);
+    check(&reports.outputs, &inputs(args))?;
+    Ok(reports)
 }
 
 /// The files the gate reads, with the flag that names each (`-`, standard
@@ -100,47 +38,18 @@ pub fn inputs(args: &Args) -> Vec<Input<'_>> {
 /// An input file and the flag that named it.
 pub type Input<'a> = (&'static str, &'a Path);
 
-/// Where the Markdown summary goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SummaryTarget {
-    pub path: PathBuf,
-    /// Append (GitHub's step summary file, shared by the step) instead of
-    /// replacing the file atomically.
-    pub append: bool,
-}
-
-/// One output path and how it is written.
-#[derive(Debug, Clone, Copy)]
-pub struct Output<'a> {
-    /// The flag (or variable) that named it, for messages.
-    pub flag: &'a str,
-    pub path: &'a Path,
-    /// Appended to (a file the step shares), not replaced.
-    pub append: bool,
-}
-
-impl<'a> Output<'a> {
-    pub fn replaced(flag: &'a str, path: &'a Path) -> Output<'a> {
-        Output {
-            flag,
-            path,
-            append: false,
-        }
-    }
-}
-
 /// Checks every output in turn against the disk, the outputs before it and
 /// the inputs.
-pub fn check(outputs: &[Output<'_>], inputs: &[Input<'_>]) -> Result<(), Error> {
+pub fn check(outputs: &[Output], inputs: &[Input<'_>]) -> Result<(), Error> {
     for (i, out) in outputs.iter().enumerate() {
-        let (flag, path) = (out.flag, out.path);
-        check_writable(flag, path, out.append)?;
+        let (flag, path) = (out.flag, out.path.as_path());
+        check_writable(flag, path, out.mode == Mode::Append)?;
         // A device or pipe (`/dev/null`) is written into, so several
         // outputs may share one.
         let shared = matches!(target(path), Target::Stream);
         if let Some(other) = outputs[..i]
             .iter()
-            .find(|o| !shared && same_file(o.path, path))
+            .find(|o| !shared && same_file(&o.path, path))
         {
             return Err(usage(format!(
                 "{} and {flag} name the same file; give them different paths",
@@ -274,6 +183,18 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outputs::Report;
+    use std::path::PathBuf;
+
+    /// A file replaced (the report's kind plays no part in the checks).
+    fn replaced(flag: &'static str, path: &Path) -> Output {
+        Output {
+            report: Report::Junit,
+            flag,
+            path: path.to_path_buf(),
+            mode: Mode::Replace,
+        }
+    }
 
     #[test]
     fn outputs_that_meet_are_refused() {
@@ -281,17 +202,15 @@ mod tests {
         let a = dir.path().join("r.xml");
         let b = dir.path().join("sub/../r.xml");
         std::fs::create_dir(dir.path().join("sub")).expect("sub");
-        let (junit, json) = (
-            Output::replaced("--junit", &a),
-            Output::replaced("--json", &b),
-        );
-        let err = check(&[junit, json], &[]).expect_err("same file");
+        let (junit, json) = (replaced("--junit", &a), replaced("--json", &b));
+        let err = check(&[junit.clone(), json], &[]).expect_err("same file");
         assert!(
             err.to_string()
                 .contains("--junit and --json name the same file"),
             "{err}"
         );
-        let err = check(&[junit], &[("--from-file", &b)]).expect_err("over the input");
+        let err = check(std::slice::from_ref(&junit), &[("--from-file", &b)])
+            .expect_err("over the input");
         assert!(
             err.to_string()
                 .contains("would overwrite the --from-file input"),
@@ -299,10 +218,7 @@ mod tests {
         );
         assert!(
             check(
-                &[
-                    junit,
-                    Output::replaced("--json", &dir.path().join("r.json"))
-                ],
+                &[junit, replaced("--json", &dir.path().join("r.json"))],
                 &[]
             )
             .is_ok()
@@ -316,10 +232,7 @@ mod tests {
         let link = dir.path().join("link.xml");
         std::os::unix::fs::symlink("later.json", &link).expect("link");
         let later = dir.path().join("later.json");
-        let outputs = [
-            Output::replaced("--junit", &link),
-            Output::replaced("--json", &later),
-        ];
+        let outputs = [replaced("--junit", &link), replaced("--json", &later)];
         let err = check(&outputs, &[]).expect_err("one file");
         assert!(err.to_string().contains("name the same file"), "{err}");
         assert_eq!(
@@ -328,10 +241,7 @@ mod tests {
             "written through the link, which stays"
         );
         let null = Path::new("/dev/null");
-        let both = [
-            Output::replaced("--junit", null),
-            Output::replaced("--json", null),
-        ];
+        let both = [replaced("--junit", null), replaced("--json", null)];
         assert!(check(&both, &[]).is_ok(), "a device takes both");
     }
 
@@ -343,7 +253,7 @@ mod tests {
             (dir.path().join("nodir/r.xml"), "cannot write in"),
             (PathBuf::new(), "is empty"),
         ] {
-            let err = check(&[Output::replaced("--junit", &path)], &[]).expect_err(says);
+            let err = check(&[replaced("--junit", &path)], &[]).expect_err(says);
             assert!(err.to_string().contains(says), "{path:?}: {err}");
         }
     }
@@ -375,7 +285,7 @@ mod tests {
             "standard input is no file"
         );
         let err = check(
-            &[Output::replaced("--json", &base)],
+            &[replaced("--json", &base)],
             &[("--from-file", Path::new("x")), ("--ca-cert", &base)],
         )
         .expect_err("over an input");
@@ -396,18 +306,15 @@ mod tests {
         std::fs::write(&base, "[]").expect("base");
         let hard = dir.path().join("hard.xml");
         std::fs::hard_link(&base, &hard).expect("hard link");
-        let err = check(
-            &[Output::replaced("--junit", &hard)],
-            &[("--baseline", &base)],
-        )
-        .expect_err("one file, two names");
+        let err = check(&[replaced("--junit", &hard)], &[("--baseline", &base)])
+            .expect_err("one file, two names");
         assert!(
             err.to_string().contains("--junit") && err.to_string().contains("the --baseline input"),
             "{err}"
         );
         let null = Path::new("/dev/null");
         assert!(
-            check(&[Output::replaced("--json", null)], &[("--baseline", null)]).is_ok(),
+            check(&[replaced("--json", null)], &[("--baseline", null)]).is_ok(),
             "writing into a device replaces no file"
         );
     }

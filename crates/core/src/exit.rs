@@ -20,6 +20,9 @@ pub const SIGTERM: u8 = 143;
 /// The machine refused what the gate needs to run at all (its async
 /// runtime, its signal handlers): no request was sent, no verdict exists.
 pub const SYSTEM: u8 = 5;
+/// A bug of ours: the gate panicked. Rust's own code for a panic, left out
+/// of [`HELP`], which lists what users can act on.
+pub const INTERNAL: u8 = 101;
 
 /// The table as printed at the end of `--help`.
 pub const HELP: &str = "\
