@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::ending::Stop;
 use crate::model::Run;

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::ending::Signal;
 use crate::policy::Policy;
