@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 /// Length of a call in milliseconds from `MM:SS`, `HH:MM:SS` or plain
 /// seconds (seconds may carry a fraction). Anything else is `None`; callers
 /// show 0.
-pub fn duration_millis(text: &str) -> Option<u64> {
+pub(crate) fn duration_millis(text: &str) -> Option<u64> {
     let parts: Vec<&str> = text.trim().split(':').collect();
     let (hours, minutes, seconds) = match parts.as_slice() {
         [s] => ("0", "0", *s),

@@ -300,7 +300,11 @@ pub fn reasons(result: &RunResult<'_>) -> BTreeSet<String> {
 
 /// Classifies a current scenario, failing or passing, against its
 /// baseline scenario, judged the same way.
-pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
+pub(crate) fn classify(
+    fails: bool,
+    reasons: &BTreeSet<String>,
+    base: Option<&BaseScenario>,
+) -> Class {
     match (base, fails) {
         (None, _) => Class::NewScenario,
         (Some(b), false) if !b.passed => Class::Fixed,
@@ -314,7 +318,7 @@ pub fn classify(fails: bool, reasons: &BTreeSet<String>, base: Option<&BaseScena
 /// Classifies one failing run against its baseline scenario's failing
 /// runs, whether or not that scenario met its rate: a failure the baseline
 /// had too is known, one it never had is a regression.
-pub fn classify_failure(reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
+pub(crate) fn classify_failure(reasons: &BTreeSet<String>, base: Option<&BaseScenario>) -> Class {
     match base {
         None => Class::NewScenario,
         Some(b) if b.reasons.is_empty() => Class::Regression,

@@ -9,7 +9,7 @@ use crate::policy::{Evaluation, Scenario, runs_text};
 use std::borrow::Cow;
 
 /// GitHub keeps only the first 10 error annotations of a step.
-pub const MAX_ANNOTATIONS: usize = 10;
+pub(crate) const MAX_ANNOTATIONS: usize = 10;
 
 /// `::error title=...::...` lines: the API failure when there is one, then
 /// the runs that did not pass, most severe first, and last the flaky
@@ -180,7 +180,7 @@ fn bare_outputs(verdict: &str, exit_code: u8, delimiter: &mut dyn FnMut() -> Str
 }
 
 /// Every output the gate writes, in the order written.
-pub const OUTPUT_NAMES: [&str; 18] = [
+pub(crate) const OUTPUT_NAMES: [&str; 18] = [
     "verdict",
     "exit-code",
     "score",

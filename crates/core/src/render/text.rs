@@ -38,7 +38,7 @@ pub fn progress_line(
 }
 
 /// `8s`, `1.5s`, `250ms`, `2m30s`.
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
@@ -101,7 +101,7 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
 
 /// `2 flaky failures in scenarios that met --min-pass-rate`, for the
 /// headlines; `None` when a pass rate tolerated no failure.
-pub fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
+pub(crate) fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
     let tolerated = eval.counts.tolerated;
     (tolerated > 0).then(|| {
         format!(
@@ -213,7 +213,7 @@ fn write_not_passed(s: &mut String, eval: &Evaluation<'_>) {
 
 /// The score by priority, heaviest first (`high 2 x 10 = 20, low 1 x 1 = 1`),
 /// each priority shown through `show`; `None` when nothing scored.
-pub fn breakdown(
+pub(crate) fn breakdown(
     eval: &Evaluation<'_>,
     times: &str,
     show: impl Fn(&str) -> String,
@@ -239,7 +239,7 @@ pub fn breakdown(
 
 /// A run as people read it: `Refund (run 181)`, or `run 181` alone when the
 /// run has no name of its own.
-pub fn case_title(r: &RunResult<'_>, max: usize) -> String {
+pub(crate) fn case_title(r: &RunResult<'_>, max: usize) -> String {
     let name = one_line(&r.case.name, max);
     if name == format!("run {}", r.id) {
         name
@@ -285,7 +285,7 @@ pub fn problem(r: &RunResult<'_>) -> String {
 
 /// Text squeezed onto one line of at most `max` characters, controls shown
 /// as spaces, so a hostile category cannot forge lines in a CI log.
-pub fn one_line(text: &str, max: usize) -> String {
+pub(crate) fn one_line(text: &str, max: usize) -> String {
     let mut out: String = text
         .split_whitespace()
         .collect::<Vec<_>>()

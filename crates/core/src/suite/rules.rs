@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// At most this many bytes (1 MB, counted in decimal: the smaller reading).
-pub const MAX_BYTES: usize = 1_000_000;
-pub const MAX_CASES: usize = 200;
+pub(crate) const MAX_BYTES: usize = 1_000_000;
+pub(crate) const MAX_CASES: usize = 200;
 const MAX_NAME: usize = 80;
 const MAX_KEY: usize = 128;
 const MAX_METRICS: usize = 64;

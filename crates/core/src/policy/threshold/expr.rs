@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     Lt,
     Le,
     Gt,
@@ -27,7 +27,7 @@ pub enum Op {
 
 impl Op {
     /// As written.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Op::Lt => "<",
             Op::Le => "<=",
@@ -39,7 +39,7 @@ impl Op {
     }
 
     /// Whether `value OP limit` holds.
-    pub fn holds<T: PartialOrd>(self, value: T, limit: T) -> bool {
+    pub(crate) fn holds<T: PartialOrd>(self, value: T, limit: T) -> bool {
         match self {
             Op::Lt => value < limit,
             Op::Le => value <= limit,
@@ -109,10 +109,10 @@ pub struct Threshold {
     pub text: String,
     pub aggregate: Option<Aggregate>,
     pub metric: String,
-    pub op: Op,
+    pub(crate) op: Op,
     pub limit: Limit,
     /// The value as written (`2500`, `baseline+10%`).
-    pub limit_text: String,
+    pub(crate) limit_text: String,
 }
 
 impl Threshold {
@@ -134,7 +134,7 @@ impl Threshold {
 /// Why an expression was refused: what, and where (a caret goes under it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadThreshold {
-    pub expr: String,
+    pub(crate) expr: String,
     /// Byte offset and length of the bad spot in `expr`.
     pub at: usize,
     pub len: usize,
