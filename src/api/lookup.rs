@@ -3,7 +3,7 @@
 //! sent), the unique name the gate gave it tells whether the platform
 //! created it, without sending the start again.
 
-use super::start::read_text;
+use super::request::read_text;
 use super::{Client, chain, origin_text};
 use crate::start::{Named, parse_named};
 use reqwest::StatusCode;
@@ -59,5 +59,10 @@ impl Client {
             },
             Err(e) => Named::Unknown(format!("the list could not be read ({})", key.hide(&e))),
         }
+    }
+
+    /// The results list, where a started result can be found by name.
+    pub fn lists_results(&self) -> bool {
+        self.endpoint.results_url().is_some()
     }
 }

@@ -81,6 +81,57 @@ pub struct Terminal {
     pub annotations: bool,
 }
 
+/// The verdict's rules, from the policy flags.
+fn policy(args: &Args) -> Policy {
+    let mut weights = Weights::default();
+    for w in &args.weights {
+        weights.set(&w.priority, w.weight);
+    }
+    Policy {
+        weights,
+        max_score: args.max_score,
+        max_failed_runs: args.max_failed_runs.unwrap_or(0),
+        max_errored_runs: args.max_errored_runs,
+        max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
+        min_pass_rate: args.min_pass_rate.clone(),
+        thresholds: distinct(&args.thresholds),
+        threshold_scope: match args.threshold_scope {
+            ThresholdScope::All => Scope::All,
+            ThresholdScope::Scenario => Scope::Scenario,
+        },
+        baseline_mode: match args.baseline_mode {
+            None | Some(BaselineMode::New) => Mode::New,
+            Some(BaselineMode::All) => Mode::All,
+        },
+        enforcement: if args.report_only {
+            Enforcement::ReportOnly
+        } else {
+            Enforcement::Gate
+        },
+    }
+}
+
+/// How the terminal is written to: colour, progress bar, annotations and
+/// how much is said.
+fn terminal(args: &Args, env: &Env) -> Terminal {
+    Terminal {
+        color: match args.color {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => env.stdout_tty && !env.no_color,
+        },
+        progress_bar: env.stderr_tty && !args.quiet,
+        annotations: env.github_actions,
+        verbosity: if args.quiet {
+            Verbosity::Quiet
+        } else if args.verbose {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        },
+    }
+}
+
 impl Config {
     /// Checks the flags. `stdin` is read when `--run-ids-file -` is given;
     /// `env` holds the variables read besides clap's.
@@ -121,37 +172,12 @@ impl Config {
                 t.text
             )));
         }
-        let mut weights = Weights::default();
-        for w in &args.weights {
-            weights.set(&w.priority, w.weight);
-        }
         let step = StepFiles {
             summary: env.github_step_summary.clone(),
             output: env.github_output.clone(),
         };
         let reports = outputs::reports(&args, &step)?;
-        let policy = Policy {
-            weights,
-            max_score: args.max_score,
-            max_failed_runs: args.max_failed_runs.unwrap_or(0),
-            max_errored_runs: args.max_errored_runs,
-            max_failed_scenarios: args.max_failed_scenarios.unwrap_or(0),
-            min_pass_rate: args.min_pass_rate.clone(),
-            thresholds: distinct(&args.thresholds),
-            threshold_scope: match args.threshold_scope {
-                ThresholdScope::All => Scope::All,
-                ThresholdScope::Scenario => Scope::Scenario,
-            },
-            baseline_mode: match args.baseline_mode {
-                None | Some(BaselineMode::New) => Mode::New,
-                Some(BaselineMode::All) => Mode::All,
-            },
-            enforcement: if args.report_only {
-                Enforcement::ReportOnly
-            } else {
-                Enforcement::Gate
-            },
-        };
+        let policy = policy(&args);
         let baseline = match (&args.baseline, args.baseline_mode) {
             (Some(path), _) => Some(path.clone()),
             (None, Some(_)) => {
@@ -170,22 +196,7 @@ impl Config {
             policy,
             baseline,
             reports,
-            terminal: Terminal {
-                color: match args.color {
-                    ColorWhen::Always => true,
-                    ColorWhen::Never => false,
-                    ColorWhen::Auto => env.stdout_tty && !env.no_color,
-                },
-                progress_bar: env.stderr_tty && !args.quiet,
-                annotations: env.github_actions,
-                verbosity: if args.quiet {
-                    Verbosity::Quiet
-                } else if args.verbose {
-                    Verbosity::Verbose
-                } else {
-                    Verbosity::Normal
-                },
-            },
+            terminal: terminal(&args, &env),
         })
     }
 

@@ -4,11 +4,14 @@
 //! or outage at the deadline, Retry-After, the reset after progress, the
 //! last poll before the deadline) is tested with synthetic instants.
 
+mod answers;
+
 use super::delays::{Delays, Pace};
 use super::{Answer, Event, Fetched, Next, Progress, Waiting};
 use crate::api::FetchError;
 use crate::ending::Stop;
-use crate::model::{Parsed, RawRun};
+use crate::model::RawRun;
+use answers::Tally;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -145,42 +148,15 @@ impl Poll {
     /// and what to tell the user.
     pub fn absorb(&mut self, answers: Vec<Answer>, now: Instant) -> (Next, Vec<Event>) {
         let mut events = Vec::new();
-        let mut newly_final = 0usize;
-        let mut trouble: Option<FetchError> = None;
-        let mut shape: Option<String> = None;
-        // The longest Retry-After any failing request was given.
-        let mut retry_after: Option<Duration> = None;
-        for (chunk, result) in answers {
-            match result {
-                Ok(parsed) => newly_final += self.take_runs(&chunk, parsed, &mut events),
-                Err(FetchError::Fatal(message)) => {
-                    return (Next::Stop(Stop::ApiFailed(message)), events);
-                }
-                Err(e @ FetchError::Transient { .. }) => {
-                    if let FetchError::Transient {
-                        message,
-                        undocumented: true,
-                        proxy: false,
-                        ..
-                    } = &e
-                    {
-                        shape.get_or_insert_with(|| message.clone());
-                    }
-                    if let FetchError::Transient {
-                        retry_after: Some(ra),
-                        ..
-                    } = &e
-                    {
-                        retry_after = retry_after.max(Some(*ra));
-                    }
-                    // Being rate-limited is the failure worth reporting.
-                    if !is_rate_limited(trouble.as_ref()) {
-                        trouble = Some(e);
-                    }
-                }
-            }
-        }
-
+        let Tally {
+            newly_final,
+            trouble,
+            shape,
+            retry_after,
+        } = match self.tally(answers, &mut events) {
+            Ok(tally) => tally,
+            Err(message) => return (Next::Stop(Stop::ApiFailed(message)), events),
+        };
         // An answer of the wrong shape may be a proxy's passing page; the
         // same one twice in a row is how the API answers, not a blip.
         if let Some(message) = shape
@@ -346,59 +322,6 @@ impl Poll {
         self.added.extend(new);
     }
 
-    /// Records the runs a chunk's answer holds; returns how many became final.
-    fn take_runs(&mut self, chunk: &[u64], parsed: Parsed, events: &mut Vec<Event>) -> usize {
-        let asked: HashSet<u64> = chunk.iter().copied().collect();
-        let mut returned = HashSet::with_capacity(parsed.runs.len());
-        let mut newly_final = 0;
-        // The parser skipped runs this request did not ask for; one is named.
-        let stray = parsed
-            .runs
-            .iter()
-            .map(|raw| raw.run.id)
-            .find(|id| !asked.contains(id));
-        if let Some(id) = parsed.unrequested.or(stray)
-            && !self.unexpected_warned
-        {
-            let whose = if self.requested.contains(&id) {
-                "not asked for in this request"
-            } else {
-                "never requested"
-            };
-            events.push(Event::Warning(format!(
-                "the API returned run {id}, {whose}; ignored"
-            )));
-            self.unexpected_warned = true;
-        }
-        // A run nothing can name is skipped; the ID it may be reads as missing.
-        if let Some(why) = &parsed.unidentified
-            && !self.unidentified_warned
-        {
-            events.push(Event::Warning(format!(
-                "the API returned a run without a usable ID, {why}; ignored, so a requested run it may be is reported missing"
-            )));
-            self.unidentified_warned = true;
-        }
-        for raw in parsed.runs {
-            let id = raw.run.id;
-            if !asked.contains(&id) {
-                continue;
-            }
-            returned.insert(id);
-            if !raw.run.status.is_waiting() {
-                newly_final += 1;
-            }
-            self.runs.insert(id, raw);
-        }
-        for id in chunk.iter().filter(|id| !returned.contains(id)) {
-            // A run that vanished is missing, whatever it was before.
-            self.runs.remove(id);
-            self.missing.insert(*id);
-            newly_final += 1;
-        }
-        newly_final
-    }
-
     /// Why waiting stops at the last call. The API failing then makes it an
     /// API failure only when that cost us the answer: it kept failing, or
     /// some run was never seen at all. A single failed last poll leaves the
@@ -479,16 +402,6 @@ impl Poll {
             trouble: trouble.map(|e| e.to_string()),
         }
     }
-}
-
-fn is_rate_limited(e: Option<&FetchError>) -> bool {
-    matches!(
-        e,
-        Some(FetchError::Transient {
-            rate_limited: true,
-            ..
-        })
-    )
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::super::delays::Delays;
 use super::*;
-use crate::model::{Run, Status};
+use crate::model::{Parsed, Run, Status};
 
 pub(super) const SEC: Duration = Duration::from_secs(1);
 

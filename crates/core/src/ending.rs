@@ -40,7 +40,7 @@ pub enum Stop {
 impl Stop {
     /// Whether waiting ended as planned, so the verdict covers every run it
     /// could: not cut short by a signal or a failing API.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         matches!(self, Stop::AllFinal | Stop::Replayed | Stop::Deadline)
     }
 
@@ -80,7 +80,7 @@ pub enum Verdict {
 /// when a signal or the API cut it short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Conclusion {
+pub(crate) enum Conclusion {
     Passed,
     Failed,
     TimedOut,
@@ -89,7 +89,7 @@ pub enum Conclusion {
 }
 
 impl Conclusion {
-    pub fn of(stop: &Stop, verdict: Verdict) -> Conclusion {
+    pub(crate) fn of(stop: &Stop, verdict: Verdict) -> Conclusion {
         if !stop.is_complete() {
             return Conclusion::Error;
         }
@@ -100,7 +100,7 @@ impl Conclusion {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Conclusion::Passed => "passed",
             Conclusion::Failed => "failed",

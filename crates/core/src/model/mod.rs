@@ -13,10 +13,9 @@ mod transcript;
 mod wanted;
 mod wire;
 
-pub use parse::{Keep, ParseError, Parsed, parse_answer, parse_runs, parse_runs_keeping};
+pub use parse::{Keep, ParseError, Parsed, parse_answer, parse_runs};
+
 pub use raw::RawRun;
-pub use surrogates::visible_lone_surrogates;
-pub use wire::duration_millis;
 
 /// A run's lifecycle state, from its `status` field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +106,7 @@ pub struct Metric {
 
 impl Metric {
     /// The kind of value a threshold can compare, most specific first.
-    pub fn kinds(&self) -> MetricKinds {
+    pub(crate) fn kinds(&self) -> MetricKinds {
         MetricKinds {
             number: self.number.is_some(),
             passed: self.passed.is_some(),
@@ -118,7 +117,7 @@ impl Metric {
 
 /// Which readings a metric carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MetricKinds {
+pub(crate) struct MetricKinds {
     pub number: bool,
     pub passed: bool,
     pub label: bool,
@@ -169,7 +168,7 @@ pub struct Run {
 
 /// The `scenario_name` the platform gives a run whose scenario was deleted
 /// (with `scenario: null`): the field's default, shared by every such run.
-pub const DELETED_SCENARIO: &str = "Scenario Deleted";
+pub(crate) const DELETED_SCENARIO: &str = "Scenario Deleted";
 
 /// The result every one of `runs` belongs to: `None` when there are none,
 /// when one does not say, or when they differ.
@@ -195,7 +194,7 @@ impl Run {
     /// A reviewer's decision from an `evaluation_status` (the API's, or a
     /// `--json` report's `review`): `reviewed_success` or `reviewed_failure`;
     /// any other is none.
-    pub fn review_from(status: Option<&str>) -> Option<bool> {
+    pub(crate) fn review_from(status: Option<&str>) -> Option<bool> {
         match status {
             Some("reviewed_success") => Some(true),
             Some("reviewed_failure") => Some(false),
@@ -204,7 +203,7 @@ impl Run {
     }
 
     /// The reviewer's decision as the API spells it, when there is one.
-    pub fn review_status(&self) -> Option<&'static str> {
+    pub(crate) fn review_status(&self) -> Option<&'static str> {
         self.review.map(|passed| {
             if passed {
                 "reviewed_success"

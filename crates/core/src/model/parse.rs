@@ -30,7 +30,7 @@ pub struct Keep {
 }
 
 impl Keep {
-    pub const ALL: Keep = Keep {
+    pub(crate) const ALL: Keep = Keep {
         raw: true,
         transcript: true,
     };
@@ -43,7 +43,7 @@ pub fn parse_runs(body: &str) -> Result<Vec<RawRun>, ParseError> {
 
 /// Parses a bulk-runs answer (a JSON array of run objects) in one pass over
 /// the text, or two when raw bytes are kept.
-pub fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
+pub(crate) fn parse_runs_keeping(body: &str, keep: Keep) -> Result<Vec<RawRun>, ParseError> {
     parse_answer(body, keep, None).map(|parsed| parsed.runs)
 }
 

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 /// not Unicode, so serde refuses the whole answer for one bad character in
 /// one transcript. Shown visibly, like the other characters XML cannot carry.
 /// Borrows the text unchanged (no copy) when there is nothing to rewrite.
-pub fn visible_lone_surrogates(body: &str) -> Cow<'_, str> {
+pub(crate) fn visible_lone_surrogates(body: &str) -> Cow<'_, str> {
     let bytes = body.as_bytes();
     if memchr::memmem::find(bytes, b"\\ud").is_none()
         && memchr::memmem::find(bytes, b"\\uD").is_none()

@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 /// Length of a call in milliseconds from `MM:SS`, `HH:MM:SS` or plain
 /// seconds (seconds may carry a fraction). Anything else is `None`; callers
 /// show 0.
-pub fn duration_millis(text: &str) -> Option<u64> {
+pub(crate) fn duration_millis(text: &str) -> Option<u64> {
     let parts: Vec<&str> = text.trim().split(':').collect();
     let (hours, minutes, seconds) = match parts.as_slice() {
         [s] => ("0", "0", *s),
@@ -103,52 +103,14 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
     type Value = Result<WireRun<T>, String>;
 
     fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut run = WireRun::<T> {
-            id: 0,
-            scenario: None,
-            scenario_name: None,
-            success: None,
-            evaluation_status: None,
-            metrics: Vec::new(),
-            rubric: Vec::new(),
-            transcript: None,
-            transcript_object: None,
-            duration: None,
-            voice_recording_url: None,
-            status: None,
-            timestamp: None,
-            categories: Vec::new(),
-            error_message: None,
-            result_id: None,
-            feedback: None,
-            odd: None,
-        };
+        let mut run = WireRun::<T>::blank();
         let mut id: Option<Result<u64, String>> = None;
         let mut seen = Seen::default();
         let odd = &mut run.odd;
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let bit = match key.as_ref() {
-                "id" => 0,
-                "scenario" => 1,
-                "scenario_name" => 2,
-                "success" => 3,
-                "evaluation_status" => 4,
-                "evaluation" => 5,
-                "rubric" => 6,
-                "transcript" => 7,
-                "transcript_object" => 8,
-                "duration" => 9,
-                "voice_recording_url" => 10,
-                "status" => 11,
-                "timestamp" => 12,
-                "critical_categories" => 13,
-                "error_message" => 14,
-                "result_id" => 15,
-                "feedback" => 16,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
+            let Some(bit) = field_bit(&key) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
             };
             if !seen.first(bit) {
                 map.next_value::<IgnoredAny>()?;
@@ -216,6 +178,57 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
             Some(Err(why)) => Err(why),
             None => Err("has no `id`".to_owned()),
         })
+    }
+}
+
+/// The bit of a run field the gate reads (so a field given twice is
+/// noticed); `None` for any other field, which is skipped.
+fn field_bit(key: &str) -> Option<u32> {
+    match key {
+        "id" => Some(0),
+        "scenario" => Some(1),
+        "scenario_name" => Some(2),
+        "success" => Some(3),
+        "evaluation_status" => Some(4),
+        "evaluation" => Some(5),
+        "rubric" => Some(6),
+        "transcript" => Some(7),
+        "transcript_object" => Some(8),
+        "duration" => Some(9),
+        "voice_recording_url" => Some(10),
+        "status" => Some(11),
+        "timestamp" => Some(12),
+        "critical_categories" => Some(13),
+        "error_message" => Some(14),
+        "result_id" => Some(15),
+        "feedback" => Some(16),
+        _ => None,
+    }
+}
+
+impl<T> WireRun<T> {
+    /// A run with no field read yet.
+    fn blank() -> Self {
+        WireRun {
+            id: 0,
+            scenario: None,
+            scenario_name: None,
+            success: None,
+            evaluation_status: None,
+            metrics: Vec::new(),
+            rubric: Vec::new(),
+            transcript: None,
+            transcript_object: None,
+            duration: None,
+            voice_recording_url: None,
+            status: None,
+            timestamp: None,
+            categories: Vec::new(),
+            error_message: None,
+            result_id: None,
+            feedback: None,
+            odd: None,
+        }
     }
 }
 

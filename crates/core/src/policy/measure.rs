@@ -2,7 +2,7 @@
 //! completed runs, or each scenario's with `--threshold-scope scenario`.
 
 use super::baseline::Baseline;
-use super::threshold::{Measured, NoValue, Scope, Value, aggregate, measure_row};
+use super::threshold::{Measured, NoValue, Scope, Threshold, Value, aggregate, measure_row};
 use super::{Outcome, Policy, RunResult, Scenario, ScenarioKey};
 use crate::model::Run;
 
@@ -19,53 +19,7 @@ pub(super) fn thresholds(
         .iter()
         .filter(|t| t.aggregate.is_some())
         .map(|t| {
-            // (scenario name, its runs, whether some are still waiting,
-            // the same aggregate over the baseline when the limit needs it)
-            let base = |runs: Option<Vec<&Run>>| -> Option<Result<Value, NoValue>> {
-                t.needs_baseline().then(|| match runs {
-                    Some(runs) => aggregate(t, runs.into_iter()),
-                    None => Err(NoValue::Nothing(
-                        "the scenario is not in the baseline".into(),
-                    )),
-                })
-            };
-            type Scope4<'r> = (
-                Option<String>,
-                Vec<&'r Run>,
-                bool,
-                Option<Result<Value, NoValue>>,
-            );
-            let scopes: Vec<Scope4<'_>> = match policy.threshold_scope {
-                Scope::All => vec![(
-                    None,
-                    results
-                        .iter()
-                        .filter(|r| r.outcome.completed())
-                        .filter_map(|r| r.run)
-                        .collect(),
-                    results.iter().any(|r| r.outcome == Outcome::Unfinished),
-                    base(baseline.map(|b| b.completed(None))),
-                )],
-                Scope::Scenario => scenarios
-                    .iter()
-                    .map(|s| {
-                        let members = s.members.iter().map(|&i| &results[i]);
-                        (
-                            Some(label(s, scenarios)),
-                            members
-                                .clone()
-                                .filter(|r| r.outcome.completed())
-                                .filter_map(|r| r.run)
-                                .collect(),
-                            s.unfinished > 0,
-                            base(baseline.and_then(|b| {
-                                let found = b.find(&s.key, Some(&s.name));
-                                found.map(|i| b.completed(Some(i)))
-                            })),
-                        )
-                    })
-                    .collect(),
-            };
+            let scopes = parts(t, policy, results, scenarios, baseline);
             let per_scenario = policy.threshold_scope == Scope::Scenario;
             let mut rows = Vec::new();
             for (scenario, runs, waiting, base) in scopes {
@@ -100,6 +54,67 @@ pub(super) fn thresholds(
         })
         .collect();
     (measured, mismatches)
+}
+
+/// One part of the runs a threshold is measured over: the scenario's label
+/// (`None` for all the runs), its completed runs, whether some of its runs
+/// are still waiting, and the same aggregate over the baseline when the
+/// limit needs it.
+type Part<'r> = (
+    Option<String>,
+    Vec<&'r Run>,
+    bool,
+    Option<Result<Value, NoValue>>,
+);
+
+/// The parts threshold `t` is measured over: all the runs, or each
+/// scenario's (`--threshold-scope scenario`).
+fn parts<'r>(
+    t: &Threshold,
+    policy: &Policy,
+    results: &[RunResult<'r>],
+    scenarios: &[Scenario],
+    baseline: Option<&Baseline>,
+) -> Vec<Part<'r>> {
+    let base = |runs: Option<Vec<&Run>>| -> Option<Result<Value, NoValue>> {
+        t.needs_baseline().then(|| match runs {
+            Some(runs) => aggregate(t, runs.into_iter()),
+            None => Err(NoValue::Nothing(
+                "the scenario is not in the baseline".into(),
+            )),
+        })
+    };
+    match policy.threshold_scope {
+        Scope::All => vec![(
+            None,
+            results
+                .iter()
+                .filter(|r| r.outcome.completed())
+                .filter_map(|r| r.run)
+                .collect(),
+            results.iter().any(|r| r.outcome == Outcome::Unfinished),
+            base(baseline.map(|b| b.completed(None))),
+        )],
+        Scope::Scenario => scenarios
+            .iter()
+            .map(|s| {
+                let members = s.members.iter().map(|&i| &results[i]);
+                (
+                    Some(label(s, scenarios)),
+                    members
+                        .clone()
+                        .filter(|r| r.outcome.completed())
+                        .filter_map(|r| r.run)
+                        .collect(),
+                    s.unfinished > 0,
+                    base(baseline.and_then(|b| {
+                        let found = b.find(&s.key, Some(&s.name));
+                        found.map(|i| b.completed(Some(i)))
+                    })),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// A scenario's row label: its name, and what tells it apart when another

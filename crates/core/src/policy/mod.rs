@@ -15,10 +15,10 @@ pub mod threshold;
 mod weights;
 
 pub use names::CaseName;
-pub use rate::{BadRate, PassRate, RateCheck, rate_text};
+pub use rate::{BadRate, PassRate, RateCheck};
 pub use run::{Outcome, RunResult, Scored};
 pub use scenarios::{Scenario, ScenarioKey};
-pub use weights::{FALLBACK_PRIORITY, Weights};
+pub use weights::Weights;
 
 use crate::ending::{Conclusion, Stop, Verdict};
 use crate::model::Run;
@@ -187,7 +187,7 @@ pub fn runs_text(count: usize, what: &str) -> String {
 
 /// Points per priority, for the verdict's breakdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriorityTotal {
+pub(crate) struct PriorityTotal {
     pub priority: String,
     pub weight: u32,
     pub categories: usize,
@@ -204,7 +204,7 @@ pub struct Evaluation<'a> {
     pub score: u64,
     pub max_score: u64,
     /// Heaviest priority first.
-    pub by_priority: Vec<PriorityTotal>,
+    pub(crate) by_priority: Vec<PriorityTotal>,
     pub counts: Counts,
     /// The runs grouped by scenario, failing ones first.
     pub scenarios: Vec<Scenario>,
@@ -235,7 +235,7 @@ pub struct Evaluation<'a> {
 
 impl Evaluation<'_> {
     /// The verdict as CI reads it.
-    pub fn conclusion(&self) -> Conclusion {
+    pub(crate) fn conclusion(&self) -> Conclusion {
         Conclusion::of(&self.stop, self.verdict)
     }
 }

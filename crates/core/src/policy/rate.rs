@@ -95,7 +95,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 
 impl PassRate {
     /// Whether `passed` of `judged` runs meets the rate; none judged fails closed.
-    pub fn met_by(&self, passed: usize, judged: usize) -> bool {
+    pub(crate) fn met_by(&self, passed: usize, judged: usize) -> bool {
         judged > 0 && u128::from(self.den) * passed as u128 >= u128::from(self.num) * judged as u128
     }
 }
@@ -138,7 +138,7 @@ impl RateCheck {
 /// `passed / judged` in decimals, exactly: at most three digits after the
 /// point, cut (never rounded, so 999/1000 is `0.999` and 9999/10000 never
 /// reads as 1) and followed by `…` when more digits follow.
-pub fn rate_text(passed: usize, judged: usize) -> String {
+pub(crate) fn rate_text(passed: usize, judged: usize) -> String {
     let (passed, judged) = (passed as u128, (judged as u128).max(1));
     let whole = passed / judged;
     let mut rest = passed % judged;

@@ -27,7 +27,7 @@ pub struct Scenario {
     /// The name of its highest run ID that has one.
     pub name: String,
     /// Indexes into the evaluation's results, in run-ID order.
-    pub members: Vec<usize>,
+    pub(crate) members: Vec<usize>,
     /// Every run of it the API returned, errored and unfinished included.
     pub runs: usize,
     pub passed: usize,
@@ -53,7 +53,7 @@ impl Scenario {
     }
 
     /// `0.8 (4/5)`, `0.666… (2/3)`, or `- (0/0)` when nothing could be judged.
-    pub fn rate_label(&self) -> String {
+    pub(crate) fn rate_label(&self) -> String {
         let judged = self.judged();
         if judged == 0 {
             return "- (0/0)".to_owned();

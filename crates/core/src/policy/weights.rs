@@ -8,7 +8,7 @@ pub struct Weights(BTreeMap<String, u32>);
 
 /// The weight a priority unknown to [`Weights`] gets: that of `high`, because
 /// an unknown priority counting for nothing would let a gate pass by accident.
-pub const FALLBACK_PRIORITY: &str = "high";
+pub(crate) const FALLBACK_PRIORITY: &str = "high";
 
 impl Default for Weights {
     fn default() -> Self {
@@ -31,7 +31,7 @@ impl Weights {
     }
 
     /// The weight of a priority, and whether the priority is known.
-    pub fn weigh(&self, priority: Option<&str>) -> (u32, bool) {
+    pub(crate) fn weigh(&self, priority: Option<&str>) -> (u32, bool) {
         let known = priority.and_then(|p| self.0.get(&p.trim().to_lowercase()));
         match known {
             Some(w) => (*w, true),

@@ -6,6 +6,7 @@ use super::{
     SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, not_passed, scenario_rows, threshold_rows,
 };
 use crate::ending::Conclusion;
+use crate::policy::baseline::Comparison;
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::fmt::Write as _;
 
@@ -33,16 +34,7 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         let _ = writeln!(s, "Judged {}\n", md(&one_line(&suite.line(), 300)));
     }
     if let Some(c) = &eval.comparison {
-        s.push_str("**Compared with the baseline:**\n\n");
-        let lists = comparison_lists(c);
-        if lists.is_empty() {
-            s.push_str("- no change\n");
-        }
-        for (what, names) in lists {
-            let names: Vec<String> = names.iter().map(|n| md(&one_line(n, 80))).collect();
-            let _ = writeln!(s, "- {what}: {}", names.join("; "));
-        }
-        s.push('\n');
+        write_comparison(&mut s, c);
     }
     let _ = write!(
         s,
@@ -79,6 +71,13 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         }
         s.push('\n');
     }
+    write_runs(&mut s, eval);
+    s
+}
+
+/// The table of runs, those that did not pass first: each with its result,
+/// top category, detail and recording.
+fn write_runs(s: &mut String, eval: &Evaluation<'_>) {
     s.push_str(
         "| Scenario | Run | Status | Result | Top category | Priority | Detail | Recording |\n",
     );
@@ -115,7 +114,20 @@ pub fn render(eval: &Evaluation<'_>) -> String {
             recording,
         );
     }
-    s
+}
+
+/// The comparison with the baseline: what changed, by list.
+fn write_comparison(s: &mut String, c: &Comparison) {
+    s.push_str("**Compared with the baseline:**\n\n");
+    let lists = comparison_lists(c);
+    if lists.is_empty() {
+        s.push_str("- no change\n");
+    }
+    for (what, names) in lists {
+        let names: Vec<String> = names.iter().map(|n| md(&one_line(n, 80))).collect();
+        let _ = writeln!(s, "- {what}: {}", names.join("; "));
+    }
+    s.push('\n');
 }
 
 /// The detail cell: how the top category showed in the run (v1 `scenario`,

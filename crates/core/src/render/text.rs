@@ -7,6 +7,7 @@ use super::{
 };
 use crate::ending::{Stop, Verdict};
 use crate::model::Status;
+use crate::policy::baseline::Comparison;
 use crate::policy::{Evaluation, Outcome, RunResult, runs_text};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -37,7 +38,7 @@ pub fn progress_line(
 }
 
 /// `8s`, `1.5s`, `250ms`, `2m30s`.
-pub fn human(d: Duration) -> String {
+pub(crate) fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms}ms")
@@ -100,7 +101,7 @@ pub fn headline(eval: &Evaluation<'_>, color: bool) -> String {
 
 /// `2 flaky failures in scenarios that met --min-pass-rate`, for the
 /// headlines; `None` when a pass rate tolerated no failure.
-pub fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
+pub(crate) fn tolerated_text(eval: &Evaluation<'_>) -> Option<String> {
     let tolerated = eval.counts.tolerated;
     (tolerated > 0).then(|| {
         format!(
@@ -153,20 +154,7 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         );
     }
     if let Some(c) = &eval.comparison {
-        let _ = writeln!(
-            s,
-            "  compared with the baseline ({} scenario{} in both):",
-            c.shared,
-            if c.shared == 1 { "" } else { "s" }
-        );
-        let lists = comparison_lists(c);
-        if lists.is_empty() {
-            s.push_str("    - no change\n");
-        }
-        for (what, names) in lists {
-            let names: Vec<String> = names.iter().map(|n| one_line(n, 60)).collect();
-            let _ = writeln!(s, "    - {what}: {}", names.join("; "));
-        }
+        write_comparison(&mut s, c);
     }
     if !eval.thresholds.is_empty() {
         let _ = writeln!(s, "  thresholds ({}):", THRESHOLD_HEADER.join(", "));
@@ -180,6 +168,30 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
             let _ = writeln!(s, "    - {}", row.join(", "));
         }
     }
+    write_not_passed(&mut s, eval);
+    s
+}
+
+/// The verdict's comparison with the baseline: what changed, by list.
+fn write_comparison(s: &mut String, c: &Comparison) {
+    let _ = writeln!(
+        s,
+        "  compared with the baseline ({} scenario{} in both):",
+        c.shared,
+        if c.shared == 1 { "" } else { "s" }
+    );
+    let lists = comparison_lists(c);
+    if lists.is_empty() {
+        s.push_str("    - no change\n");
+    }
+    for (what, names) in lists {
+        let names: Vec<String> = names.iter().map(|n| one_line(n, 60)).collect();
+        let _ = writeln!(s, "    - {what}: {}", names.join("; "));
+    }
+}
+
+/// The verdict's last part: each run that did not pass, and why.
+fn write_not_passed(s: &mut String, eval: &Evaluation<'_>) {
     let mut first = true;
     for result in &eval.results {
         if result.outcome == Outcome::Passed {
@@ -197,12 +209,11 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
         };
         let _ = writeln!(s, "    - {}: {detail}{known}", case_title(result, 80));
     }
-    s
 }
 
 /// The score by priority, heaviest first (`high 2 x 10 = 20, low 1 x 1 = 1`),
 /// each priority shown through `show`; `None` when nothing scored.
-pub fn breakdown(
+pub(crate) fn breakdown(
     eval: &Evaluation<'_>,
     times: &str,
     show: impl Fn(&str) -> String,
@@ -228,7 +239,7 @@ pub fn breakdown(
 
 /// A run as people read it: `Refund (run 181)`, or `run 181` alone when the
 /// run has no name of its own.
-pub fn case_title(r: &RunResult<'_>, max: usize) -> String {
+pub(crate) fn case_title(r: &RunResult<'_>, max: usize) -> String {
     let name = one_line(&r.case.name, max);
     if name == format!("run {}", r.id) {
         name
@@ -274,7 +285,7 @@ pub fn problem(r: &RunResult<'_>) -> String {
 
 /// Text squeezed onto one line of at most `max` characters, controls shown
 /// as spaces, so a hostile category cannot forge lines in a CI log.
-pub fn one_line(text: &str, max: usize) -> String {
+pub(crate) fn one_line(text: &str, max: usize) -> String {
     let mut out: String = text
         .split_whitespace()
         .collect::<Vec<_>>()
@@ -323,210 +334,5 @@ pub fn inert(text: &str) -> Cow<'_, str> {
 const ZWJ: char = '\u{200d}';
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ending::Signal;
-    use crate::policy::Policy;
-    use crate::policy::fixtures::{eval_in, eval_of, run, sample_eval};
-
-    #[test]
-    fn the_headline_ends_with_the_result_when_known() {
-        let runs = [run(1, "completed", Some(true), &[])];
-        let mut eval = eval_of(&runs, &[]);
-        assert!(!headline(&eval, false).contains("result"));
-        eval.result_id = Some(9876);
-        let line = headline(&eval, false);
-        assert!(line.starts_with("vocera-gate: PASSED: score 0"), "{line}");
-        assert!(line.ends_with("0 unfinished; result 9876"), "{line}");
-    }
-
-    #[test]
-    fn progress_line_reads_well() {
-        let mut waiting = BTreeMap::new();
-        waiting.insert("in_progress".to_owned(), 5);
-        waiting.insert("pending".to_owned(), 2);
-        assert_eq!(
-            progress_line(3, 0, 10, &waiting, Duration::from_secs(8), None),
-            "3/10 finished, 5 in_progress, 2 pending; next check in 8s"
-        );
-        assert_eq!(
-            progress_line(2, 1, 10, &waiting, Duration::from_secs(8), None),
-            "2/10 finished, 1 missing, 5 in_progress, 2 pending; next check in 8s"
-        );
-        assert_eq!(human(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(human(Duration::from_secs(150)), "2m30s");
-        assert_eq!(human(Duration::from_millis(200)), "200ms");
-    }
-
-    #[test]
-    fn the_verdict_word_is_coloured_only_when_asked() {
-        let runs = [run(1, "completed", Some(false), &[])];
-        let eval = eval_in(&Policy::default(), &runs, &[], Stop::Deadline);
-        assert!(
-            verdict(&eval, true).starts_with("vocera-gate: \u{1b}[1m\u{1b}[31mFAILED\u{1b}[0m: "),
-            "coloured"
-        );
-        assert!(
-            verdict(&eval, false).starts_with("vocera-gate: FAILED: "),
-            "plain"
-        );
-    }
-
-    #[test]
-    fn no_api_text_starts_a_line_of_its_own() {
-        let forged = "x\n::error title=forged::all good\u{1b}[2J";
-        let mut r = run(1, "completed", Some(false), &[forged]);
-        r.scenario_name = Some(format!("name{forged}"));
-        r.categories[0].name = format!("category{forged}");
-        let runs = [r];
-        let text = verdict(
-            &eval_in(&Policy::default(), &runs, &[], Stop::Deadline),
-            false,
-        );
-        for line in text.lines() {
-            assert!(!line.starts_with("::"), "forged line {line:?} in {text}");
-        }
-        assert!(!text.contains('\u{1b}'), "{text}");
-    }
-
-    #[test]
-    fn unfinished_runs_say_why_waiting_stopped() {
-        let runs = [run(1, "pending", None, &[])];
-        for (stop, word, why) in [
-            (
-                Stop::Deadline,
-                "UNFINISHED",
-                "by the deadline; raise --timeout",
-            ),
-            (
-                Stop::Cancelled(Signal::Interrupt),
-                "CANCELLED",
-                "when the gate was cancelled",
-            ),
-            (
-                Stop::ApiFailed("x".into()),
-                "INCOMPLETE, the API failed, so there is no verdict",
-                "when the API stopped answering",
-            ),
-        ] {
-            let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
-            assert!(text.starts_with(&format!("vocera-gate: {word}:")), "{text}");
-            assert!(
-                text.contains(&format!("1 run had not finished {why}\n")),
-                "{text}"
-            );
-        }
-    }
-
-    #[test]
-    fn no_text_can_carry_a_workflow_command() {
-        for (text, want) in [
-            ("::error::x", ":\u{200d}:error::x"),
-            ("  \u{3000}::warning::x", "  \u{3000}:\u{200d}:warning::x"),
-            ("a\r::stop-commands::t", "a\r:\u{200d}:stop-commands::t"),
-            ("a\n\t::x\n", "a\n\t:\u{200d}:x\n"),
-            ("a::b", "a::b"),
-            ("##[warning]x", "##\u{200d}[warning]x"),
-            (
-                "a ##[add-mask]b ##[error]",
-                "a ##\u{200d}[add-mask]b ##\u{200d}[error]",
-            ),
-            ("###[x", "###\u{200d}[x"),
-            ("plain", "plain"),
-        ] {
-            assert_eq!(inert(text), want, "{text:?}");
-        }
-        assert!(matches!(inert("a # [ : b"), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn after_an_api_failure_the_verdict_says_it_is_incomplete() {
-        let runs = [
-            run(1, "completed", Some(false), &["high"]),
-            run(2, "pending", None, &[]),
-        ];
-        let stop = Stop::ApiFailed("the API refused the key".into());
-        let text = verdict(&eval_in(&Policy::default(), &runs, &[], stop), false);
-        assert!(
-            text.starts_with(
-                "vocera-gate: INCOMPLETE, the API failed, so there is no verdict: score 10"
-            ),
-            "{text}"
-        );
-        assert!(
-            !text.contains("FAILED") && !text.contains("UNFINISHED"),
-            "{text}"
-        );
-        assert!(!text.contains("the gate failed because"), "{text}");
-        has(&text, "the runs known so far already break the policy:");
-    }
-
-    #[track_caller]
-    fn has(text: &str, part: &str) {
-        assert!(text.contains(part), "{part:?} not in {text}");
-    }
-
-    #[test]
-    fn counts_and_statuses_read_as_words() {
-        let mut none = run(1, "completed", None, &[]);
-        none.status = Status::Absent;
-        (none.scenario_id, none.scenario_name) = (None, None);
-        let runs = [none, run(2, "", None, &[]), run(3, "failed", None, &[])];
-        let eval = eval_in(&Policy::default(), &runs[..1], &[], Stop::AllFinal);
-        assert!(
-            headline(&eval, false).contains(", 1 run: "),
-            "{}",
-            headline(&eval, false)
-        );
-        let eval = eval_in(&Policy::default(), &runs, &[], Stop::AllFinal);
-        let problems: Vec<String> = eval.results.iter().map(problem).collect();
-        assert_eq!(
-            problems,
-            [
-                "ended without a status",
-                "ended with the undocumented status \"\"",
-                "ended failed"
-            ]
-        );
-        assert!(verdict(&eval, false).contains("\n    - run 1: ended without a status\n"));
-    }
-
-    #[test]
-    fn a_replayed_unfinished_run_does_not_ask_for_a_longer_timeout() {
-        let runs = [run(1, "pending", None, &[])];
-        let text = verdict(
-            &eval_in(&Policy::default(), &runs, &[], Stop::Replayed),
-            false,
-        );
-        assert!(text.starts_with("vocera-gate: UNFINISHED:"), "{text}");
-        assert!(!text.contains("--timeout"), "{text}");
-        has(&text, "1 run had not finished when the response was saved");
-    }
-
-    #[test]
-    fn one_line_flattens_and_truncates() {
-        assert_eq!(one_line("a\nb\r\n\tc\u{1b}d", 50), "a b c d");
-        assert_eq!(one_line("abcdef", 4), "abc…");
-    }
-
-    #[test]
-    fn verdict_snapshot() {
-        let runs = crate::policy::fixtures::sample();
-        insta::assert_snapshot!(verdict(&sample_eval(&runs), false), @r#"
-        vocera-gate: FAILED: score 13 (max 0), 6 runs: 1 passed, 2 failed, 1 errored, 1 missing, 1 unfinished
-          score by priority: high 1 x 10 = 10, medium 1 x 3 = 3
-          the gate failed because:
-            - weighted score 13 is above --max-score 0
-            - 1 unsuccessful run is above --max-failed-runs 0
-            - 1 run ended with an error (failed, timeout, cancelled or unknown status)
-            - 1 requested run was not returned by the API
-          1 run had not finished by the deadline; raise --timeout
-          runs that did not pass:
-            - Refund <over> "$100" (run 2): [high] high problem
-            - Scenario 3 (run 3): [medium] medium problem
-            - Scenario 4 (run 4): ended failed: agent hung up
-            - Scenario 5 (run 5): still pending when waiting stopped
-            - run 6: not returned by the API
-        "#);
-    }
-}
+#[path = "text_tests.rs"]
+mod tests;

@@ -20,7 +20,7 @@ pub fn push_text(out: &mut String, text: &str) {
 }
 
 /// Appends `text` escaped for a double-quoted attribute value.
-pub fn push_attr(out: &mut String, text: &str) {
+pub(crate) fn push_attr(out: &mut String, text: &str) {
     push(out, text, &ATTR)
 }
 

@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 
 /// The body fields the documentation lists, in its order (the single
 /// overrides `personality_id` and `test_profile_id` documented later).
-pub const FIELDS: [&str; 17] = [
+pub(crate) const FIELDS: [&str; 17] = [
     "agent_id",
     "assistant_id",
     "scenarios",
@@ -44,10 +44,10 @@ pub const FIELDS: [&str; 17] = [
 ];
 
 /// The three ways to choose scenarios; exactly one goes in a body.
-pub const SELECTORS: [&str; 3] = ["scenarios", "tags", "folder_path"];
+pub(crate) const SELECTORS: [&str; 3] = ["scenarios", "tags", "folder_path"];
 
 /// The documented `mode` values.
-pub const MODES: [&str; 2] = ["same_number", "different_numbers"];
+pub(crate) const MODES: [&str; 2] = ["same_number", "different_numbers"];
 
 /// The agent under test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,7 +324,7 @@ impl Calls {
 
     /// `12 calls (4 scenarios x 3 x 2 personalities)`: the factors above 1
     /// after the scenarios.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut s = format!(
             "{} ({}",
             plural(self.total(), "call"),

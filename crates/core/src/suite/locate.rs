@@ -41,13 +41,13 @@ fn steps(path: &str) -> Vec<Step<'_>> {
 /// the JSON `text`, or of the deepest part of the path that exists (a
 /// missing field points at the object that lacks it). `None` when the text
 /// is not the JSON the path walks.
-pub fn position(text: &str, path: &str) -> Option<(usize, usize)> {
+pub(crate) fn position(text: &str, path: &str) -> Option<(usize, usize)> {
     let offset = find(text.as_bytes(), &steps(path))?;
     Some(line_column(text, offset))
 }
 
 /// The line and column of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line_start = before.rfind('\n').map_or(0, |at| at + 1);
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;

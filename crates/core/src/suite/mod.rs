@@ -3,12 +3,13 @@
 //! and its problems (ours or the platform's, keyed by a path into the
 //! spec) placed at their line and column in the user's file.
 
-pub mod locate;
+pub(crate) mod locate;
 mod platform;
 mod rules;
 
 pub use platform::{plan_text, platform_errors};
-pub use rules::{Case, MAX_BYTES, MAX_CASES};
+pub use rules::Case;
+pub(crate) use rules::MAX_BYTES;
 
 use serde_json::Value;
 
@@ -80,7 +81,7 @@ impl Spec {
     /// The key of the case named `name` (a run's scenario name); `None`
     /// when no case, or more than one, has that name (a run cannot tell
     /// which case it is of: it keeps its name and scenario).
-    pub fn key_of(&self, name: &str) -> Option<&str> {
+    pub(crate) fn key_of(&self, name: &str) -> Option<&str> {
         let mut named = self.cases.iter().filter(|c| c.name == name.trim());
         match (named.next(), named.next()) {
             (Some(case), None) => Some(case.key.as_str()),

@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 
 /// At most this many bytes (1 MB, counted in decimal: the smaller reading).
-pub const MAX_BYTES: usize = 1_000_000;
-pub const MAX_CASES: usize = 200;
+pub(crate) const MAX_BYTES: usize = 1_000_000;
+pub(crate) const MAX_CASES: usize = 200;
 const MAX_NAME: usize = 80;
 const MAX_KEY: usize = 128;
 const MAX_METRICS: usize = 64;
@@ -213,32 +213,7 @@ pub(crate) fn check(spec: &Value) -> Result<Vec<Case>, Vec<Problem>> {
         return Err(c.problems);
     };
     c.fields("", top, &TOP);
-    match top.get("version") {
-        Some(Value::String(v)) if v == "1" => {}
-        None => c.say("", "version is missing; write \"version\": \"1\""),
-        Some(_) => c.say("version", "this gate reads version \"1\" (a string) only"),
-    }
-    match top.get("suite") {
-        None => {}
-        Some(Value::Object(suite)) => {
-            c.fields("suite", suite, &SUITE);
-            c.text("suite.name", suite.get("name"), None);
-            c.text("suite.description", suite.get("description"), None);
-        }
-        Some(_) => c.say("suite", "expected an object with name and description"),
-    }
-    match top.get("defaults") {
-        None => {}
-        Some(Value::Object(defaults)) => {
-            c.fields("defaults", defaults, &DEFAULTS);
-            c.shared("defaults", defaults);
-            c.positive(
-                "defaults.concurrency_limit",
-                defaults.get("concurrency_limit"),
-            );
-        }
-        Some(_) => c.say("defaults", "expected an object"),
-    }
+    head(&mut c, top);
     let cases = match top.get("scenarios") {
         None => {
             c.say("", "scenarios is missing; a spec runs 1 to 200 cases");
@@ -267,80 +242,8 @@ pub(crate) fn check(spec: &Value) -> Result<Vec<Case>, Vec<Problem>> {
             continue;
         };
         c.fields(&path, case, &CASE);
-        let name = match case.get("name") {
-            Some(Value::String(n)) if !n.trim().is_empty() => {
-                c.text(&format!("{path}.name"), case.get("name"), Some(MAX_NAME));
-                Some(n.clone())
-            }
-            Some(Value::String(_)) => {
-                c.say(&format!("{path}.name"), "the name is empty");
-                None
-            }
-            None => {
-                c.say(
-                    &path,
-                    "name is missing; every case needs one (at most 80 characters)",
-                );
-                None
-            }
-            Some(_) => {
-                c.say(&format!("{path}.name"), "expected text (a JSON string)");
-                None
-            }
-        };
-        let key = match case.get("key") {
-            None => name.clone(),
-            Some(Value::String(k)) if !k.trim().is_empty() => {
-                c.text(&format!("{path}.key"), case.get("key"), Some(MAX_KEY));
-                Some(k.clone())
-            }
-            Some(_) => {
-                c.say(
-                    &format!("{path}.key"),
-                    "expected non-empty text (a JSON string)",
-                );
-                None
-            }
-        };
-        let kind = case.get("type");
-        match kind {
-            None => {}
-            Some(Value::String(t)) if t == "instruction" || t == "conditional_actions" => {}
-            Some(_) => c.say(
-                &format!("{path}.type"),
-                "expected \"instruction\" or \"conditional_actions\"",
-            ),
-        }
-        let instruction = kind.is_none_or(|t| t == "instruction");
-        match case.get("instructions") {
-            Some(Value::String(s)) if !s.trim().is_empty() => {}
-            None if !instruction => {}
-            None => c.say(
-                &path,
-                "instructions are missing; an instruction case needs them",
-            ),
-            Some(_) => c.say(
-                &format!("{path}.instructions"),
-                "expected non-empty text (a JSON string)",
-            ),
-        }
-        for field in ["expected_outcome", "first_message"] {
-            c.text(&format!("{path}.{field}"), case.get(field), None);
-        }
-        c.shared(&path, case);
-        let tools_at = format!("{path}.tools");
-        for (t, tool) in c
-            .list(&tools_at, case.get("tools"), MAX_TOOLS)
-            .iter()
-            .enumerate()
-        {
-            if !tool.as_str().is_some_and(|s| TOOLS.contains(&s)) {
-                c.say(
-                    &format!("{tools_at}[{t}]"),
-                    format!("a tool is one of {}", TOOLS.join(", ")),
-                );
-            }
-        }
+        let (key, name) = case_names(&mut c, &path, case);
+        case_content(&mut c, &path, case);
         if let (Some(key), Some(name)) = (key, name) {
             match keys.get(&key) {
                 Some(first) => {
@@ -362,5 +265,123 @@ pub(crate) fn check(spec: &Value) -> Result<Vec<Case>, Vec<Problem>> {
         Ok(found)
     } else {
         Err(c.problems)
+    }
+}
+
+/// The spec's head: its version, suite and defaults.
+fn head(c: &mut Check, top: &Map<String, Value>) {
+    match top.get("version") {
+        Some(Value::String(v)) if v == "1" => {}
+        None => c.say("", "version is missing; write \"version\": \"1\""),
+        Some(_) => c.say("version", "this gate reads version \"1\" (a string) only"),
+    }
+    match top.get("suite") {
+        None => {}
+        Some(Value::Object(suite)) => {
+            c.fields("suite", suite, &SUITE);
+            c.text("suite.name", suite.get("name"), None);
+            c.text("suite.description", suite.get("description"), None);
+        }
+        Some(_) => c.say("suite", "expected an object with name and description"),
+    }
+    match top.get("defaults") {
+        None => {}
+        Some(Value::Object(defaults)) => {
+            c.fields("defaults", defaults, &DEFAULTS);
+            c.shared("defaults", defaults);
+            c.positive(
+                "defaults.concurrency_limit",
+                defaults.get("concurrency_limit"),
+            );
+        }
+        Some(_) => c.say("defaults", "expected an object"),
+    }
+}
+
+/// A case's name and key (the key defaults to the name), each checked;
+/// `None` for one that is missing or wrong (already said).
+fn case_names(
+    c: &mut Check,
+    path: &str,
+    case: &Map<String, Value>,
+) -> (Option<String>, Option<String>) {
+    let name = match case.get("name") {
+        Some(Value::String(n)) if !n.trim().is_empty() => {
+            c.text(&format!("{path}.name"), case.get("name"), Some(MAX_NAME));
+            Some(n.clone())
+        }
+        Some(Value::String(_)) => {
+            c.say(&format!("{path}.name"), "the name is empty");
+            None
+        }
+        None => {
+            c.say(
+                path,
+                "name is missing; every case needs one (at most 80 characters)",
+            );
+            None
+        }
+        Some(_) => {
+            c.say(&format!("{path}.name"), "expected text (a JSON string)");
+            None
+        }
+    };
+    let key = match case.get("key") {
+        None => name.clone(),
+        Some(Value::String(k)) if !k.trim().is_empty() => {
+            c.text(&format!("{path}.key"), case.get("key"), Some(MAX_KEY));
+            Some(k.clone())
+        }
+        Some(_) => {
+            c.say(
+                &format!("{path}.key"),
+                "expected non-empty text (a JSON string)",
+            );
+            None
+        }
+    };
+    (key, name)
+}
+
+/// A case's type, instructions, texts, shared settings and tools.
+fn case_content(c: &mut Check, path: &str, case: &Map<String, Value>) {
+    let kind = case.get("type");
+    match kind {
+        None => {}
+        Some(Value::String(t)) if t == "instruction" || t == "conditional_actions" => {}
+        Some(_) => c.say(
+            &format!("{path}.type"),
+            "expected \"instruction\" or \"conditional_actions\"",
+        ),
+    }
+    let instruction = kind.is_none_or(|t| t == "instruction");
+    match case.get("instructions") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {}
+        None if !instruction => {}
+        None => c.say(
+            path,
+            "instructions are missing; an instruction case needs them",
+        ),
+        Some(_) => c.say(
+            &format!("{path}.instructions"),
+            "expected non-empty text (a JSON string)",
+        ),
+    }
+    for field in ["expected_outcome", "first_message"] {
+        c.text(&format!("{path}.{field}"), case.get(field), None);
+    }
+    c.shared(path, case);
+    let tools_at = format!("{path}.tools");
+    for (t, tool) in c
+        .list(&tools_at, case.get("tools"), MAX_TOOLS)
+        .iter()
+        .enumerate()
+    {
+        if !tool.as_str().is_some_and(|s| TOOLS.contains(&s)) {
+            c.say(
+                &format!("{tools_at}[{t}]"),
+                format!("a tool is one of {}", TOOLS.join(", ")),
+            );
+        }
     }
 }

@@ -7,13 +7,16 @@
 //! `(` and its matching `)`: metric names may hold spaces and parentheses,
 //! never `<>=!`.
 
+mod limit;
+
 use crate::policy::rate::exact_decimal;
+use limit::{check_kinds, limit};
 use std::fmt;
 use std::str::FromStr;
 
 /// A comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     Lt,
     Le,
     Gt,
@@ -24,7 +27,7 @@ pub enum Op {
 
 impl Op {
     /// As written.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             Op::Lt => "<",
             Op::Le => "<=",
@@ -36,7 +39,7 @@ impl Op {
     }
 
     /// Whether `value OP limit` holds.
-    pub fn holds<T: PartialOrd>(self, value: T, limit: T) -> bool {
+    pub(crate) fn holds<T: PartialOrd>(self, value: T, limit: T) -> bool {
         match self {
             Op::Lt => value < limit,
             Op::Le => value <= limit,
@@ -106,10 +109,10 @@ pub struct Threshold {
     pub text: String,
     pub aggregate: Option<Aggregate>,
     pub metric: String,
-    pub op: Op,
+    pub(crate) op: Op,
     pub limit: Limit,
     /// The value as written (`2500`, `baseline+10%`).
-    pub limit_text: String,
+    pub(crate) limit_text: String,
 }
 
 impl Threshold {
@@ -131,7 +134,7 @@ impl Threshold {
 /// Why an expression was refused: what, and where (a caret goes under it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadThreshold {
-    pub expr: String,
+    pub(crate) expr: String,
     /// Byte offset and length of the bad spot in `expr`.
     pub at: usize,
     pub len: usize,
@@ -196,21 +199,8 @@ impl FromStr for Threshold {
                 (None, 0, &expr[..end], end)
             }
         };
-        let metric_name = metric.trim();
-        if metric_name.is_empty() {
-            return Err(bad(
-                metric_at,
-                metric.len(),
-                "the metric name is empty".into(),
-            ));
-        }
-        if let Some(i) = metric_name
-            .bytes()
-            .position(|b| OPERATOR_BYTES.contains(&b))
-        {
-            let at = metric_at + (metric.len() - metric.trim_start().len()) + i;
-            return Err(bad(at, 1, "a metric name cannot hold < > = or !".into()));
-        }
+        let metric_name =
+            checked_metric(metric, metric_at).map_err(|(at, len, why)| bad(at, len, why))?;
         let rest = &expr[rest_at..];
         let op_at = rest_at + (rest.len() - rest.trim_start().len());
         let (op, op_len) = operator(&expr[op_at..]).ok_or_else(|| {
@@ -249,6 +239,20 @@ impl FromStr for Threshold {
 }
 
 type HeadError = (usize, usize, String);
+
+/// The metric's name (at `metric_at` in the expression), trimmed: neither
+/// empty nor holding an operator.
+fn checked_metric(metric: &str, metric_at: usize) -> Result<&str, HeadError> {
+    let name = metric.trim();
+    if name.is_empty() {
+        return Err((metric_at, metric.len(), "the metric name is empty".into()));
+    }
+    if let Some(i) = name.bytes().position(|b| OPERATOR_BYTES.contains(&b)) {
+        let at = metric_at + (metric.len() - metric.trim_start().len()) + i;
+        return Err((at, 1, "a metric name cannot hold < > = or !".into()));
+    }
+    Ok(name)
+}
 
 /// The aggregate an expression starts with, and the offset of the `(` that
 /// opens its metric; `None` when it starts with none.
@@ -348,154 +352,6 @@ fn operator(text: &str) -> Option<(Op, usize)> {
         }
     }
     None
-}
-
-/// The value: a number (`2500`, `0.9`, `+5`, `1e3`, `90%` for a rate),
-/// `true`/`false`, `baseline[+-]N[%]`, or an enum's choice.
-fn limit(value: &str, aggregate: Option<&Aggregate>) -> Result<Limit, String> {
-    let baseline_offset = value.strip_prefix("baseline").filter(|rest| {
-        // Per run, `baselined` is an enum's choice; after an aggregate,
-        // anything after `baseline` is a (maybe bad) offset.
-        aggregate.is_some()
-            || rest.is_empty()
-            || rest.starts_with(|c: char| c.is_whitespace() || c == '+' || c == '-')
-    });
-    if let Some(offset) = baseline_offset {
-        return baseline(offset.trim()).map(Limit::Baseline);
-    }
-    match value {
-        "true" => return Ok(Limit::Bool(true)),
-        "false" => return Ok(Limit::Bool(false)),
-        _ => {}
-    }
-    let rate = aggregate == Some(&Aggregate::Rate);
-    if numeric(value) {
-        let n = finite(value)?;
-        return if rate {
-            fraction(value, n, false).map(Limit::Number)
-        } else {
-            Ok(Limit::Number(n))
-        };
-    }
-    if let Some(digits) = value.strip_suffix('%').map(str::trim_end)
-        && numeric(digits)
-    {
-        if !rate {
-            return Err(
-                "a percentage compares a rate (rate(Goal)>=90%) or moves a baseline (baseline+10%)"
-                    .into(),
-            );
-        }
-        let n = finite(digits)?;
-        return fraction(value, n / 100.0, true).map(Limit::Number);
-    }
-    if aggregate.is_some() {
-        return Err(format!("{value:?} is not a number"));
-    }
-    Ok(Limit::Label(value.to_owned()))
-}
-
-/// After `baseline`: nothing, or `+N`, `-N`, `+N%`, `-N%`.
-fn baseline(offset: &str) -> Result<Offset, String> {
-    const HOW: &str = "after baseline write +N, -N, +N% or -N% (e.g. baseline+10%)";
-    if offset.is_empty() {
-        return Ok(Offset::Plus(0.0));
-    }
-    let (sign, amount) = match offset.as_bytes().first() {
-        Some(b'+') => (1.0, offset[1..].trim()),
-        Some(b'-') => (-1.0, offset[1..].trim()),
-        _ => return Err(HOW.into()),
-    };
-    let (digits, percent) = match amount.strip_suffix('%') {
-        Some(d) => (d.trim_end(), true),
-        None => (amount, false),
-    };
-    // The sign is the one before: `baseline+-5` is a typo.
-    if !numeric(digits) || digits.starts_with(['+', '-']) {
-        return Err(HOW.into());
-    }
-    let n = sign * finite(digits)?;
-    Ok(if percent {
-        Offset::Percent(n)
-    } else {
-        Offset::Plus(n)
-    })
-}
-
-/// Whether `text` is written as a decimal number: an optional sign, digits
-/// with at most one point, and an optional exponent (`-12`, `+5`, `0.9`,
-/// `.5`, `2.5e3`, `1E-3`). Never `inf` or `NaN`.
-fn numeric(text: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) => (m, Some(e)),
-        None => (unsigned, None),
-    };
-    let mantissa = match mantissa.split_once('.') {
-        Some(("", "")) => false,
-        Some((int, frac)) => (int.is_empty() || digits(int)) && (frac.is_empty() || digits(frac)),
-        None => digits(mantissa),
-    };
-    mantissa && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
-}
-
-/// A [`numeric`] text's value; one too large for a number (`1e999`) is
-/// refused, never compared as infinity.
-fn finite(text: &str) -> Result<f64, String> {
-    text.parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite())
-        .ok_or_else(|| format!("{text:?} is out of range; numbers reach about 1.8e308 at most"))
-}
-
-/// A rate's limit: a fraction from 0 to 1 (`0.9`, `90%`). Another can
-/// never hold, or always holds, whatever the runs.
-fn fraction(value: &str, n: f64, percent: bool) -> Result<f64, String> {
-    if (0.0..=1.0).contains(&n) {
-        return Ok(n);
-    }
-    let hint = if !percent && n > 1.0 && n <= 100.0 {
-        " (for a percentage write the % sign)"
-    } else {
-        ""
-    };
-    Err(format!(
-        "{value:?} is not from 0 to 1{hint}; a rate compares a fraction from 0 to 1, e.g. rate(Goal)>=0.9 or >=90%"
-    ))
-}
-
-/// Whether the operator fits the aggregate and the value.
-fn check_kinds(aggregate: Option<&Aggregate>, op: Op, limit: &Limit) -> Result<(), String> {
-    match (aggregate, limit) {
-        (None, Limit::Baseline(_)) => {
-            Err("baseline compares an aggregate; write e.g. p95(Latency)<=baseline+10%".into())
-        }
-        (None, Limit::Bool(_) | Limit::Label(_)) if !op.is_equality() => Err(format!(
-            "{} compares numbers; compare true/false or text with == or !=",
-            op.symbol()
-        )),
-        (Some(_), Limit::Bool(_) | Limit::Label(_)) => {
-            Err("an aggregate compares numbers; give a number".into())
-        }
-        // A rate is from 0 to 1: these never hold, or always do.
-        (Some(Aggregate::Rate), Limit::Number(n)) => match (op, *n) {
-            (Op::Gt, n) if n >= 1.0 => Err(format!(
-                "a rate is never above {n}; write >= or a lower limit"
-            )),
-            (Op::Lt, n) if n <= 0.0 => Err(format!(
-                "a rate is never below {n}; write <= or a higher limit"
-            )),
-            (Op::Ge, n) if n <= 0.0 => Err(format!(
-                "every rate is at least {n}, so this always holds; give a limit above 0"
-            )),
-            (Op::Le, n) if n >= 1.0 => Err(format!(
-                "every rate is at most {n}, so this always holds; give a limit below 1"
-            )),
-            _ => Ok(()),
-        },
-        _ => Ok(()),
-    }
 }
 
 #[cfg(test)]

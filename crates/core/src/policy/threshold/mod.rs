@@ -10,7 +10,9 @@
 
 mod expr;
 
-pub use expr::{Aggregate, BadThreshold, Limit, Offset, Op, Threshold};
+pub use expr::{Aggregate, BadThreshold, Limit, Offset, Threshold};
+
+pub(crate) use expr::Op;
 
 use crate::model::{Metric, MetricKinds, Run};
 use crate::policy::runs_text;
@@ -141,7 +143,7 @@ pub fn breaches(thresholds: &[Threshold], run: &Run) -> Vec<Breach> {
 /// typo in the threshold, one line each. One run of another kind among
 /// runs that fit only fails that run; an unreadable reading is bad data,
 /// never a typo.
-pub fn unfit<'a>(
+pub(crate) fn unfit<'a>(
     thresholds: &[Threshold],
     runs: impl Iterator<Item = &'a Run> + Clone,
 ) -> Vec<String> {
@@ -221,9 +223,9 @@ fn odd_run(t: &Threshold, run: &Run, reading: &Reading<'_>) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measured {
     pub text: String,
-    pub op: Op,
+    pub(crate) op: Op,
     /// The limit as written (`2500`, `baseline+10%`).
-    pub limit_text: String,
+    pub(crate) limit_text: String,
     pub passed: bool,
     /// One row per scope: one with `--threshold-scope all`, one per
     /// scenario with `scenario` (failing ones first).
@@ -362,7 +364,7 @@ pub fn aggregate<'a>(t: &Threshold, runs: impl Iterator<Item = &'a Run>) -> Resu
 
 /// Measures an aggregate threshold over one set of runs; `base` is the
 /// same aggregate over the baseline's runs, when the limit needs it.
-pub fn measure_row<'a>(
+pub(crate) fn measure_row<'a>(
     t: &Threshold,
     runs: impl Iterator<Item = &'a Run>,
     base: Option<Result<Value, NoValue>>,
@@ -427,7 +429,7 @@ pub fn measure_row<'a>(
 }
 
 /// A measured value: a rate with its counts.
-pub fn value_text(v: Value) -> String {
+pub(crate) fn value_text(v: Value) -> String {
     match v.of {
         Some((passed, carried)) => format!("{} ({passed}/{carried})", number_text(v.value)),
         None => number_text(v.value),
@@ -435,7 +437,7 @@ pub fn value_text(v: Value) -> String {
 }
 
 /// A number with at most three decimals, no trailing zeros: `2480`, `0.875`.
-pub fn number_text(n: f64) -> String {
+pub(crate) fn number_text(n: f64) -> String {
     let mut s = format!("{n:.3}");
     if s.contains('.') {
         s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
@@ -453,7 +455,7 @@ impl Measured {
     }
 
     /// The comparison, as written (`<=`).
-    pub fn op_symbol(&self) -> &'static str {
+    pub(crate) fn op_symbol(&self) -> &'static str {
         self.op.symbol()
     }
 

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 
 /// The version of the format this gate writes, and the only one it reads
 /// besides the unversioned reports written before it.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// The whole report.
 #[derive(Debug, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ pub struct Report {
     #[serde(default)]
     pub missing_runs: usize,
     #[serde(default)]
-    pub unfinished_runs: usize,
+    pub(crate) unfinished_runs: usize,
     #[serde(default)]
     pub junit_path: String,
     /// The result the runs belong to (started, or `--result-id`); null
@@ -97,9 +97,9 @@ pub struct ReportDial {
 #[serde(default)]
 pub struct ReportComparison {
     pub mode: String,
-    pub shared_scenarios: usize,
+    pub(crate) shared_scenarios: usize,
     pub regressions: Vec<String>,
-    pub new_failure_reasons: Vec<String>,
+    pub(crate) new_failure_reasons: Vec<String>,
     pub new_scenarios: Vec<String>,
     pub fixed: Vec<String>,
     pub known_failures: Vec<String>,
@@ -170,14 +170,14 @@ pub struct ReportResult {
     #[serde(default)]
     pub top_category: Option<String>,
     #[serde(default)]
-    pub top_priority: Option<String>,
+    pub(crate) top_priority: Option<String>,
     #[serde(default)]
     pub recording_url: Option<String>,
     #[serde(default)]
     pub scenario_name: Option<String>,
     /// For an errored run: the status it ended with.
     #[serde(default)]
-    pub error_status: Option<String>,
+    pub(crate) error_status: Option<String>,
     /// The categories that weighed, under the writer's policy (text and
     /// priority, lowercased). Every category, as sent, is in `run`.
     #[serde(default)]
@@ -380,7 +380,7 @@ impl SentRun {
     }
 
     /// The run `id` again, as the model holds it (no transcript).
-    pub fn into_run(self, id: u64) -> Run {
+    pub(crate) fn into_run(self, id: u64) -> Run {
         Run {
             id,
             scenario_id: self.scenario_id,
@@ -431,7 +431,7 @@ impl ReportResult {
     /// The run as a report without a format version kept it: only the
     /// categories that weighed then, each priority lowercased (`unknown`
     /// when it had none), and the flat fields; read as before.
-    pub fn unversioned_run(self) -> Run {
+    pub(crate) fn unversioned_run(self) -> Run {
         Run {
             id: self.run_id,
             scenario_id: self.scenario_id,

@@ -5,7 +5,7 @@
 pub mod format;
 pub mod read;
 
-pub use format::FORMAT_VERSION;
+pub(crate) use format::FORMAT_VERSION;
 pub use read::{ReportRuns, Unread, read};
 
 use crate::policy::baseline::Mode;
@@ -154,7 +154,7 @@ pub fn dial_numbers(dials: &[crate::start::Dial]) -> Vec<format::ReportDial> {
 /// The dials as compact JSON on one line (`[]` when none), for the
 /// `dial-numbers` step output: serde_json escapes every control character,
 /// so no number can end the line or add an output.
-pub fn dial_numbers_line(dials: &[crate::start::Dial]) -> String {
+pub(crate) fn dial_numbers_line(dials: &[crate::start::Dial]) -> String {
     serde_json::to_string(&dial_numbers(dials)).unwrap_or_else(|_| "[]".to_owned()) // ok: plain data always serializes
 }
 

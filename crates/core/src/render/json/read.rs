@@ -30,7 +30,7 @@ pub enum Unread {
 }
 
 /// Said of a report without `format_version`.
-pub const UNVERSIONED: &str = "is a --json report without format_version (written before vocera-gate had one), read as before: it lists only the categories that weighed when it was written, so a failure for a category that weighed 0 then counts as a new failure reason now; write the baseline again with this vocera-gate to judge every category as sent";
+pub(crate) const UNVERSIONED: &str = "is a --json report without format_version (written before vocera-gate had one), read as before: it lists only the categories that weighed when it was written, so a failure for a category that weighed 0 then counts as a new failure reason now; write the baseline again with this vocera-gate to judge every category as sent";
 
 /// Reads the runs of a `--json` report (a JSON object).
 pub fn read(text: &str) -> Result<ReportRuns, Unread> {
