@@ -71,8 +71,6 @@ fn start_options(s: &StartArgs) -> Vec<&'static str> {
     .collect()
 }
 
-const SOURCES: &str = "give one of: run IDs, --from-file, --result-id, or --agent-id/--assistant-id with --scenarios, --tags or --folder-path";
-
 /// The runs chosen by `--result-id`, the start flags or `--suite`, `None`
 /// when the runs come by ID or from `--from-file`; and the spec of
 /// `--suite`, checked (with `--from-file` it only names the cases by key).
@@ -110,38 +108,10 @@ fn suite_chosen(
     keys: &[&str],
     path: &Path,
 ) -> Result<(Option<Chosen>, Option<SuiteRun>), Error> {
+    // The flags a spec replaces (a start's, another source of runs) are
+    // declared to clap as clashing with --suite (cli::flat); the `suite`
+    // command has none of them.
     let s = &args.start;
-    let mut clashing: Vec<&str> = start_flags(s)
-        .into_iter()
-        .filter(|f| *f != "--agent-id")
-        .collect();
-    clashing.extend(start_options(s).into_iter().filter(|f| {
-        !matches!(
-            *f,
-            "--run-name" | "--dry-run" | "--keep-calls" | "--dial-command"
-        )
-    }));
-    if s.result_id.is_some() {
-        clashing.push("--result-id");
-    }
-    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
-        clashing.push("run IDs");
-    }
-    if let Some(flag) = clashing.first() {
-        return Err(usage(format!(
-            "--suite and {flag} do not go together: the spec chooses the cases, their runs and settings; give --suite PATH --agent-id N (and --channel, --run-name)"
-        )));
-    }
-    if path.as_os_str() == "-"
-        && args
-            .run_ids_file
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-")
-    {
-        return Err(usage(
-            "--suite - and --run-ids-file - both read standard input; give one a file",
-        ));
-    }
     let annotations = env.github_actions;
     let suite = super::suite::read(path, stdin, annotations)?;
     if s.check {
@@ -210,36 +180,11 @@ fn choose_runs(
     stdin: &mut dyn Read,
     keys: &[&str],
 ) -> Result<Option<Chosen>, Error> {
+    // Which source of runs (run IDs, --from-file, --result-id, a start) is
+    // clap's to check: the flat form declares them exclusive (cli::flat),
+    // and each command has only its own.
     let s = &args.start;
-    let mut sources: Vec<&str> = Vec::new();
-    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
-        sources.push(if args.run_ids.is_empty() {
-            "--run-ids-file"
-        } else {
-            "run IDs"
-        });
-    }
-    if args.from_file.is_some() {
-        sources.push("--from-file");
-    }
-    if s.result_id.is_some() {
-        sources.push("--result-id");
-    }
     let starting = start_flags(s);
-    if let Some(first) = starting.first() {
-        sources.push(first);
-    }
-    // Run IDs with --from-file is one source: the IDs pick runs of the file.
-    let clash = match sources.as_slice() {
-        ["run IDs" | "--run-ids-file", "--from-file"] => None,
-        [a, b, ..] => Some((a, b)),
-        _ => None,
-    };
-    if let Some((a, b)) = clash {
-        return Err(usage(format!(
-            "{a} and {b} are two sources of runs; {SOURCES}"
-        )));
-    }
     if starting.is_empty() {
         if let Some(option) = start_options(s).first() {
             return Err(usage(format!(
@@ -517,8 +462,9 @@ mod tests {
     use clap::Parser;
 
     fn chosen(argv: &[&str], env: &Env) -> Result<Option<Chosen>, Error> {
+        // Sources of runs that clash are clap's to refuse (cli::flat).
         let args = Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
-            .expect("parses");
+            .map_err(|e| crate::error::usage(e.to_string()))?;
         choose(&args, env, &mut std::io::empty(), &["vk_secret_123"]).map(|(c, _)| c)
     }
 
