@@ -226,9 +226,11 @@ def suite_cases(service, run_case, C, key: str, binary: Path):
     c.expect_exit(2)
     c.check("--channel only applies with --suite" in c.r.step("gate").stderr and len(service.requests) == before,
             "the gate says --channel needs --suite; nothing sent", c.r.step("gate").stderr[-500:])
+    c.check(argv()[:1] != ["gate"], "inputs a command does not take keep the flat form, whose message names them", str(argv()))
     c = case("default-channel-without-suite", {"run-ids": "101"}, {})
     c.expect_exit(0)
     c.check("--channel" not in argv() and not any(x.startswith("--suite") for x in argv()), "the default channel is not passed without a suite", str(argv()))
+    c.check(argv()[:1] == ["gate"] and "--run-ids-file" in argv(), "run IDs go to the gate command", str(argv()))
 
 
 def example_suite_cases(service, run_case, C, key: str, binary: Path, scratch: Path):
