@@ -1,6 +1,7 @@
-//! The man page: clap's sections for the flags, and our own for what clap
-//! cannot say well. clap_mangen's full page lists each subcommand as a page
-//! of its own (`vocera-gate-completions(1)`, which does not exist), has no
+//! The man page: clap's rendering of each command's arguments, and our own
+//! sections for what clap cannot say well. clap_mangen's full page lists
+//! each subcommand as a page of its own (`vocera-gate-gate(1)`, which does
+//! not exist), would repeat the shared options under every command, has no
 //! ENVIRONMENT section, and reflows the exit-code table into one paragraph.
 
 use crate::exit;
@@ -45,33 +46,93 @@ const ENVIRONMENT: [(&str, &str); 12] = [
     ),
 ];
 
-/// The page in roff; `examples` is the help's examples block.
+/// The option groups several commands share, documented once each.
+const SHARED: [&str; 4] = ["API", "Waiting", "Policy", "Output"];
+
+/// The page in roff; `examples` is the help's examples block. Each command
+/// with its own arguments, then each shared group of options once.
 pub fn render(cmd: clap::Command, examples: &str) -> Vec<u8> {
-    let man = clap_mangen::Man::new(cmd);
+    let man = clap_mangen::Man::new(cmd.clone());
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = man.render_title(&mut out);
     let _ = man.render_name_section(&mut out);
     let _ = man.render_synopsis_section(&mut out);
     let _ = man.render_description_section(&mut out);
-    let _ = man.render_options_section(&mut out);
+    out.extend_from_slice(commands(&cmd).as_bytes());
+    for heading in SHARED {
+        let Some(sub) = cmd.get_subcommands().find(|s| {
+            s.get_arguments()
+                .any(|a| a.get_help_heading() == Some(heading))
+        }) else {
+            continue;
+        };
+        let text = options(sub, |h| h == Some(heading));
+        let title = format!(".SH {} OPTIONS\n", heading.to_uppercase());
+        out.extend_from_slice(title.as_bytes());
+        out.extend_from_slice(text.as_bytes());
+    }
     out.extend_from_slice(sections(examples).as_bytes());
     let _ = man.render_version_section(&mut out);
     out
 }
 
-fn sections(examples: &str) -> String {
+/// Each visible command: its usage, what it does, its own arguments, and
+/// which shared groups it takes.
+fn commands(cmd: &clap::Command) -> String {
     let mut s = String::from(".SH COMMANDS\n");
-    for (usage, what) in [
-        (
-            "vocera-gate completions SHELL",
-            "print a shell completion script (bash, zsh, fish, elvish, powershell)",
-        ),
-        ("vocera-gate man", "print this page"),
-    ] {
-        s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff(usage), roff(what)));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        let usage = sub
+            .clone()
+            .bin_name(format!("vocera-gate {}", sub.get_name()))
+            .render_usage()
+            .to_string();
+        let usage = usage.trim().trim_start_matches("Usage: ");
+        s.push_str(&format!(".SS {}\n", sub.get_name()));
+        s.push_str(&format!(".B {}\n.PP\n", roff(usage)));
+        if let Some(about) = sub.get_about() {
+            s.push_str(&format!("{}\n", roff(&about.to_string())));
+        }
+        s.push_str(&options(sub, |h| !h.is_some_and(|h| SHARED.contains(&h))));
+        let groups: Vec<String> = SHARED
+            .iter()
+            .filter(|h| {
+                sub.get_arguments()
+                    .any(|a| a.get_help_heading() == Some(**h))
+            })
+            .map(|h| h.to_uppercase())
+            .collect();
+        if !groups.is_empty() {
+            s.push_str(&format!(
+                ".PP\nAnd the options of {} below.\n",
+                groups.join(", ")
+            ));
+        }
     }
-    s.push_str(".SH ENVIRONMENT\n");
+    s
+}
+
+/// The arguments of `sub` whose help heading `keep` accepts, as clap_mangen
+/// renders them, without its section titles.
+fn options(sub: &clap::Command, keep: impl Fn(Option<&str>) -> bool) -> String {
+    let only = sub.clone().disable_help_flag(true).mut_args(|a| {
+        let hide = !keep(a.get_help_heading());
+        a.hide(hide)
+    });
+    let mut out = Vec::new();
+    let _ = clap_mangen::Man::new(only).render_options_section(&mut out);
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.starts_with(".SH "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+fn sections(examples: &str) -> String {
+    let mut s = String::from(".SH ENVIRONMENT\n");
     for (name, what) in ENVIRONMENT {
         s.push_str(&format!(".TP\n\\fB{}\\fR\n{}\n", roff(name), roff(what)));
     }

@@ -30,13 +30,22 @@ fn long_flags(text: &str) -> BTreeSet<String> {
     flags
 }
 
+/// Every flag of every command's `--help`, and the flat form's mode flags
+/// (hidden from `--help`, still accepted: `--from-file`, `--result-id`,
+/// `--suite`).
 fn help_flags() -> BTreeSet<String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
-        .arg("--help")
-        .output()
-        .expect("run vocera-gate --help");
-    assert!(out.status.success(), "vocera-gate --help failed");
-    long_flags(&String::from_utf8_lossy(&out.stdout))
+    let mut flags = BTreeSet::new();
+    for command in ["gate", "replay", "result", "start", "suite"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vocera-gate"))
+            .args([command, "--help"])
+            .output()
+            .expect("run vocera-gate COMMAND --help");
+        assert!(out.status.success(), "vocera-gate {command} --help failed");
+        flags.extend(long_flags(&String::from_utf8_lossy(&out.stdout)));
+    }
+    let hidden = ["--from-file", "--result-id", "--suite"];
+    flags.extend(hidden.map(str::to_owned));
+    flags
 }
 
 /// The lines of `text` that pass arguments to vocera-gate: a command whose

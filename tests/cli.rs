@@ -270,7 +270,12 @@ async fn ids_come_from_arguments_files_and_stdin_deduplicated() {
 
 #[tokio::test]
 async fn help_lists_groups_and_exit_codes() {
-    let out = Gate::new().args(["--help"]).expect_code(0).await;
+    // The commands' help; the top level's lists the commands.
+    let top = Gate::new().args(["--help"]).expect_code(0).await;
+    for command in ["gate", "replay", "result", "start", "suite"] {
+        top.stdout_has(&format!("\n  {command} "));
+    }
+    let out = Gate::new().args(["gate", "--help"]).expect_code(0).await;
     for part in [
         "Input:",
         "API:",

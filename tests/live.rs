@@ -387,7 +387,7 @@ async fn the_key_appears_in_no_output_report_or_saved_file() {
     // Verbose logs requests.
     out.stderr_has("GET http://127.0.0.1");
     let help = Gate::new()
-        .args(["--help"])
+        .args(["gate", "--help"])
         .env("VOCERA_API_KEY", KEY)
         .expect_code(0)
         .await;

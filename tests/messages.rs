@@ -164,7 +164,7 @@ async fn the_key_comes_from_the_profiles_own_variable_and_errors_name_its_source
 #[tokio::test(flavor = "multi_thread")]
 async fn help_shows_no_empty_variable_as_a_setting() {
     let out = Gate::new()
-        .args(["--help"])
+        .args(["gate", "--help"])
         .env("VOCERA_API", "")
         .env("VOCERA_BASE_URL", "")
         .env("VOCERA_CA_CERT", "")

@@ -1,21 +1,90 @@
-//! The flags that choose runs another way than by ID: an existing result
-//! (`--result-id`), or a new one the gate starts. Values stay text until
+//! The flags that choose runs another way than by ID: a new result the gate
+//! starts (`start`, or a Tests-as-Code `suite`). Values stay text until
 //! `config`, which refuses a bad one without echoing an API key pasted in
 //! the wrong place (as for run IDs).
 
 use clap::ValueEnum;
 use std::path::PathBuf;
 
-/// Starting runs, or gating an existing result.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Start runs")]
+/// Starting runs, gating an existing result, or a spec: what `config`
+/// reads, whichever command line form gave it.
+#[derive(Debug, Clone, Default)]
 pub struct StartArgs {
-    /// Gate every run of an existing result, e.g. one started from the
-    /// dashboard; its list of runs is read again while waiting, and once
-    /// more before judging.
-    #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     pub result_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub assistant_id: Option<String>,
+    pub scenarios: Option<String>,
+    pub tags: Option<String>,
+    pub folder_path: Option<String>,
+    pub project_id: Option<String>,
+    pub frequency: Option<String>,
+    pub run_name: Option<String>,
+    pub concurrency_limit: Option<String>,
+    pub personality_ids: Option<String>,
+    pub test_profile_ids: Option<String>,
+    pub mode: Option<Mode>,
+    pub mock_tools: Option<String>,
+    pub trigger_json: Option<PathBuf>,
+    pub suite: Option<PathBuf>,
+    pub channel: Channel,
+    pub check: bool,
+    pub dry_run: bool,
+    pub dial_command: Option<String>,
+    pub keep_calls: bool,
+}
 
+impl StartArgs {
+    /// A start of `selection`, shaped by `launch`.
+    pub(super) fn start(selection: Selection, launch: Launch) -> StartArgs {
+        let Selection {
+            agent_id,
+            assistant_id,
+            scenarios,
+            tags,
+            folder_path,
+            project_id,
+            frequency,
+            concurrency_limit,
+            personality_ids,
+            test_profile_ids,
+            mode,
+            mock_tools,
+            trigger_json,
+        } = selection;
+        StartArgs {
+            agent_id,
+            assistant_id,
+            scenarios,
+            tags,
+            folder_path,
+            project_id,
+            frequency,
+            concurrency_limit,
+            personality_ids,
+            test_profile_ids,
+            mode,
+            mock_tools,
+            trigger_json,
+            ..StartArgs::default().launched(launch)
+        }
+    }
+
+    /// These start options set (the others as they were).
+    pub(super) fn launched(self, launch: Launch) -> StartArgs {
+        StartArgs {
+            run_name: launch.run_name,
+            dry_run: launch.dry_run,
+            dial_command: launch.dial_command,
+            keep_calls: launch.keep_calls,
+            ..self
+        }
+    }
+}
+
+/// What a start runs: the agent, its scenarios and how often.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Start runs")]
+pub struct Selection {
     /// Start runs of this agent (with --scenarios, --tags or --folder-path), then gate them.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub agent_id: Option<String>,
@@ -44,10 +113,6 @@ pub struct StartArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub frequency: Option<String>,
 
-    /// Label of the new result, followed by the CI run and a random token that make it unique [default: the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
-    #[arg(long, value_name = "TEXT")]
-    pub run_name: Option<String>,
-
     /// Most calls in parallel [default: the API's, unbounded].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub concurrency_limit: Option<String>,
@@ -73,20 +138,17 @@ pub struct StartArgs {
     /// input); the flags above override its keys.
     #[arg(long, value_name = "PATH")]
     pub trigger_json: Option<PathBuf>,
+}
 
-    /// Run the test cases of a Tests-as-Code spec (e.g. cekura.tests.json; "-" for standard input) with --agent-id, then gate them.
-    #[arg(long, value_name = "PATH")]
-    pub suite: Option<PathBuf>,
+/// How a start (of scenarios or of a spec) is placed and watched.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Start runs")]
+pub struct Launch {
+    /// Label of the new result, followed by the CI run and a random token that make it unique [default: a suite's name, else the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
+    #[arg(long, value_name = "TEXT")]
+    pub run_name: Option<String>,
 
-    /// The channel a --suite runs on.
-    #[arg(long, value_enum, value_name = "CHANNEL", default_value_t = Channel::Voice)]
-    pub channel: Channel,
-
-    /// With --suite: only check the spec (no key, no network; exit 0 or 2).
-    #[arg(long)]
-    pub check: bool,
-
-    /// Print the start request (key hidden) and the calls it would place; send nothing. With --suite: ask the platform to validate and price the spec.
+    /// Print the start request (key hidden) and the calls it would place; send nothing. For a suite: ask the platform to validate and price the spec.
     #[arg(long)]
     pub dry_run: bool,
 

@@ -270,8 +270,6 @@ mod tests {
             "cur.json",
             "--baseline",
             "b.json",
-            "--trigger-json",
-            "t.json",
             "--run-ids-file",
             "-",
             "--ca-cert",
@@ -281,9 +279,20 @@ mod tests {
         let flags: Vec<&str> = inputs(&args).iter().map(|(f, _)| *f).collect();
         assert_eq!(
             flags,
-            ["--from-file", "--baseline", "--trigger-json", "--ca-cert"],
+            ["--from-file", "--baseline", "--ca-cert"],
             "standard input is no file"
         );
+        // A start reads no saved response (the two cannot go together).
+        let argv = [
+            "vocera-gate",
+            "--trigger-json",
+            "t.json",
+            "--baseline",
+            "b.json",
+        ];
+        let args = Args::try_parse_from(argv).expect("parses");
+        let flags: Vec<&str> = inputs(&args).iter().map(|(f, _)| *f).collect();
+        assert_eq!(flags, ["--baseline", "--trigger-json"]);
         let err = check(
             &[replaced("--json", &base)],
             &[("--from-file", Path::new("x")), ("--ca-cert", &base)],

@@ -127,8 +127,8 @@ def suite_cases(service, run_case, C, key: str, binary: Path):
     c.check('cekura.tests.json: valid: 3 cases of suite "Appointments"' in out, "the gate says the spec is valid", out[-1000:])
     c.check(len(service.requests) == before, "nothing was sent")
     a = argv()
-    c.check(a[:4] == ["--suite=cekura.tests.json", "--check", "--channel", "voice"] and a[4:5] == ["--github-output"] and a[6:] == ["key="],
-            "the gate gets --suite PATH --check --channel and its outputs, and no key variable", str(a))
+    c.check(a[:4] == ["suite", "--check", "--channel", "voice"] and a[4:5] == ["--github-output"] and a[6:] == ["--", "cekura.tests.json", "key="],
+            "the gate gets suite --check --channel, its outputs and -- PATH, and no key variable", str(a))
 
     # The same step on a push, with the key and the run's inputs set (one
     # step, check-only on forks): still only the check; the key is not handed on.
@@ -174,9 +174,9 @@ def suite_cases(service, run_case, C, key: str, binary: Path):
     c.expect_exit(0)
     c.expect_outputs({"verdict": "passed", "runs": "2", "result-id": "9876", "run-ids": "101,102"})
     a = argv()
-    c.check("--suite=cekura.tests.json" in a and a[a.index("--channel") + 1:a.index("--channel") + 2] == ["text"]
-            and a[a.index("--agent-id") + 1:a.index("--agent-id") + 2] == ["42"] and "--check" not in a and a[-1] == "key=V",
-            "--suite, --channel and --agent-id are passed through, with the key in the environment", str(a))
+    c.check(a[:1] == ["suite"] and a[-3:] == ["--", "cekura.tests.json", "key=V"] and a[a.index("--channel") + 1:a.index("--channel") + 2] == ["text"]
+            and a[a.index("--agent-id") + 1:a.index("--agent-id") + 2] == ["42"] and "--check" not in a,
+            "suite PATH, --channel and --agent-id are passed through, with the key in the environment", str(a))
     sent = posts()[before:]
     c.check(len(sent) == 1 and sent[0]["query"] == "", "one start, no dry run", str(sent))
     body = json.loads(sent[0]["body"]) if sent else {}
@@ -226,9 +226,11 @@ def suite_cases(service, run_case, C, key: str, binary: Path):
     c.expect_exit(2)
     c.check("--channel only applies with --suite" in c.r.step("gate").stderr and len(service.requests) == before,
             "the gate says --channel needs --suite; nothing sent", c.r.step("gate").stderr[-500:])
+    c.check(argv()[:1] != ["gate"], "inputs a command does not take keep the flat form, whose message names them", str(argv()))
     c = case("default-channel-without-suite", {"run-ids": "101"}, {})
     c.expect_exit(0)
     c.check("--channel" not in argv() and not any(x.startswith("--suite") for x in argv()), "the default channel is not passed without a suite", str(argv()))
+    c.check(argv()[:1] == ["gate"] and "--run-ids-file" in argv(), "run IDs go to the gate command", str(argv()))
 
 
 def example_suite_cases(service, run_case, C, key: str, binary: Path, scratch: Path):

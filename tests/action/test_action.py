@@ -1025,8 +1025,13 @@ def example_cases(service: Service, binary: Path):
 
 
 def binary_has(binary: Path, flag: str) -> bool:
-    out = subprocess.run([str(binary), "--help"], capture_output=True, text=True)
-    return flag in out.stdout
+    """Whether the binary's help names `flag`: the top level's (the flat form,
+    before the commands), or a command's."""
+    for command in ([], ["gate"], ["replay"], ["suite"]):
+        out = subprocess.run([str(binary), *command, "--help"], capture_output=True, text=True)
+        if flag in out.stdout:
+            return True
+    return False
 
 
 SCRATCH = ""

@@ -76,8 +76,6 @@ fn start_options(s: &StartArgs) -> Vec<&'static str> {
     .collect()
 }
 
-const SOURCES: &str = "give one of: run IDs, --from-file, --result-id, or --agent-id/--assistant-id with --scenarios, --tags or --folder-path";
-
 /// The runs chosen by `--result-id`, the start flags or `--suite`, `None`
 /// when the runs come by ID or from `--from-file`; and the spec of
 /// `--suite`, checked (with `--from-file` it only names the cases by key).
@@ -113,35 +111,10 @@ fn choose_runs(
     keys: &[&str],
 ) -> Result<Option<Chosen>, Error> {
     let s = &args.start;
-    let mut sources: Vec<&str> = Vec::new();
-    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
-        sources.push(if args.run_ids.is_empty() {
-            "--run-ids-file"
-        } else {
-            "run IDs"
-        });
-    }
-    if args.from_file.is_some() {
-        sources.push("--from-file");
-    }
-    if s.result_id.is_some() {
-        sources.push("--result-id");
-    }
+    // Which source of runs (run IDs, --from-file, --result-id, a start) is
+    // clap's to check: the flat form declares them exclusive (cli::flat),
+    // and each command has only its own.
     let starting = start_flags(s);
-    if let Some(first) = starting.first() {
-        sources.push(first);
-    }
-    // Run IDs with --from-file is one source: the IDs pick runs of the file.
-    let clash = match sources.as_slice() {
-        ["run IDs" | "--run-ids-file", "--from-file"] => None,
-        [a, b, ..] => Some((a, b)),
-        _ => None,
-    };
-    if let Some((a, b)) = clash {
-        return Err(usage(format!(
-            "{a} and {b} are two sources of runs; {SOURCES}"
-        )));
-    }
     if starting.is_empty() {
         if let Some(option) = start_options(s).first() {
             return Err(usage(format!(

@@ -1,7 +1,7 @@
 //! `--suite PATH`: runs chosen by a Tests-as-Code spec.
 
 use super::flags::number;
-use super::{Chosen, default_name, dial_command, start_flags, start_options};
+use super::{Chosen, default_name, dial_command};
 use crate::cli::Args;
 use crate::config::Env;
 use crate::config::suite::SuiteRun;
@@ -21,8 +21,10 @@ pub(super) fn chosen(
     keys: &[&str],
     path: &Path,
 ) -> Result<(Option<Chosen>, Option<SuiteRun>), Error> {
+    // The flags a spec replaces (a start's, another source of runs) are
+    // declared to clap as clashing with --suite (cli::flat); the `suite`
+    // command has none of them.
     let s = &args.start;
-    alone(args, path)?;
     let annotations = env.github_actions;
     let suite = crate::config::suite::read(path, stdin, annotations)?;
     if s.check {
@@ -82,42 +84,4 @@ pub(super) fn chosen(
         }),
         Some(suite),
     ))
-}
-
-/// `--suite` with a flag the spec decides (the scenarios, their settings),
-/// another source of runs, or a second reader of standard input: refused.
-fn alone(args: &Args, path: &Path) -> Result<(), Error> {
-    let s = &args.start;
-    let mut clashing: Vec<&str> = start_flags(s)
-        .into_iter()
-        .filter(|f| *f != "--agent-id")
-        .collect();
-    clashing.extend(start_options(s).into_iter().filter(|f| {
-        !matches!(
-            *f,
-            "--run-name" | "--dry-run" | "--keep-calls" | "--dial-command"
-        )
-    }));
-    if s.result_id.is_some() {
-        clashing.push("--result-id");
-    }
-    if !args.run_ids.is_empty() || args.run_ids_file.is_some() {
-        clashing.push("run IDs");
-    }
-    if let Some(flag) = clashing.first() {
-        return Err(usage(format!(
-            "--suite and {flag} do not go together: the spec chooses the cases, their runs and settings; give --suite PATH --agent-id N (and --channel, --run-name)"
-        )));
-    }
-    if path.as_os_str() == "-"
-        && args
-            .run_ids_file
-            .as_deref()
-            .is_some_and(|p| p.as_os_str() == "-")
-    {
-        return Err(usage(
-            "--suite - and --run-ids-file - both read standard input; give one a file",
-        ));
-    }
-    Ok(())
 }

@@ -3,7 +3,7 @@ use clap::Parser;
 
 fn chosen(argv: &[&str], env: &Env) -> Result<Option<Chosen>, Error> {
     let args = Args::try_parse_from(std::iter::once("vocera-gate").chain(argv.iter().copied()))
-        .expect("parses");
+        .map_err(|e| crate::error::usage(e.to_string()))?;
     choose(&args, env, &mut std::io::empty(), &["vk_secret_123"]).map(|(c, _)| c)
 }
 

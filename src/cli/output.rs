@@ -1,0 +1,55 @@
+//! The report and terminal flags: where the verdict is written and how it
+//! shows. Shared by every command that judges runs.
+
+use clap::ValueEnum;
+use std::path::PathBuf;
+
+/// The report and terminal flags.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Output")]
+pub struct Output {
+    /// Where to write the JUnit XML report.
+    #[arg(long, value_name = "PATH", default_value = "vocera-junit.xml")]
+    pub junit: PathBuf,
+
+    /// Save the final runs exactly as the API returned them, for replay.
+    #[arg(long, value_name = "PATH")]
+    pub save_response: Option<PathBuf>,
+
+    /// Write the verdict as JSON (figures and per-run results) for scripts.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown summary [default: append to $GITHUB_STEP_SUMMARY when set].
+    #[arg(long, value_name = "PATH")]
+    pub summary: Option<PathBuf>,
+
+    /// Append the step outputs (verdict, exit-code, score, ...) for GitHub Actions
+    /// [default: $GITHUB_OUTPUT when set].
+    #[arg(long, value_name = "PATH")]
+    pub github_output: Option<PathBuf>,
+
+    /// Put each run's transcript in the JUnit <system-out>.
+    #[arg(long)]
+    pub include_transcript: bool,
+
+    /// Colour the verdict: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only the verdict line and errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Also log each request (never the key).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
