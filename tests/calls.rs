@@ -5,7 +5,7 @@
 //! unknown is looked up by its unique name (and never sent twice), and a
 //! signal abandons a hanging request at once.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

@@ -1,7 +1,7 @@
 //! What a gate meets in the wild: redirects, big batches, endless rate
 //! limits, broken answers, signals, TLS. Real servers on loopback throughout.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! The gate end to end against a real HTTP server on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::time::Duration;

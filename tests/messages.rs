@@ -1,6 +1,6 @@
 //! What users read: each message says what happened, in their words.
 
-mod common;
+use crate::common;
 
 use common::*;
 use wiremock::ResponseTemplate;

@@ -3,7 +3,7 @@
 //! (only what provably was not processed), the result ID everywhere, the
 //! calls ended on the way out, and the key nowhere.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

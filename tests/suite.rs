@@ -2,7 +2,7 @@
 //! no key, priced by the platform's dry run, started and gated; every
 //! problem, ours or the platform's, at its line and column in the file.
 
-mod common;
+use crate::common;
 
 use common::platform::{RESULT_ID, body_of, sent};
 use common::*;

@@ -1,6 +1,5 @@
 //! Helpers for the end-to-end tests: a real HTTP server on 127.0.0.1
 //! (wiremock) that plays the runs API, and the binary run as a process.
-#![allow(dead_code)]
 
 pub mod platform;
 
@@ -348,7 +347,6 @@ pub fn junit_counts(xml: &str) -> (usize, usize, usize) {
 /// Runs junit-check (GitLab, Jenkins and the GitHub test-report actions
 /// read the file alike) when the shared tool is on this machine, expecting
 /// these counts.
-#[allow(dead_code)] // Not every test binary checks a report.
 pub fn junit_check(report: &Path, tests: usize, failures: usize, errors: usize) {
     let check =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/junit-check/junit_check.py");
