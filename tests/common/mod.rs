@@ -1,5 +1,9 @@
 //! Helpers for the end-to-end tests: a real HTTP server on 127.0.0.1
 //! (wiremock) that plays the runs API, and the binary run as a process.
+//!
+//! No test bounds how long something takes: a loaded machine makes any
+//! bound flaky. Tests assert what happened (the requests the fake server
+//! saw, the exit code, the message); [`PATIENCE`] only stops a hang.
 
 pub mod platform;
 
@@ -8,10 +12,31 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tempfile::TempDir;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// How long a test waits for the gate before calling it hung: a safety
+/// bound, never an assertion, so far beyond any real run that load cannot
+/// reach it (the gate's own `--timeout` in these tests is seconds).
+pub const PATIENCE: Duration = Duration::from_secs(300);
+
+/// Waits until `ready()` holds, checking every 20 ms; panics naming `what`
+/// only when it has not happened within [`PATIENCE`].
+pub async fn wait_until<F, Fut>(what: &str, ready: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let waited = tokio::time::timeout(PATIENCE, async {
+        while !ready().await {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{what}: not within {PATIENCE:?}");
+}
 
 /// A key that must never show up anywhere but in the request header.
 pub const KEY: &str = "vk_test_S3CRET-9f8e7d6c5b4a";
@@ -100,8 +125,6 @@ pub struct Finished {
     pub stdout: String,
     pub stderr: String,
     pub dir: PathBuf,
-    /// How long the run took, from making its folder to collecting its output.
-    pub took: Duration,
     _temp: Option<TempDir>,
 }
 
@@ -225,9 +248,9 @@ impl Gate {
         self
     }
 
-    /// Runs the binary off the async runtime's threads and collects what it left.
+    /// Runs the binary and collects what it left; kills it and panics if it
+    /// is still running after [`PATIENCE`] (a hang, not a slow machine).
     pub async fn run(self) -> Finished {
-        let started = Instant::now();
         let (dir, temp) = match self.dir {
             Some(dir) => (dir, None),
             None => {
@@ -240,15 +263,17 @@ impl Gate {
         }
         let mut cmd = gate_command(&dir);
         cmd.args(&self.args).envs(self.env);
-        let out = tokio::task::spawn_blocking(move || cmd.output().expect("the binary runs"))
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.kill_on_drop(true);
+        let out = tokio::time::timeout(PATIENCE, cmd.output())
             .await
-            .expect("join");
+            .unwrap_or_else(|_| panic!("the gate hung: still running after {PATIENCE:?}"))
+            .expect("the binary runs");
         Finished {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             dir,
-            took: started.elapsed(),
             _temp: temp,
         }
     }
@@ -383,20 +408,26 @@ pub fn junit_check(report: &Path, tests: usize, failures: usize, errors: usize) 
 }
 
 /// Sends the gate SIGTERM, then waits for it: its exit status and stderr.
+/// A gate still running after [`PATIENCE`] is killed and fails the test.
 pub async fn terminate(mut child: std::process::Child) -> (std::process::ExitStatus, String) {
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    let pid = child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
         .status()
         .expect("kill");
     assert!(status.success());
-    let (status, stderr) = tokio::task::spawn_blocking(move || {
+    let ended = tokio::task::spawn_blocking(move || {
         let mut stderr = String::new();
         if let Some(mut pipe) = child.stderr.take() {
             std::io::Read::read_to_string(&mut pipe, &mut stderr).expect("read stderr");
         }
         (child.wait().expect("wait"), stderr)
-    })
-    .await
-    .expect("join");
-    (status, stderr)
+    });
+    match tokio::time::timeout(PATIENCE, ended).await {
+        Ok(ended) => ended.expect("join"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("the gate hung: still running {PATIENCE:?} after SIGTERM");
+        }
+    }
 }
