@@ -2,7 +2,7 @@
 //! is a known failure, C was fixed, D is gone; the baseline comes as a
 //! saved response or as a `--json` report.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

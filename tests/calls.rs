@@ -5,12 +5,12 @@
 //! unknown is looked up by its unique name (and never sent twice), and a
 //! signal abandons a hanging request at once.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -357,13 +357,12 @@ async fn an_ambiguous_start_that_cannot_be_looked_up_may_have_started() {
 // Item 10: a signal abandons a hanging request at once.
 
 /// Runs the gate with `args` against `server`, sends SIGTERM once
-/// `ready(server)` holds, and returns the exit code, stderr and the time
-/// from the signal to the exit.
-async fn terminated_once<F, Fut>(
-    server: &MockServer,
-    args: &[&str],
-    ready: F,
-) -> (i32, String, Duration)
+/// `ready(server)` holds, and returns the exit code and stderr.
+///
+/// The hanging answers below come after an hour: a gate that waited for one
+/// instead of abandoning it would say it was answered, or hang until
+/// [`PATIENCE`] fails the test. No clock is read.
+async fn terminated_once<F, Fut>(server: &MockServer, args: &[&str], ready: F) -> (i32, String)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -377,21 +376,20 @@ where
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    let began = Instant::now();
-    while !ready().await && began.elapsed() < Duration::from_secs(10) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the request the test hangs on was sent", ready).await;
     // The request is out and hangs: the gate cannot be between tries.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let signalled = Instant::now();
     let (status, stderr) = terminate(child).await;
-    (status.code().unwrap_or(-1), stderr, signalled.elapsed())
+    (status.code().unwrap_or(-1), stderr)
 }
+
+/// Longer than any test may take: an answer the gate can only abandon.
+const AN_HOUR: Duration = Duration::from_secs(3600);
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_signal_abandons_a_hanging_start_and_ends_the_calls_of_the_result_it_made() {
-    let hanging = |_: usize, _: &Request| started(&[(181, 67)]).set_delay(Duration::from_secs(90));
+    let hanging = |_: usize, _: &Request| started(&[(181, 67)]).set_delay(AN_HOUR);
     let server = platform(hanging, unfinished()).await;
     listing(&server, |search| page(search, true)).await;
     let args = [
@@ -404,15 +402,11 @@ async fn a_signal_abandons_a_hanging_start_and_ends_the_calls_of_the_result_it_m
         "--scenarios",
         "67",
     ];
-    let (code, stderr, took) = terminated_once(&server, &args, || async {
+    let (code, stderr) = terminated_once(&server, &args, || async {
         !sent(&server, "POST", START_V2).await.is_empty()
     })
     .await;
     assert_eq!(code, 143, "{stderr}");
-    assert!(
-        took < Duration::from_secs(30),
-        "abandoned at once: {took:?}"
-    );
     assert!(
         stderr.contains("cancelled by SIGTERM: the start request was not answered, but it created result 9876: its calls were ended"),
         "{stderr}"
@@ -429,15 +423,11 @@ async fn a_signal_abandons_a_hanging_start_and_ends_the_calls_of_the_result_it_m
     // The v1 API lists no results: the user is told what to look for.
     let server = platform(hanging, unfinished()).await;
     let args = ["--timeout", "5m", "--agent-id", "42", "--scenarios", "67"];
-    let (code, stderr, took) = terminated_once(&server, &args, || async {
+    let (code, stderr) = terminated_once(&server, &args, || async {
         !sent(&server, "POST", START_V1).await.is_empty()
     })
     .await;
     assert_eq!(code, 143, "{stderr}");
-    assert!(
-        took < Duration::from_secs(30),
-        "abandoned at once: {took:?}"
-    );
     let name = the_one_start(&server, START_V1).await;
     assert!(
         stderr.contains(&format!("cancelled by SIGTERM: the start request was sent but not answered, so the runs may have started (and be billed): look for the result named {name:?}")),
@@ -451,19 +441,15 @@ async fn a_signal_abandons_a_hanging_start_and_ends_the_calls_of_the_result_it_m
 async fn a_signal_abandons_a_hanging_result_read() {
     let hanging = ResponseTemplate::new(200)
         .set_body_json(json!({"id": RESULT_ID, "runs": {"181": {}}}))
-        .set_delay(Duration::from_secs(90));
+        .set_delay(AN_HOUR);
     let server = overriding("GET", "^/test_framework/v2/results/[0-9]+/$", hanging).await;
     let server = platform_on(server, |_, _| started(&[]), unfinished()).await;
     let args = ["--api", "cekura", "--timeout", "5m", "--result-id", "9876"];
-    let (code, stderr, took) = terminated_once(&server, &args, || async {
+    let (code, stderr) = terminated_once(&server, &args, || async {
         !sent(&server, "GET", "/results/9876/").await.is_empty()
     })
     .await;
     assert_eq!(code, 143, "{stderr}");
-    assert!(
-        took < Duration::from_secs(30),
-        "abandoned at once: {took:?}"
-    );
     assert!(
         stderr.contains("cancelled by SIGTERM: the result's runs were not read"),
         "{stderr}"

@@ -1,6 +1,6 @@
 //! The binary as a process: usage errors, replay of the bundled example, help.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::io::Write;

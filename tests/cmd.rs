@@ -1,6 +1,6 @@
 //! Command cases as files (`tests/cmd/*.trycmd`): each shows a command line,
 //! its exit code and exactly what it prints, so the usage-error table reads
-//! like a terminal session. Update them with `TRYCMD=overwrite cargo test --test cmd`.
+//! like a terminal session. Update them with `TRYCMD=overwrite cargo test --test tests cmd::`.
 
 #[test]
 fn command_cases() {

@@ -3,7 +3,7 @@
 //! (deprecated, but there), and a deprecated endpoint or a `Deprecation`
 //! header gives one warning per run of the gate, naming `--api cekura`.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

@@ -2,7 +2,7 @@
 //! in both forms the runner honours: `::cmd` at a line's start, and
 //! `##[cmd]` anywhere in a line (actions/runner `ActionCommand.cs`).
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! What users read: each message says what happened, in their words.
 
-mod common;
+use crate::common;
 
 use common::*;
 use wiremock::ResponseTemplate;
@@ -62,12 +62,8 @@ async fn the_same_misshapen_answer_twice_stops_at_once_with_exit_4() {
         .expect_code(4)
         .await;
     out.stderr_has("the same answer came twice in a row");
+    // Stopped at once: two requests, though a minute of polling was allowed.
     assert_eq!(requests(&server).await.len(), 2, "{}", out.stderr);
-    assert!(
-        out.took < std::time::Duration::from_secs(10),
-        "{:?}",
-        out.took
-    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@
 //! by design: a run whose `id` is no run ID (the spec sets no minimum, so
 //! the mock sends negative ones) cannot be named in a report.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! numbers reach the JSON report and the `dial-numbers` step output; and
 //! `--dial-command` dials each run, its values in its environment.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

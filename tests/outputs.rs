@@ -1,7 +1,7 @@
 //! The files the gate shares with its CI step: GitHub's step outputs and
 //! step summary, appended to, checked before any request.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::collections::BTreeMap;

@@ -4,7 +4,7 @@
 //! read again while waiting and before judging. The waits themselves are
 //! tested in `src/poll`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Repeated runs judged by scenario (issue 12): three scenarios of five runs
 //! each, a stable pass, a flaky pass at 4/5 and a failure at 2/5.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

@@ -2,7 +2,7 @@
 //! (v2 categories have no `scenario` text) and a run's `feedback` reach the
 //! JUnit report, the job summary and the `--json` report.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};

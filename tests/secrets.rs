@@ -2,7 +2,7 @@
 //! JSON-escaped or percent-encoded, is written nowhere: not on stdout or
 //! stderr, not in any report, not in the saved response.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::json;

@@ -4,7 +4,7 @@
 //! (`null`, omitted), the single overrides `personality_id` and
 //! `test_profile_id`, empty override lists, and `--mock-tools`.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

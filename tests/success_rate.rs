@@ -4,7 +4,7 @@
 //! is shown beside the gate's figures, in the verdict, the job summary and
 //! the JSON; never judged, and never fatal.
 
-mod common;
+use crate::common;
 
 use common::platform::*;
 use common::*;

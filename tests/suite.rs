@@ -2,7 +2,7 @@
 //! no key, priced by the platform's dry run, started and gated; every
 //! problem, ours or the platform's, at its line and column in the file.
 
-mod common;
+use crate::common;
 
 use common::platform::{RESULT_ID, body_of, sent};
 use common::*;
@@ -334,12 +334,10 @@ async fn a_suite_stopped_early_ends_its_calls_once() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn");
-    let began = std::time::Instant::now();
-    while sent(&server, "GET", "bulk/").await.is_empty()
-        && began.elapsed() < std::time::Duration::from_secs(20)
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    wait_until("the first poll", || async {
+        !sent(&server, "GET", "bulk/").await.is_empty()
+    })
+    .await;
     let (status, stderr) = terminate(child).await;
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert!(

@@ -2,7 +2,7 @@
 //! per-run checks fail runs, aggregates fail the gate in a suite of their
 //! own, a missing metric fails closed, a kind mismatch on a replay is exit 2.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value, json};
