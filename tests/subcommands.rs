@@ -3,7 +3,7 @@
 //! every clash of flags is refused by name (exit 2); `--help` shows the
 //! commands, not the flat flags, which still work without a word.
 
-mod common;
+use crate::common;
 
 use common::platform::{RESULT_ID, body_of, platform, sent, started};
 use common::*;

@@ -18,6 +18,7 @@ mod ci_files;
 mod cli;
 mod cmd;
 mod deprecation;
+mod docs;
 mod hardening;
 mod injection;
 mod live;
@@ -34,6 +35,7 @@ mod secrets;
 mod start;
 mod start_fields;
 mod success_rate;
+mod subcommands;
 mod suite;
 mod thresholds;
 
