@@ -163,12 +163,12 @@ fn a_cut_never_leaves_the_start_of_a_key() {
 
 #[test]
 fn hostile_text_stays_fast_and_intact() {
-    // Backslash runs against a key of backslashes: bounded, not exponential.
+    // Backslash runs against a key of backslashes: the text comes back intact
+    // (an exponential search would hang here; speed is measured by `cargo
+    // bench --bench escape`, never bounded by the clock in a test).
     let key = r"\\\\\\\\\\\\\\\\\\\\x";
     let text = "\\".repeat(2_000);
-    let started = std::time::Instant::now();
     assert_eq!(hidden(&text, key), text);
-    assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     // A key split inside a character is left alone, never a broken string.
     let text = "%C3\u{e9}";
     assert_eq!(hidden(text, "\u{e9}\u{e9}"), text);

@@ -351,7 +351,7 @@ fn tls_server(runs: Vec<serde_json::Value>) -> (String, String) {
         .expect("key");
     let config = Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
+            rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
         .expect("versions")

@@ -34,8 +34,8 @@ mod reviews;
 mod secrets;
 mod start;
 mod start_fields;
-mod success_rate;
 mod subcommands;
+mod success_rate;
 mod suite;
 mod thresholds;
 
