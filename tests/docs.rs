@@ -25,6 +25,9 @@ const OTHER_TOOLS: &[&str] = &[
     "--bench",
     "--all-targets",
     "--all",
+    // cargo test's own: `cargo test --no-run`, `-- --exact NAME`.
+    "--no-run",
+    "--exact",
     // gh: `gh attestation verify --repo R --signer-workflow W`.
     "--repo",
     "--signer-workflow",
