@@ -3,8 +3,8 @@
 //! runs with its limit marked.
 
 use super::text;
+use crate::policy::Evaluation;
 use crate::policy::threshold::{Aggregate, Limit, Threshold, number_text};
-use crate::policy::{Evaluation, Outcome};
 use crate::render::text::one_line;
 use std::fmt::Write as _;
 
@@ -77,13 +77,14 @@ fn write_pass_rates(out: &mut String, eval: &Evaluation<'_>) {
     }
 }
 
-/// A histogram of the metric's numbers over the completed runs (or the
+/// A histogram of the metric's numbers over the completed runs, as the
+/// thresholds measure them (or the
 /// passed and failed counts of a binary metric), each numeric limit marked.
 fn write_distribution(out: &mut String, eval: &Evaluation<'_>, metric: &str, on_it: &[&Threshold]) {
     let readings = eval
         .results
         .iter()
-        .filter(|r| r.outcome.completed() || r.outcome == Outcome::Errored)
+        .filter(|r| r.outcome.completed())
         .filter_map(|r| r.run?.metric(metric));
     let (mut numbers, mut passed, mut failed) = (Vec::new(), 0usize, 0usize);
     for m in readings {

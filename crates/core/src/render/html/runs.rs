@@ -150,6 +150,8 @@ fn write_metrics(out: &mut String, r: &RunResult<'_>, run: &Run, options: Option
                     r.breaches.iter().find(|b| b.threshold == t.text),
                 ) {
                     (Some(_), _) => "over the runs, see Thresholds".to_owned(),
+                    // Thresholds judge completed runs only.
+                    (None, _) if !r.outcome.completed() => "not judged (not completed)".to_owned(),
                     (None, Some(b)) => format!("broken: {}", b.said),
                     (None, None) => "holds".to_owned(),
                 };

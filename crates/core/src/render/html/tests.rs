@@ -230,5 +230,11 @@ fn bundled_example_snapshot() {
         include_recordings: true,
         thresholds: &thresholds,
     };
-    insta::assert_snapshot!(render(&eval, options));
+    let page = render(&eval, options);
+    let errored = page.split("id=\"run-185\"").nth(1).unwrap_or("");
+    assert!(
+        errored.contains("Latency &lt; 4000: not judged (not completed)"),
+        "{page}"
+    );
+    insta::assert_snapshot!(page);
 }
