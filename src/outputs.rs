@@ -13,7 +13,7 @@ use crate::error::{Error, usage};
 use crate::files;
 use crate::policy::Evaluation;
 use crate::poll::Fetched;
-use crate::render::{github, json, junit, markdown};
+use crate::render::{github, html, json, junit, markdown};
 use std::path::{Path, PathBuf};
 
 /// The files the gate can write.
@@ -23,6 +23,7 @@ pub enum Report {
     SaveResponse,
     Json,
     Summary,
+    Html,
     StepOutputs,
 }
 
@@ -65,7 +66,7 @@ pub struct StepFile {
 
 /// The files the gate writes, in the order they are checked and written
 /// (the step outputs last: they carry the exit code).
-pub static ROWS: [Row; 5] = [
+pub static ROWS: [Row; 6] = [
     Row {
         report: Report::Junit,
         flag: "--junit",
@@ -114,6 +115,23 @@ pub static ROWS: [Row; 5] = [
         what: "the summary",
         needs_runs: false,
         render: |j| markdown::render(j.eval),
+    },
+    Row {
+        report: Report::Html,
+        flag: "--html",
+        path: |a| a.html.as_deref(),
+        mode: Mode::Replace,
+        step_file: None,
+        what: "the HTML report",
+        needs_runs: true,
+        render: |j| {
+            let options = html::Options {
+                include_transcript: j.include_transcript,
+                include_recordings: j.include_recordings,
+                thresholds: j.thresholds,
+            };
+            html::render(j.eval, options)
+        },
     },
     Row {
         report: Report::StepOutputs,
@@ -168,8 +186,10 @@ fn row(report: Report) -> &'static Row {
 pub struct Reports {
     /// In the table's order.
     pub outputs: Vec<Output>,
-    /// Each transcript in the JUnit `<system-out>`.
+    /// Each transcript in the JUnit `<system-out>` (and the HTML report).
     pub include_transcript: bool,
+    /// A player for each recording in the HTML report.
+    pub include_recordings: bool,
 }
 
 impl Reports {
@@ -197,6 +217,7 @@ impl Reports {
         Reports {
             outputs,
             include_transcript: args.include_transcript,
+            include_recordings: args.include_recordings,
         }
     }
 
@@ -223,6 +244,9 @@ pub struct Judged<'a> {
     pub ids: &'a [u64],
     pub fetched: &'a Fetched,
     pub include_transcript: bool,
+    pub include_recordings: bool,
+    /// Every `--threshold`, for the HTML report's charts.
+    pub thresholds: &'a [crate::policy::threshold::Threshold],
     /// The JUnit path as the reports give it: empty when none was written.
     pub junit_path: &'a str,
     /// The exit code, for the step outputs.

@@ -20,6 +20,7 @@ mod cmd;
 mod deprecation;
 mod docs;
 mod hardening;
+mod html;
 mod injection;
 mod live;
 mod messages;

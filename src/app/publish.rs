@@ -55,6 +55,8 @@ pub(super) fn publish(
         ids,
         fetched,
         include_transcript: config.reports.include_transcript,
+        include_recordings: config.reports.include_recordings,
+        thresholds: &config.policy.thresholds,
         junit_path: "",
         code: exit::code(&eval),
     };

@@ -29,9 +29,20 @@ pub struct Output {
     #[arg(long, value_name = "PATH")]
     pub github_output: Option<PathBuf>,
 
-    /// Put each run's transcript in the JUnit <system-out>.
+    /// Write the evidence report: one self-contained HTML file (no script,
+    /// nothing loaded) with each run that did not pass, its categories,
+    /// metrics and notes, and charts.
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+
+    /// Put each run's transcript in the JUnit <system-out> (and in the --html report).
     #[arg(long)]
     pub include_transcript: bool,
+
+    /// Put a player for each run's recording in the --html report (off: recordings
+    /// may be private, and reports are often public).
+    #[arg(long)]
+    pub include_recordings: bool,
 
     /// Colour the verdict: auto (a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]

@@ -6,9 +6,11 @@
 //! - [`json`]: the verdict for scripts, and each run as read, for a later
 //!   gate's `--baseline` (a versioned format, read back with its own types);
 //! - [`markdown`]: the job summary;
+//! - [`html`]: the evidence report a reviewer opens (self-contained, no script);
 //! - [`github`]: workflow-command annotations.
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

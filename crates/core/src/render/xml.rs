@@ -24,6 +24,14 @@ pub(crate) fn push_attr(out: &mut String, text: &str) {
     push(out, text, &ATTR)
 }
 
+/// Appends `text` escaped for HTML, in element content or a quoted
+/// attribute value alike: `&`, `<`, `>`, `"` and `'` become references,
+/// so no run text can close an element, an attribute or a raw-text element
+/// such as `<title>` or `<style>`.
+pub(crate) fn push_html(out: &mut String, text: &str) {
+    push(out, text, &HTML)
+}
+
 /// Bytes that need a look: the start of anything we rewrite.
 const fn table(attr: bool) -> [bool; 256] {
     let mut t = [false; 256];
@@ -46,6 +54,12 @@ const fn table(attr: bool) -> [bool; 256] {
 
 static TEXT: [bool; 256] = table(false);
 static ATTR: [bool; 256] = table(true);
+static HTML: [bool; 256] = {
+    let mut t = table(false);
+    t[b'"' as usize] = true;
+    t[b'\'' as usize] = true;
+    t
+};
 
 fn push(out: &mut String, text: &str, table: &[bool; 256]) {
     let bytes = text.as_bytes();
@@ -65,6 +79,7 @@ fn push(out: &mut String, text: &str, table: &[bool; 256]) {
             '<' => Some("&lt;"),
             '>' => Some("&gt;"),
             '"' => Some("&quot;"),
+            '\'' => Some("&#39;"),
             '\t' => Some("&#9;"),
             '\n' => Some("&#10;"),
             '\r' => Some("&#13;"),
@@ -110,6 +125,16 @@ mod tests {
     fn markup_is_escaped() {
         assert_eq!(text("a<b>&c\"d'"), "a&lt;b&gt;&amp;c\"d'");
         assert_eq!(attr("a<b>&c\"d"), "a&lt;b&gt;&amp;c&quot;d");
+    }
+
+    #[test]
+    fn html_escapes_both_quotes_everywhere() {
+        let mut out = String::new();
+        push_html(&mut out, "<img src=x onerror='a'>\"&</title>\t\n");
+        assert_eq!(
+            out,
+            "&lt;img src=x onerror=&#39;a&#39;&gt;&quot;&amp;&lt;/title&gt;\t\n"
+        );
     }
 
     #[test]
