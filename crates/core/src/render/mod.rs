@@ -8,6 +8,7 @@
 //! - [`markdown`]: the job summary;
 //! - [`github`]: workflow-command annotations.
 
+pub mod comment;
 pub mod github;
 pub mod json;
 pub mod junit;
