@@ -26,7 +26,7 @@ mod waiting;
 
 pub use commands::RunIds;
 pub use connection::Connection;
-pub use output::{ColorWhen, Output};
+pub use output::{ColorWhen, Output, PrComment};
 pub use policy::{BaselineMode, Policy, ThresholdScope};
 pub use start::{Channel, Launch, Mode, Selection, StartArgs};
 pub use values::Weight;
@@ -98,6 +98,8 @@ pub struct Args {
     pub color: ColorWhen,
     pub quiet: bool,
     pub verbose: bool,
+    pub pr_comment: PrComment,
+    pub comment_key: Option<String>,
 }
 
 impl Args {
@@ -131,6 +133,8 @@ impl Args {
             color,
             quiet,
             verbose,
+            pr_comment,
+            comment_key,
         } = output;
         Args {
             command: None,
@@ -162,6 +166,8 @@ impl Args {
             color,
             quiet,
             verbose,
+            pr_comment,
+            comment_key,
         }
     }
 }

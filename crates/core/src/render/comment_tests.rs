@@ -147,3 +147,13 @@ fn a_passing_gate_says_so_and_is_not_failing() {
     );
     assert!(!text.contains("Failing calls"), "{text}");
 }
+
+#[test]
+fn the_guide_shows_the_example_comment_exactly() {
+    let guide = include_str!("../../../../docs/guide.md");
+    let shown = format!("```markdown\n{}```\n", example_section());
+    assert!(
+        guide.contains("\n## Pull-request comment\n") && guide.contains(&shown),
+        "docs/guide.md's example comment differs from the renderer's; paste:\n{shown}"
+    );
+}
