@@ -26,7 +26,7 @@ mod waiting;
 
 pub use commands::RunIds;
 pub use connection::Connection;
-pub use output::{ColorWhen, Output};
+pub use output::{ColorWhen, Output, PrComment};
 pub use policy::{BaselineMode, Policy, ThresholdScope};
 pub use start::{Channel, Launch, Mode, Selection, StartArgs};
 pub use values::Weight;
@@ -100,6 +100,8 @@ pub struct Args {
     pub color: ColorWhen,
     pub quiet: bool,
     pub verbose: bool,
+    pub pr_comment: PrComment,
+    pub comment_key: Option<String>,
 }
 
 impl Args {
@@ -135,6 +137,8 @@ impl Args {
             color,
             quiet,
             verbose,
+            pr_comment,
+            comment_key,
         } = output;
         Args {
             command: None,
@@ -168,6 +172,8 @@ impl Args {
             color,
             quiet,
             verbose,
+            pr_comment,
+            comment_key,
         }
     }
 }

@@ -36,6 +36,7 @@ pub mod console;
 pub(crate) mod dialer;
 pub mod error;
 pub(crate) mod files;
+pub mod github;
 pub(crate) mod launch;
 pub(crate) mod man;
 pub mod outputs;

@@ -20,6 +20,9 @@ use std::sync::OnceLock;
 /// What an API key is replaced by.
 pub const HIDDEN: &str = "[the API key]";
 
+/// What the GitHub token (`GITHUB_TOKEN`) is replaced by.
+pub const HIDDEN_TOKEN: &str = "[the GitHub token]";
+
 /// What a proxy's password is replaced by.
 pub const HIDDEN_PASSWORD: &str = "[the proxy password]";
 

@@ -28,6 +28,7 @@ mod openapi;
 mod outbound;
 mod outputs;
 mod polling;
+mod pr_comment;
 mod properties;
 mod reference;
 mod repeats;

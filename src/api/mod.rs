@@ -21,6 +21,7 @@ mod request;
 mod result;
 mod start;
 
+pub(crate) use endpoint::is_loopback;
 pub use endpoint::{ApiKey, Endpoint, Profile, checked_base, read_ca_certs, shows_key, start_url};
 pub use proxy::{Proxy, ProxyVars};
 pub use start::{Priced, StartFailed};

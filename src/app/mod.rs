@@ -65,11 +65,20 @@ pub async fn run(config: Config, console: &Console) -> Finished {
         return Finished::without_runs(dry_run(&config, dry, console).await);
     }
     match obtain_judged(&config, console).await {
-        Ok((got, baseline)) => Finished {
-            ended: publish::publish(&config, &got, baseline.as_ref(), console),
-            runs: Some(got.fetched),
-            baseline,
-        },
+        Ok((got, baseline)) => {
+            let (ended, section) = publish::publish(&config, &got, baseline.as_ref(), console);
+            // Last, once every report is written and the verdict known:
+            // the comment never changes how the gate ended.
+            if let Some(plan) = &config.comment {
+                let quiet = config.terminal.verbosity == crate::console::Verbosity::Quiet;
+                crate::github::post(plan, section.as_ref(), console, quiet).await;
+            }
+            Finished {
+                ended,
+                runs: Some(got.fetched),
+                baseline,
+            }
+        }
         Err(e) => Finished::without_runs(Err(e)),
     }
 }

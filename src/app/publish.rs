@@ -10,14 +10,28 @@ use crate::exit;
 use crate::outputs::{Judged, Report};
 use crate::policy::baseline::Baseline;
 use crate::policy::{Evaluation, Slot, evaluate_against};
-use crate::render::{github, text};
+use crate::render::{comment, github, text};
 
-/// Judges the runs, writes every report, prints the verdict.
+/// Judges the runs, writes every report, prints the verdict; with
+/// `--pr-comment` and a pull request to post to, renders this gate's
+/// section of the comment (posted by the caller, last).
 pub(super) fn publish(
     config: &Config,
     got: &Obtained,
     baseline: Option<&Baseline>,
     console: &Console,
+) -> (Result<Ended, Error>, Option<comment::Section>) {
+    let mut section = None;
+    let ended = judge_and_write(config, got, baseline, console, &mut section);
+    (ended, section)
+}
+
+fn judge_and_write(
+    config: &Config,
+    got: &Obtained,
+    baseline: Option<&Baseline>,
+    console: &Console,
+    section: &mut Option<comment::Section>,
 ) -> Result<Ended, Error> {
     let (ids, fetched) = (&got.ids, &got.fetched);
     let slots: Vec<(u64, Slot<'_>)> = ids
@@ -69,6 +83,9 @@ pub(super) fn publish(
         print_verdict(config, &eval, junit_written, console);
     }
     say_stop(config, &eval, console);
+    if let Some(plan) = config.comment.as_ref().filter(|p| p.ready()) {
+        *section = Some(comment::section(&eval, &plan.key, &plan.links));
+    }
     conclude(config, judged, failures, junit_written, console)
 }
 

@@ -55,6 +55,26 @@ pub struct Output {
     /// Also log each request (never the key).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Post the verdict as this gate's section of one pull-request comment,
+    /// updated in place: always, failures (only when the gate fails; a section
+    /// already there is always updated), off. Needs $GITHUB_TOKEN; outside a
+    /// pull request nothing is posted.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = PrComment::Off)]
+    pub pr_comment: PrComment,
+
+    /// Names this gate's section of the pull-request comment, beside
+    /// $GITHUB_JOB: one per matrix entry (e.g. --comment-key "${{ matrix.agent }}").
+    #[arg(long, value_name = "TEXT")]
+    pub comment_key: Option<String>,
+}
+
+/// When the gate posts its pull-request comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrComment {
+    Always,
+    Failures,
+    Off,
 }
 
 /// When to colour output.

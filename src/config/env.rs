@@ -36,6 +36,8 @@ pub struct Env {
     pub stderr_tty: bool,
     /// `HTTPS_PROXY`, `NO_PROXY` and their kin.
     pub proxies: ProxyVars,
+    /// `GITHUB_TOKEN`, `GITHUB_REPOSITORY` and the rest `--pr-comment` reads.
+    pub github: crate::github::GithubEnv,
 }
 
 impl Env {
@@ -62,6 +64,7 @@ impl Env {
             stdout_tty: std::io::stdout().is_terminal() && !dumb,
             stderr_tty: std::io::stderr().is_terminal() && !dumb,
             proxies: ProxyVars::from_process(),
+            github: crate::github::GithubEnv::from_process(),
         }
     }
 }

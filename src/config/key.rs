@@ -59,7 +59,10 @@ pub fn redactor(env: &Env, argv: impl IntoIterator<Item = OsString>) -> Redactor
     let passwords = passwords
         .iter()
         .map(|p| (p.as_str(), secret::HIDDEN_PASSWORD));
-    Redactor::new(keys.chain(passwords))
+    let token = (env.github.token.as_deref())
+        .map(str::trim)
+        .map(|t| (t, secret::HIDDEN_TOKEN));
+    Redactor::new(keys.chain(passwords).chain(token))
 }
 
 /// The password in a proxy variable's URL, percent-decoded.
@@ -249,6 +252,10 @@ mod tests {
                 ("HTTPS_PROXY", "http://user:p%40ss-word@proxy:3128".into()),
                 ("NO_PROXY", "u:not-a-secret@x".into()),
             ]),
+            github: crate::github::GithubEnv {
+                token: Some("ghs_tok_9876 ".into()),
+                ..Default::default()
+            },
             ..Env::default()
         };
         let argv = [
@@ -260,11 +267,10 @@ mod tests {
             "--api-key=k_no",
         ];
         let redactor = redactor(&env, argv.map(OsString::from));
-        let text =
-            "vk_env_1234 ck_env_5678 k_flag_1 k_flag_2 p@ss-word k_no not-a-secret --report-only";
+        let text = "vk_env_1234 ck_env_5678 k_flag_1 k_flag_2 p@ss-word k_no not-a-secret --report-only ghs_tok_9876";
         assert_eq!(
             redactor.hide(text),
-            "[the API key] [the API key] [the API key] [the API key] [the proxy password] k_no not-a-secret --report-only"
+            "[the API key] [the API key] [the API key] [the API key] [the proxy password] k_no not-a-secret --report-only [the GitHub token]"
         );
     }
 

@@ -18,7 +18,7 @@ pub use start::Chosen;
 pub use suite::{SuiteRun, refused as suite_refused};
 
 use crate::api::{Endpoint, Proxy, checked_base, read_ca_certs, start_url};
-use crate::cli::{Args, BaselineMode, ColorWhen, ThresholdScope};
+use crate::cli::{Args, BaselineMode, ColorWhen, PrComment, ThresholdScope};
 use crate::console::{Console, Verbosity};
 use crate::error::{Error, usage};
 use crate::model::Keep;
@@ -67,6 +67,8 @@ pub struct Config {
     pub baseline: Option<PathBuf>,
     /// `--suite`: the spec, checked; its keys name the cases.
     pub suite: Option<SuiteRun>,
+    /// `--pr-comment`: where to post the comment, or why not; `None` when off.
+    pub comment: Option<crate::github::Plan>,
 }
 
 /// What the gate prints on stdout and stderr besides the reports.
@@ -188,9 +190,11 @@ impl Config {
             (None, None) => None,
         };
 
+        let comment = comment(&args, &env);
         Ok(Config {
             ids,
             suite,
+            comment,
             source,
             waiting,
             policy,
@@ -287,6 +291,23 @@ fn source(
         proxy,
         chosen,
     })
+}
+
+/// `--pr-comment`, settled; `None` when off.
+fn comment(args: &Args, env: &Env) -> Option<crate::github::Plan> {
+    use crate::github::Mode;
+    let mode = match args.pr_comment {
+        PrComment::Off => return None,
+        PrComment::Always => Mode::Always,
+        PrComment::Failures => Mode::Failures,
+    };
+    Some(crate::github::plan(
+        mode,
+        args.comment_key.as_deref(),
+        &env.github,
+        env.commit.as_deref(),
+        &env.proxies,
+    ))
 }
 
 /// The thresholds, each check once: a repeat, however spelled

@@ -9,6 +9,7 @@
 //! - [`html`]: the evidence report a reviewer opens (self-contained, no script);
 //! - [`github`]: workflow-command annotations.
 
+pub mod comment;
 pub mod github;
 pub mod html;
 pub mod json;
