@@ -168,7 +168,31 @@ async fn creates_the_comment_when_absent() {
     assert!(all[0].starts_with("<!-- vocera-gate -->\n<!-- vocera-gate:begin voice -->\n### ❌ vocera-gate: failed · voice\n"), "{}", all[0]);
     assert!(all[0].contains("[the CI run](https://github.test/acme/agent/actions/runs/99)"));
     assert!(all[0].contains("commit `abc1234`"));
+    // Recordings may be private and comments are often public.
+    assert!(!all[0].contains("listen"), "{}", all[0]);
     no_token(&out);
+}
+
+#[tokio::test]
+async fn recordings_are_linked_only_with_include_recordings() {
+    let state = Shared::default();
+    let server = fake(state.clone()).await;
+    let runs = include_str!("../examples/runs.json").replace(
+        "\"voice_recording_url\": null",
+        "\"voice_recording_url\": \"https://rec.example/call.wav\"",
+    );
+    gate(&server, "with-recordings.json")
+        .file("with-recordings.json", &runs)
+        .args(["--include-recordings"])
+        .expect_code(1)
+        .await;
+    let all = bodies(&state);
+    assert_eq!(all.len(), 1);
+    assert!(
+        all[0].contains("[▶ listen](https://rec.example/call.wav)"),
+        "{}",
+        all[0]
+    );
 }
 
 #[tokio::test]

@@ -304,6 +304,7 @@ fn comment(args: &Args, env: &Env) -> Option<crate::github::Plan> {
     Some(crate::github::plan(
         mode,
         args.comment_key.as_deref(),
+        args.include_recordings,
         &env.github,
         env.commit.as_deref(),
         &env.proxies,

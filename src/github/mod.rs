@@ -116,11 +116,12 @@ impl Plan {
 }
 
 /// The plan for `--pr-comment` in `mode`, its section named by
-/// `comment_key` beside the job; `commit` is the one gated when the event
+/// `comment_key` beside the job, linking recordings when `recordings`; `commit` is the one gated when the event
 /// does not name the pull request's head.
 pub fn plan(
     mode: Mode,
     comment_key: Option<&str>,
+    recordings: bool,
     gh: &GithubEnv,
     commit: Option<&str>,
     proxies: &ProxyVars,
@@ -138,9 +139,9 @@ pub fn plan(
     let links = Links {
         run_page: run_page(gh),
         commit: head.or_else(|| commit.map(str::to_owned)),
-        // The hook for --include-recordings (the HTML report's flag), once
-        // it is in the tree: recordings are linked only when it is given.
-        recordings: false,
+        // Recordings of calls may be private and comments are often public:
+        // linked only with --include-recordings, as in the HTML report.
+        recordings,
     };
     let target = event.and_then(|e| target(gh, &e));
     let proxy = match &target {
