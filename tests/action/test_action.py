@@ -971,14 +971,26 @@ def example_cases(service: Service, binary: Path):
         C.check("examples", result.get("result_id") == 9876, f"{system}: the JSON names the result", str(result)[:300])
         C.check("examples", KEY not in p.stdout + p.stderr, f"{system}: the key is not printed")
 
-    # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
-    work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
-    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": ""})
-    p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
-    C.check("examples", p.returncode == 0 and "VOCERA_RUN_IDS is empty" in p.stdout, "gitlab without VOCERA_RUN_IDS: says so, exit 0", p.stdout + p.stderr)
+    # Without run IDs (a dotenv variable never set, or blank), the GitLab job
+    # says so and fails with a usage error, as the Action and Jenkins do.
+    for blank in ("", " , \n"):
+        work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
+        env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": blank})
+        p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+        C.check("examples", p.returncode == 2 and "VOCERA_RUN_IDS is empty" in p.stdout, f"gitlab with VOCERA_RUN_IDS={blank!r}: says so, exit 2", p.stdout + p.stderr)
+    needs = gitlab.get("needs") or []
+    C.check("examples", any(isinstance(n, dict) and n.get("job") and n.get("artifacts") is True and n.get("optional") is True for n in needs), "gitlab: needs: names the job whose dotenv report holds the IDs", str(needs))
+    # Jenkins without IDs: the gate refuses (exit 2), which fails the build.
+    work = Path(tempfile.mkdtemp(prefix="example-jenkins-no-ids-", dir=SCRATCH))
+    (work / "vocera-gate").symlink_to(binary)
+    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": "", "REPORT_ONLY": "false"})
+    p = subprocess.run(["sh", "-xe", "-c", jenkins_script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    C.check("examples", p.returncode == 2 and "no run IDs given" in p.stderr, "jenkins without VOCERA_RUN_IDS: exit 2", p.stdout + p.stderr)
+    C.check("examples", re.search(r"code != 0\) \{\s*error\(", jenkins) is not None, "jenkins: any other nonzero code fails the build (error)")
 
-    # Jenkins: the junit step does not mark the build UNSTABLE with REPORT_ONLY.
-    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: params\.REPORT_ONLY", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: params.REPORT_ONLY")
+    # Jenkins: the exit code decides the build; the junit step never marks it.
+    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: true\n", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: true, always")
+    C.check("examples", "unstable('vocera-gate" in jenkins, "jenkins: the build result is set from the exit code (unstable for 1 and 3)")
 
     # The install scripts, with stand-ins for curl (serving a fake release and
     # release-manifest.txt) and uname: the archive of the machine's
@@ -1012,7 +1024,7 @@ def example_cases(service: Service, binary: Path):
                 )
                 for f in ("uname", "curl"):
                     (fake / f).chmod(0o755)
-                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate"})
+                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate", "VOCERA_GATE_MANIFEST_REF": ""})
                 env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
                 p = subprocess.run(["sh", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
                 label = f"{system} install on {machine}" + (" with a hash that does not match" if tampered else "")
@@ -1022,6 +1034,21 @@ def example_cases(service: Service, binary: Path):
                     C.check("examples", ok, f"{label}: fetches the {target} archive, checks it against release-manifest.txt", p.stdout + p.stderr + fetched)
                 else:
                     C.check("examples", p.returncode != 0 and not (work / dest).exists(), f"{label}: fails, installs nothing", p.stdout + p.stderr)
+                if machine != "x86_64" or tampered:
+                    continue
+                # The manifest of an immutable ref: a commit SHA is used as
+                # given; a branch (or a short SHA) is refused before any download.
+                for ref, ok in (("0123456789abcdef0123456789abcdef01234567", True), ("main", False), ("0123456", False)):
+                    w2 = Path(tempfile.mkdtemp(prefix=f"example-install-{system}-ref-", dir=SCRATCH))
+                    for f in ("uname", "curl"):
+                        shutil.copy2(fake / f, w2 / f)
+                    env2 = dict(env, VOCERA_GATE_MANIFEST_REF=ref, PATH=f"{w2}{os.pathsep}{base_env(None)['PATH']}")
+                    p = subprocess.run(["sh", "-c", script], cwd=w2, env=env2, capture_output=True, text=True, timeout=60)
+                    fetched = (w2 / "fetched.txt").read_text() if (w2 / "fetched.txt").exists() else ""
+                    if ok:
+                        C.check("examples", p.returncode == 0 and f"/{ref}/release-manifest.txt" in fetched, f"{system} install: the manifest is read at the commit {ref[:7]}", p.stdout + p.stderr + fetched)
+                    else:
+                        C.check("examples", p.returncode != 0 and fetched == "" and "VOCERA_GATE_MANIFEST_REF" in p.stdout + p.stderr, f"{system} install: manifest ref {ref!r} is refused, nothing fetched", p.stdout + p.stderr + fetched)
 
 
 def binary_has(binary: Path, flag: str) -> bool:
