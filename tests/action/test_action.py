@@ -45,6 +45,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_action import ActionResult, run_action  # noqa: E402
 from suite_cases import SUITE_PATH, example_suite_cases, suite_answer, suite_cases  # noqa: E402
+from report_cases import report_cases  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -369,15 +370,20 @@ def run_case(
     env: dict | None = None,
     overrides: dict | None = None,
     uses_outputs: dict | None = None,
+    uses_effects: dict | None = None,
     stop_after: str | None = None,
     action: Path = ACTION,
     sh: list | None = None,
     files: dict | None = None,
+    same_job: "Case | None" = None,
 ) -> Case:
-    tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
+    if same_job is not None:  # a second call in the same job: same workspace and RUNNER_TEMP
+        tmp = same_job.tmp
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
     work, temp = tmp / "work", tmp / "runner-temp"
-    work.mkdir()
-    temp.mkdir()
+    work.mkdir(exist_ok=True)
+    temp.mkdir(exist_ok=True)
     for rel, text in (files or {}).items():  # the checkout: files the inputs name
         (work / rel).write_text(text)
     full = {"api-key": KEY, "base-url": service.url, "poll-interval": "200ms", "max-poll-interval": "500ms", "timeout": "60s"}
@@ -385,12 +391,13 @@ def run_case(
     result = run_action(
         action,
         inputs=full,
-        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", **(github or {})},
+        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", "ref": "refs/heads/topic", "event": {"repository": {"default_branch": "main"}}, **(github or {})},
         base_env=base_env(binary, env),
         workdir=work,
         runner_temp=temp,
         step_env_overrides=overrides,
         uses_outputs=uses_outputs,
+        uses_effects=uses_effects,
         stop_after=stop_after,
         sh=sh,
     )
@@ -884,7 +891,12 @@ def static_checks():
     # secrets); everything else is refused by the gate itself without a key.
     C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is False, "api-key is not a required input (check-only needs none)")
     C.check("static", action["inputs"].get("channel", {}).get("default") == "voice" and action["inputs"].get("check-only", {}).get("default") == "false", "channel defaults to voice, check-only to false")
-    for name in ("suite", "channel", "check-only", "run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
+    m = re.search(r"^\s*interface=v(\S+)$", text, re.M)
+    cargo = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M)
+    def vkey(v):
+        return tuple(int(x) for x in v.split("-")[0].split("."))
+    C.check("static", m is not None and cargo is not None and vkey(m.group(1)) <= vkey(cargo.group(1)), "the interface version of action.yml is not newer than Cargo.toml's", f"{m and m.group(1)} vs {cargo and cargo.group(1)}")
+    for name in ("upload-reports", "suite", "channel", "check-only", "run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
         C.check("static", name in action["inputs"], f"input {name} is declared")
     for name in (*GATE_OUTPUTS, "exit-code", "json-path"):
         C.check("static", name in action["outputs"] and action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}", f"output {name} is the gate step's")
@@ -1086,6 +1098,8 @@ def main() -> int:
             gate_cases(service, gate_bin)
         else:
             C.skip("gate", f"{binary} has no --json yet: the gate-step cases (outputs, exit codes, key, delimiters) NOT RUN")
+        if binary_has(binary, "--json"):
+            report_cases(service, run_case, C, KEY, gate_bin, binary, action_copy, make_release, release_dir)
         if binary_has(binary, "--suite"):
             suite_cases(service, run_case, C, KEY, gate_bin)
             example_suite_cases(service, run_case, C, KEY, binary, Path(SCRATCH))
