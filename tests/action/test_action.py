@@ -203,7 +203,7 @@ def make_release(release_dir: Path, tag: str, binary: Path, *, target: str = TAR
 def source_sha256(root: Path) -> str:
     """The source hash as release-manifest.txt documents it."""
     files = [f for f in ("Cargo.toml", "Cargo.lock", "build.rs") if (root / f).is_file()]
-    files += [p.relative_to(root).as_posix() for p in (root / "src").rglob("*") if p.is_file()]
+    files += [p.relative_to(root).as_posix() for d in ("src", "crates") for p in (root / d).rglob("*") if p.is_file() and "target" not in p.relative_to(root).parts]
     listing = "".join(f"{hashlib.sha256((root / f).read_bytes()).hexdigest()}  {f}\n" for f in sorted(files, key=lambda s: s.encode()))
     return hashlib.sha256(listing.encode()).hexdigest()
 
@@ -222,6 +222,8 @@ def action_copy(manifest: str, *, source_change: bool = False) -> Path:
         if (ROOT / f).is_file():
             shutil.copy2(ROOT / f, d / f)
     shutil.copytree(ROOT / "src", d / "src")
+    if (ROOT / "crates").is_dir():  # the workspace's members: built and hashed with src/
+        shutil.copytree(ROOT / "crates", d / "crates", ignore=shutil.ignore_patterns("target"))
     if (ROOT / "benches").is_dir():  # Cargo.toml names a bench: cargo wants it there
         shutil.copytree(ROOT / "benches", d / "benches")
     if source_change:
@@ -792,6 +794,8 @@ def release_manifest_cases():
     for f in ("Cargo.toml", "Cargo.lock", "release-manifest.txt"):
         shutil.copy2(ROOT / f, work / f)
     shutil.copytree(ROOT / "src", work / "src")
+    if (ROOT / "crates").is_dir():
+        shutil.copytree(ROOT / "crates", work / "crates", ignore=shutil.ignore_patterns("target"))
     targets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-pc-windows-msvc"]
 
     def release(tag: str) -> dict:
