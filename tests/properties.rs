@@ -681,11 +681,16 @@ fn check_text_survives(
                 visible(&top.priority()),
                 visible(&top.category.name)
             );
-            prop_assert_eq!(
-                problem.attribute("message"),
-                Some(message.as_str()),
-                "run {}: the failure message names the heaviest category",
-                id
+            // After the mark of a failure the gate did not count (issue 23).
+            let got = problem.attribute("message").unwrap_or_default();
+            let mark = got.strip_suffix(message.as_str());
+            prop_assert!(
+                mark.is_some_and(|m| m.is_empty()
+                    || m.starts_with("tolerated: ")
+                    || m == "known failure, also in the baseline: "),
+                "run {}: the failure message names the heaviest category, after a mark if any: {:?}",
+                id,
+                got
             );
         }
         if matches!(result.outcome, Outcome::Errored)

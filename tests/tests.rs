@@ -22,6 +22,7 @@ mod docs;
 mod hardening;
 mod html;
 mod injection;
+mod junit_marks;
 mod live;
 mod messages;
 mod openapi;

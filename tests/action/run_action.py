@@ -190,6 +190,11 @@ class Context:
             if parts[1] not in self.inputs:
                 raise ExpressionError(f"undeclared input {parts[1]!r}")
             return self.inputs[parts[1]]
+        if head == "github" and len(parts) > 2:  # github.event.repository.default_branch
+            v = self.github
+            for part in parts[1:]:
+                v = v.get(part) if isinstance(v, dict) else None
+            return v
         if head in ("github", "runner", "env") and len(parts) == 2:
             table = {"github": self.github, "runner": self.runner, "env": self.env}[head]
             if head != "env" and parts[1] not in table:
@@ -332,6 +337,7 @@ def run_action(
     runner_temp: Path,
     step_env_overrides: dict | None = None,
     uses_outputs: dict | None = None,
+    uses_effects: dict | None = None,
     stop_after: str | None = None,
     sh: list | None = None,
     timeout: float = 600,
@@ -339,7 +345,8 @@ def run_action(
     """Runs the composite action. `base_env` is the job's environment (it
     must hold RUNNER_OS, RUNNER_ARCH, PATH, HOME, ...). `step_env_overrides`
     maps a step id to env values that replace what the step declares;
-    `uses_outputs` maps the id of a `uses:` step to its outputs. `sh` is the
+    `uses_outputs` maps the id of a `uses:` step to its outputs, and
+    `uses_effects` to a function called with its evaluated `with:`. `sh` is the
     command that runs `shell: sh` steps (default: `sh` from PATH)."""
     action = load_action(action_path)
     declared = action.get("inputs") or {}
@@ -393,6 +400,9 @@ def run_action(
             res.with_ = {k: ctx.template(v) for k, v in (step.get("with") or {}).items()}
             res.ran, res.outcome, res.exit_code = True, "success", 0
             res.outputs = dict(((uses_outputs or {}).get(sid) or {}))
+            effect = (uses_effects or {}).get(sid)
+            if effect is not None:  # what the action would do (restore files, say)
+                effect(res.with_)
             if sid:
                 ctx.steps[sid] = res
             if stop_after is not None and sid == stop_after:

@@ -45,6 +45,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_action import ActionResult, run_action  # noqa: E402
 from suite_cases import SUITE_PATH, example_suite_cases, suite_answer, suite_cases  # noqa: E402
+from report_cases import report_cases  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -202,7 +203,7 @@ def make_release(release_dir: Path, tag: str, binary: Path, *, target: str = TAR
 def source_sha256(root: Path) -> str:
     """The source hash as release-manifest.txt documents it."""
     files = [f for f in ("Cargo.toml", "Cargo.lock", "build.rs") if (root / f).is_file()]
-    files += [p.relative_to(root).as_posix() for p in (root / "src").rglob("*") if p.is_file()]
+    files += [p.relative_to(root).as_posix() for d in ("src", "crates") for p in (root / d).rglob("*") if p.is_file() and "target" not in p.relative_to(root).parts]
     listing = "".join(f"{hashlib.sha256((root / f).read_bytes()).hexdigest()}  {f}\n" for f in sorted(files, key=lambda s: s.encode()))
     return hashlib.sha256(listing.encode()).hexdigest()
 
@@ -221,6 +222,8 @@ def action_copy(manifest: str, *, source_change: bool = False) -> Path:
         if (ROOT / f).is_file():
             shutil.copy2(ROOT / f, d / f)
     shutil.copytree(ROOT / "src", d / "src")
+    if (ROOT / "crates").is_dir():  # the workspace's members: built and hashed with src/
+        shutil.copytree(ROOT / "crates", d / "crates", ignore=shutil.ignore_patterns("target"))
     if (ROOT / "benches").is_dir():  # Cargo.toml names a bench: cargo wants it there
         shutil.copytree(ROOT / "benches", d / "benches")
     if source_change:
@@ -369,15 +372,20 @@ def run_case(
     env: dict | None = None,
     overrides: dict | None = None,
     uses_outputs: dict | None = None,
+    uses_effects: dict | None = None,
     stop_after: str | None = None,
     action: Path = ACTION,
     sh: list | None = None,
     files: dict | None = None,
+    same_job: "Case | None" = None,
 ) -> Case:
-    tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
+    if same_job is not None:  # a second call in the same job: same workspace and RUNNER_TEMP
+        tmp = same_job.tmp
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=SCRATCH))
     work, temp = tmp / "work", tmp / "runner-temp"
-    work.mkdir()
-    temp.mkdir()
+    work.mkdir(exist_ok=True)
+    temp.mkdir(exist_ok=True)
     for rel, text in (files or {}).items():  # the checkout: files the inputs name
         (work / rel).write_text(text)
     full = {"api-key": KEY, "base-url": service.url, "poll-interval": "200ms", "max-poll-interval": "500ms", "timeout": "60s"}
@@ -385,12 +393,13 @@ def run_case(
     result = run_action(
         action,
         inputs=full,
-        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", **(github or {})},
+        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", "ref": "refs/heads/topic", "event": {"repository": {"default_branch": "main"}}, **(github or {})},
         base_env=base_env(binary, env),
         workdir=work,
         runner_temp=temp,
         step_env_overrides=overrides,
         uses_outputs=uses_outputs,
+        uses_effects=uses_effects,
         stop_after=stop_after,
         sh=sh,
     )
@@ -785,6 +794,8 @@ def release_manifest_cases():
     for f in ("Cargo.toml", "Cargo.lock", "release-manifest.txt"):
         shutil.copy2(ROOT / f, work / f)
     shutil.copytree(ROOT / "src", work / "src")
+    if (ROOT / "crates").is_dir():
+        shutil.copytree(ROOT / "crates", work / "crates", ignore=shutil.ignore_patterns("target"))
     targets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-pc-windows-msvc"]
 
     def release(tag: str) -> dict:
@@ -884,7 +895,12 @@ def static_checks():
     # secrets); everything else is refused by the gate itself without a key.
     C.check("static", "api-key" in action["inputs"] and action["inputs"]["api-key"].get("required") is False, "api-key is not a required input (check-only needs none)")
     C.check("static", action["inputs"].get("channel", {}).get("default") == "voice" and action["inputs"].get("check-only", {}).get("default") == "false", "channel defaults to voice, check-only to false")
-    for name in ("suite", "channel", "check-only", "run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
+    m = re.search(r"^\s*interface=v(\S+)$", text, re.M)
+    cargo = re.search(r'^version\s*=\s*"([^"]+)"', (ROOT / "Cargo.toml").read_text(), re.M)
+    def vkey(v):
+        return tuple(int(x) for x in v.split("-")[0].split("."))
+    C.check("static", m is not None and cargo is not None and vkey(m.group(1)) <= vkey(cargo.group(1)), "the interface version of action.yml is not newer than Cargo.toml's", f"{m and m.group(1)} vs {cargo and cargo.group(1)}")
+    for name in ("upload-reports", "suite", "channel", "check-only", "run-ids", "api-key", "base-url", "timeout", "poll-interval", "max-poll-interval", "junit-path", "max-score", "max-failed-runs", "weights", "thresholds", "baseline", "report-only", "save-response", "args", "version"):
         C.check("static", name in action["inputs"], f"input {name} is declared")
     for name in (*GATE_OUTPUTS, "exit-code", "json-path"):
         C.check("static", name in action["outputs"] and action["outputs"][name]["value"] == f"${{{{ steps.gate.outputs.{name} }}}}", f"output {name} is the gate step's")
@@ -971,14 +987,26 @@ def example_cases(service: Service, binary: Path):
         C.check("examples", result.get("result_id") == 9876, f"{system}: the JSON names the result", str(result)[:300])
         C.check("examples", KEY not in p.stdout + p.stderr, f"{system}: the key is not printed")
 
-    # Without run IDs (a dotenv variable never set), the GitLab job says so and passes.
-    work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
-    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": ""})
-    p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
-    C.check("examples", p.returncode == 0 and "VOCERA_RUN_IDS is empty" in p.stdout, "gitlab without VOCERA_RUN_IDS: says so, exit 0", p.stdout + p.stderr)
+    # Without run IDs (a dotenv variable never set, or blank), the GitLab job
+    # says so and fails with a usage error, as the Action and Jenkins do.
+    for blank in ("", " , \n"):
+        work = Path(tempfile.mkdtemp(prefix="example-gitlab-no-ids-", dir=SCRATCH))
+        env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": blank})
+        p = subprocess.run(["sh", "-c", "\n".join(["set -e"] + gitlab["script"])], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+        C.check("examples", p.returncode == 2 and "VOCERA_RUN_IDS is empty" in p.stdout, f"gitlab with VOCERA_RUN_IDS={blank!r}: says so, exit 2", p.stdout + p.stderr)
+    needs = gitlab.get("needs") or []
+    C.check("examples", any(isinstance(n, dict) and n.get("job") and n.get("artifacts") is True and n.get("optional") is True for n in needs), "gitlab: needs: names the job whose dotenv report holds the IDs", str(needs))
+    # Jenkins without IDs: the gate refuses (exit 2), which fails the build.
+    work = Path(tempfile.mkdtemp(prefix="example-jenkins-no-ids-", dir=SCRATCH))
+    (work / "vocera-gate").symlink_to(binary)
+    env = base_env(None, {"VOCERA_API_KEY": KEY, "VOCERA_BASE_URL": service.url, "VOCERA_RUN_IDS": "", "REPORT_ONLY": "false"})
+    p = subprocess.run(["sh", "-xe", "-c", jenkins_script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    C.check("examples", p.returncode == 2 and "no run IDs given" in p.stderr, "jenkins without VOCERA_RUN_IDS: exit 2", p.stdout + p.stderr)
+    C.check("examples", re.search(r"code != 0\) \{\s*error\(", jenkins) is not None, "jenkins: any other nonzero code fails the build (error)")
 
-    # Jenkins: the junit step does not mark the build UNSTABLE with REPORT_ONLY.
-    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: params\.REPORT_ONLY", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: params.REPORT_ONLY")
+    # Jenkins: the exit code decides the build; the junit step never marks it.
+    C.check("examples", re.search(r"junit [^\n]*skipMarkingBuildUnstable: true\n", jenkins) is not None, "jenkins: junit with skipMarkingBuildUnstable: true, always")
+    C.check("examples", "unstable('vocera-gate" in jenkins, "jenkins: the build result is set from the exit code (unstable for 1 and 3)")
 
     # The install scripts, with stand-ins for curl (serving a fake release and
     # release-manifest.txt) and uname: the archive of the machine's
@@ -1012,7 +1040,7 @@ def example_cases(service: Service, binary: Path):
                 )
                 for f in ("uname", "curl"):
                     (fake / f).chmod(0o755)
-                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate"})
+                env = base_env(None, {"VOCERA_GATE_VERSION": "v0.1.0", "VOCERA_GATE_REPO": "your-org/vocera-gate", "VOCERA_GATE_MANIFEST_REF": ""})
                 env["PATH"] = f"{fake}{os.pathsep}{env['PATH']}"
                 p = subprocess.run(["sh", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=60)
                 label = f"{system} install on {machine}" + (" with a hash that does not match" if tampered else "")
@@ -1022,6 +1050,21 @@ def example_cases(service: Service, binary: Path):
                     C.check("examples", ok, f"{label}: fetches the {target} archive, checks it against release-manifest.txt", p.stdout + p.stderr + fetched)
                 else:
                     C.check("examples", p.returncode != 0 and not (work / dest).exists(), f"{label}: fails, installs nothing", p.stdout + p.stderr)
+                if machine != "x86_64" or tampered:
+                    continue
+                # The manifest of an immutable ref: a commit SHA is used as
+                # given; a branch (or a short SHA) is refused before any download.
+                for ref, ok in (("0123456789abcdef0123456789abcdef01234567", True), ("main", False), ("0123456", False)):
+                    w2 = Path(tempfile.mkdtemp(prefix=f"example-install-{system}-ref-", dir=SCRATCH))
+                    for f in ("uname", "curl"):
+                        shutil.copy2(fake / f, w2 / f)
+                    env2 = dict(env, VOCERA_GATE_MANIFEST_REF=ref, PATH=f"{w2}{os.pathsep}{base_env(None)['PATH']}")
+                    p = subprocess.run(["sh", "-c", script], cwd=w2, env=env2, capture_output=True, text=True, timeout=60)
+                    fetched = (w2 / "fetched.txt").read_text() if (w2 / "fetched.txt").exists() else ""
+                    if ok:
+                        C.check("examples", p.returncode == 0 and f"/{ref}/release-manifest.txt" in fetched, f"{system} install: the manifest is read at the commit {ref[:7]}", p.stdout + p.stderr + fetched)
+                    else:
+                        C.check("examples", p.returncode != 0 and fetched == "" and "VOCERA_GATE_MANIFEST_REF" in p.stdout + p.stderr, f"{system} install: manifest ref {ref!r} is refused, nothing fetched", p.stdout + p.stderr + fetched)
 
 
 def binary_has(binary: Path, flag: str) -> bool:
@@ -1059,6 +1102,8 @@ def main() -> int:
             gate_cases(service, gate_bin)
         else:
             C.skip("gate", f"{binary} has no --json yet: the gate-step cases (outputs, exit codes, key, delimiters) NOT RUN")
+        if binary_has(binary, "--json"):
+            report_cases(service, run_case, C, KEY, gate_bin, binary, action_copy, make_release, release_dir)
         if binary_has(binary, "--suite"):
             suite_cases(service, run_case, C, KEY, gate_bin)
             example_suite_cases(service, run_case, C, KEY, binary, Path(SCRATCH))

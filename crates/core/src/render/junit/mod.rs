@@ -7,11 +7,11 @@
 //! The document is a pure function of the evaluation: no clock, no host name,
 //! so the same runs give byte-identical files.
 
+mod marks;
 mod problems;
 mod thresholds;
 
 use super::xml::{push_attr, push_text};
-use crate::ending::Stop;
 use crate::policy::{Evaluation, RunResult, Scenario};
 use problems::{problem, system_out_of};
 use std::fmt::Write as _;
@@ -75,14 +75,7 @@ pub fn render(eval: &Evaluation<'_>, options: Options) -> String {
     out.push_str("    </properties>\n");
     for result in &eval.results {
         let scenario = result.scenario.and_then(|i| eval.scenarios.get(i));
-        case(
-            &mut out,
-            &eval.stop,
-            result,
-            scenario,
-            millis(result),
-            options,
-        );
+        case(&mut out, eval, result, scenario, millis(result), options);
     }
     out.push_str("  </testsuite>\n");
     thresholds::suite(&mut out, &eval.thresholds, threshold_failures);
@@ -105,7 +98,7 @@ pub(super) fn property(out: &mut String, indent: usize, name: &str, value: &str)
 
 fn case(
     out: &mut String,
-    stop: &Stop,
+    eval: &Evaluation<'_>,
     result: &RunResult<'_>,
     scenario: Option<&Scenario>,
     millis: u64,
@@ -120,49 +113,25 @@ fn case(
     out.push_str("      <properties>\n");
     property(out, 8, "run_id", &result.id.to_string());
     if let Some(run) = result.run {
-        if let Some(sid) = run.scenario_id {
-            property(out, 8, "scenario_id", &sid.to_string());
-        }
-        property(out, 8, "status", run.status.label());
-        if let Some(s) = scenario.filter(|s| s.met.is_some()) {
-            property(out, 8, "pass_rate", &s.rate_label());
-        }
-        if scenario.is_some_and(|s| s.flaky) {
-            property(out, 8, "flaky", "true");
-        }
-        if let Some(class) = result.baseline {
-            property(out, 8, "baseline", class.word());
-        }
-        let success = match run.success {
-            Some(true) => "true",
-            Some(false) => "false",
-            None => "unknown",
-        };
-        property(out, 8, "success", success);
-        if let Some(review) = run.review_status() {
-            property(out, 8, "review", review);
-        }
-        if let Some(ts) = &run.timestamp {
-            property(out, 8, "timestamp", ts);
-        }
-        if let Some(url) = run.recording_url.as_deref().filter(|u| !u.is_empty()) {
-            property(out, 8, "recording_url", url);
-        }
-        for metric in &run.metrics {
-            if let Some(value) = &metric.value {
-                property(out, 8, &format!("metric.{}", metric.name), value);
-            }
-        }
+        run_properties(out, run, scenario, result);
+    }
+    let mark = marks::mark(eval, result);
+    if let Some(mark) = &mark {
+        property(out, 8, "gate", mark.word());
     }
     out.push_str("      </properties>\n");
 
-    let mut problem = problem(stop, result);
-    // A known failure stays red, and says first why it did not fail the gate.
-    if let Some((_, _, message, body)) = problem.as_mut().filter(|_| result.known) {
-        message.insert_str(0, "known failure, also in the baseline: ");
-        body.push_str(
-            "The baseline failed the same way (--baseline): a known failure, not a reason the gate failed.\n",
-        );
+    let mut problem = problem(&eval.stop, result);
+    // A case the gate did not count stays red, and says first why it did
+    // not fail the gate (readers show it red whatever the exit code).
+    if let Some((tag, _, message, body)) = problem.as_mut()
+        && let Some(mark) = &mark
+    {
+        message.insert_str(0, &mark.prefix());
+        // A <flakyFailure>'s body already says its scenario met the rate.
+        if let Some(line) = mark.line().filter(|_| *tag != "flakyFailure") {
+            body.push_str(&line);
+        }
     }
     if let Some((tag, ty, message, body)) = &problem {
         problem_element(out, tag, ty, message, body);
@@ -178,6 +147,48 @@ fn case(
         system_out_element(out, &system_out);
     }
     out.push_str("    </testcase>\n");
+}
+
+/// The properties of a case whose run the API returned.
+fn run_properties(
+    out: &mut String,
+    run: &crate::model::Run,
+    scenario: Option<&Scenario>,
+    result: &RunResult<'_>,
+) {
+    if let Some(sid) = run.scenario_id {
+        property(out, 8, "scenario_id", &sid.to_string());
+    }
+    property(out, 8, "status", run.status.label());
+    if let Some(s) = scenario.filter(|s| s.met.is_some()) {
+        property(out, 8, "pass_rate", &s.rate_label());
+    }
+    if scenario.is_some_and(|s| s.flaky) {
+        property(out, 8, "flaky", "true");
+    }
+    if let Some(class) = result.baseline {
+        property(out, 8, "baseline", class.word());
+    }
+    let success = match run.success {
+        Some(true) => "true",
+        Some(false) => "false",
+        None => "unknown",
+    };
+    property(out, 8, "success", success);
+    if let Some(review) = run.review_status() {
+        property(out, 8, "review", review);
+    }
+    if let Some(ts) = &run.timestamp {
+        property(out, 8, "timestamp", ts);
+    }
+    if let Some(url) = run.recording_url.as_deref().filter(|u| !u.is_empty()) {
+        property(out, 8, "recording_url", url);
+    }
+    for metric in &run.metrics {
+        if let Some(value) = &metric.value {
+            property(out, 8, &format!("metric.{}", metric.name), value);
+        }
+    }
 }
 
 /// A testcase's `<failure>`, `<error>` or `<flakyFailure>`.
