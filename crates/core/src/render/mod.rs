@@ -6,8 +6,10 @@
 //! - [`json`]: the verdict for scripts, and each run as read, for a later
 //!   gate's `--baseline` (a versioned format, read back with its own types);
 //! - [`markdown`]: the job summary;
-//! - [`github`]: workflow-command annotations.
+//! - [`github`]: workflow-command annotations and the step outputs;
+//! - [`cut`]: GitHub's size limits, kept by cutting whole rows.
 
+pub mod cut;
 pub mod github;
 pub mod json;
 pub mod junit;
