@@ -21,6 +21,7 @@ mod deprecation;
 mod docs;
 mod hardening;
 mod injection;
+mod limits;
 mod live;
 mod messages;
 mod openapi;

@@ -242,6 +242,16 @@ fn output_file(values: &[(&str, String)], delimiter: &mut dyn FnMut() -> String)
     out
 }
 
+/// The one `::error` annotation of a gate that stopped on an error before
+/// judging (a usage or API error): `title`, and the reason with its fix.
+pub fn error_annotation(title: &str, text: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property(title),
+        escape_data(&one_line(text, 1000))
+    )
+}
+
 /// An `::error` annotation at a place in a file (a spec's problem), shown
 /// on the pull request's diff.
 pub fn file_annotation(file: &str, line: usize, column: usize, message: &str) -> String {

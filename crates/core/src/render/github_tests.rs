@@ -375,3 +375,14 @@ fn a_list_output_over_one_megabyte_keeps_whole_entries_and_counts_the_rest() {
     let small = outputs(&sample_eval(&sample()), 1, PATHS, &mut counter());
     assert!(!small.contains('…'), "no count below the limit: {small}");
 }
+
+#[test]
+fn an_error_annotation_is_one_escaped_command() {
+    assert_eq!(
+        error_annotation(
+            "vocera-gate: usage error",
+            "no key\n::set-output x::y, 100%"
+        ),
+        "::error title=vocera-gate%3A usage error::no key ::set-output x::y, 100%25"
+    );
+}

@@ -74,6 +74,20 @@ pub fn render_within(eval: &Evaluation<'_>, limit: usize, lists: FullLists<'_>) 
     s.finish(limit, lists)
 }
 
+/// The job summary of a gate that stopped on an error before judging any
+/// run: a heading with the exit code, the `reason` (made inert), then
+/// `advice`, Markdown of ours, paragraph by paragraph.
+pub fn error_summary(code: u8, reason: &str, advice: &[&str]) -> String {
+    let mut s = format!(
+        "### ⚠️ vocera-gate: error (exit {code})\n\n**{}**\n\n",
+        md(&one_line(reason, 1000))
+    );
+    for paragraph in advice {
+        let _ = writeln!(s, "{}\n", paragraph.trim_end());
+    }
+    s
+}
+
 /// The thresholds table and the per-scenario table, failing rows first.
 fn write_tables(s: &mut Doc, eval: &Evaluation<'_>) {
     if !eval.thresholds.is_empty() {

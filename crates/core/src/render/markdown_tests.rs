@@ -218,3 +218,17 @@ fn each_cut_list_says_how_many_it_left_out() {
     );
     assert!(cut.len() < full.len());
 }
+
+#[test]
+fn an_error_summary_gives_the_reason_inert_and_the_advice_as_written() {
+    let text = error_summary(
+        2,
+        "no `key`\n<b>here</b>",
+        &["Fix it:\n- `a`", "See [docs](x)."],
+    );
+    assert_eq!(
+        text,
+        "### ⚠️ vocera-gate: error (exit 2)\n\n**no \\`key\\` &lt;b&gt;here&lt;/b&gt;**\n\n\
+         Fix it:\n- `a`\n\nSee [docs](x).\n\n"
+    );
+}
