@@ -47,7 +47,8 @@ async fn twenty_thousand_runs_keep_every_github_limit() {
                 run(id, "completed", false, &["high"])
             };
             r["scenario_name"] =
-                format!("Book an appointment for a new caller, evening slot, variant {id:05}").into();
+                format!("Book an appointment for a new caller, evening slot, variant {id:05}")
+                    .into();
             r
         })
         .collect();
@@ -172,4 +173,40 @@ async fn a_usage_error_in_github_actions_is_one_annotation_and_a_summary() {
     // Outside GitHub Actions: the one line on stderr, nothing else.
     let out = Gate::replay("missing.json").expect_code(2).await;
     assert_eq!(commands(&out, "error").len(), 0, "{}", out.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_spec_with_many_problems_keeps_to_nine_annotations() {
+    let cases: Vec<String> = (0..13)
+        .map(|i| format!("    {{\"name\": \"Refund\", \"instructions\": \"case {i}\"}}"))
+        .collect();
+    let spec = format!(
+        "{{\n  \"version\": \"1\",\n  \"scenarios\": [\n{}\n  ]\n}}\n",
+        cases.join(",\n")
+    );
+    let out = Gate::new()
+        .file("cekura.tests.json", &spec)
+        .args(["suite", "cekura.tests.json", "--check"])
+        .env("GITHUB_ACTIONS", "true")
+        .expect_code(2)
+        .await;
+    let listed = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("cekura.tests.json:"))
+        .count();
+    assert_eq!(listed, 12, "stderr lists every problem: {}", out.stderr);
+    let errors = commands(&out, "error");
+    assert_eq!(errors.len(), 9, "{errors:?}");
+    assert!(
+        errors[..8]
+            .iter()
+            .all(|e| e.starts_with("::error file=cekura.tests.json,")),
+        "{errors:?}"
+    );
+    assert!(
+        errors[8].contains("::the spec cekura.tests.json has 12 problems; fix them"),
+        "the last counts them all: {}",
+        errors[8]
+    );
 }
