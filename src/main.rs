@@ -18,8 +18,10 @@ fn main() -> ExitCode {
     // Where the step outputs go should the gate stop on an error: known
     // better as the command line is read.
     let mut step_outputs = env.github_output.clone();
+    let github = app::GithubStep::of(&env, &|name| std::env::var(name).ok());
     let ended = gate(&console, env, &mut step_outputs);
-    ExitCode::from(app::finish(&console, &ended, step_outputs.as_deref()))
+    let code = app::finish(&console, &ended, step_outputs.as_deref(), github.as_ref());
+    ExitCode::from(code)
 }
 
 /// The whole run of the program, up to how it ended.

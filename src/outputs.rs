@@ -13,6 +13,7 @@ use crate::error::{Error, usage};
 use crate::files;
 use crate::policy::Evaluation;
 use crate::poll::Fetched;
+use crate::render::cut::{FullLists, SUMMARY_LIMIT};
 use crate::render::{github, html, json, junit, markdown};
 use std::path::{Path, PathBuf};
 
@@ -114,7 +115,7 @@ pub static ROWS: [Row; 6] = [
         }),
         what: "the summary",
         needs_runs: false,
-        render: |j| markdown::render(j.eval),
+        render: |j| markdown::render_within(j.eval, SUMMARY_LIMIT, j.lists()),
     },
     Row {
         report: Report::Html,
@@ -145,7 +146,7 @@ pub static ROWS: [Row; 6] = [
         }),
         what: "the step outputs",
         needs_runs: false,
-        render: |j| github::outputs(j.eval, j.code, j.junit_path, &mut files::random_delimiter),
+        render: |j| github::outputs(j.eval, j.code, j.lists(), &mut files::random_delimiter),
     },
 ];
 
@@ -249,8 +250,21 @@ pub struct Judged<'a> {
     pub thresholds: &'a [crate::policy::threshold::Threshold],
     /// The JUnit path as the reports give it: empty when none was written.
     pub junit_path: &'a str,
+    /// The JSON report's path: empty when none was written (yet).
+    pub json_path: &'a str,
     /// The exit code, for the step outputs.
     pub code: u8,
+}
+
+impl<'a> Judged<'a> {
+    /// The reports written so far, where a cut report points for its full
+    /// lists.
+    pub fn lists(&self) -> FullLists<'a> {
+        FullLists {
+            junit: self.junit_path,
+            json: self.json_path,
+        }
+    }
 }
 
 impl Output {

@@ -23,6 +23,7 @@ mod hardening;
 mod html;
 mod injection;
 mod junit_marks;
+mod limits;
 mod live;
 mod messages;
 mod openapi;

@@ -3,7 +3,10 @@
 //! verdict; and [`finish`], where that ending becomes the exit code.
 
 mod publish;
+mod stopped;
 mod wait;
+
+pub use stopped::GithubStep;
 
 use crate::config::{Chosen, Config, Source};
 use crate::console::Console;
@@ -85,11 +88,18 @@ pub async fn run(config: Config, console: &Console) -> Finished {
 
 /// The exit code of a run of the program: the one place its ending becomes
 /// one. An error is printed, and the step outputs at `step_outputs` (if
-/// any) say the gate stopped on it.
-pub fn finish(console: &Console, ended: &Result<Ended, Error>, step_outputs: Option<&Path>) -> u8 {
+/// any) say the gate stopped on it; in GitHub Actions (`github`), a usage
+/// or API error is also one `::error` annotation and a short step summary.
+pub fn finish(
+    console: &Console,
+    ended: &Result<Ended, Error>,
+    step_outputs: Option<&Path>,
+    github: Option<&GithubStep>,
+) -> u8 {
     let code = crate::error::exit_code(ended);
     if let Err(e) = ended {
         e.report(console);
+        stopped::say(console, e, github);
         if e.has_step_outputs() {
             error_outputs(console, step_outputs, code);
         }
@@ -196,7 +206,7 @@ mod tests {
             .build()
             .expect("a runtime");
         let ended = runtime.block_on(run(config, &console)).ended;
-        let code = finish(&console, &ended, step_outputs.as_deref());
+        let code = finish(&console, &ended, step_outputs.as_deref(), None);
         (ended, code, out.text(), err.text())
     }
 

@@ -10,7 +10,9 @@ use crate::exit;
 use crate::outputs::{Judged, Report};
 use crate::policy::baseline::Baseline;
 use crate::policy::{Evaluation, Slot, evaluate_against};
+use crate::render::cut::FullLists;
 use crate::render::{comment, github, text};
+use std::borrow::Cow;
 
 /// Judges the runs, writes every report, prints the verdict; with
 /// `--pr-comment` and a pull request to post to, renders this gate's
@@ -72,27 +74,33 @@ fn judge_and_write(
         include_recordings: config.reports.include_recordings,
         thresholds: &config.policy.thresholds,
         junit_path: "",
+        json_path: "",
         code: exit::code(&eval),
     };
     // With nothing learned from a failing API, a report of N unknown runs
     // would only mislead; the JSON and summary still say what happened.
     let learned_anything = !fetched.runs.is_empty() || !fetched.missing.is_empty();
     let with_runs = eval.stop.api_error().is_none() || learned_anything;
-    let (junit_written, failures) = write_reports(config, judged, with_runs);
+    let (written, failures) = write_reports(config, judged, with_runs);
     if with_runs {
-        print_verdict(config, &eval, junit_written, console);
+        print_verdict(config, &eval, written.junit, console);
     }
-    say_stop(config, &eval, console);
+    say_stop(config, &eval, written, console);
     if let Some(plan) = config.comment.as_ref().filter(|p| p.ready()) {
         *section = Some(comment::section(&eval, &plan.key, &plan.links));
     }
-    conclude(config, judged, failures, junit_written, console)
+    conclude(config, judged, failures, written, console)
 }
 
 /// The annotations, and how waiting stopped when it stopped early.
-fn say_stop(config: &Config, eval: &Evaluation<'_>, console: &Console) {
+fn say_stop(config: &Config, eval: &Evaluation<'_>, written: Written, console: &Console) {
     if config.terminal.annotations {
-        for line in github::annotations(eval) {
+        let (junit, json) = written.paths(config);
+        let lists = FullLists {
+            junit: &junit,
+            json: &json,
+        };
+        for line in github::annotations(eval, lists) {
             console.command(&line);
         }
     }
@@ -113,7 +121,7 @@ fn conclude(
     config: &Config,
     mut judged: Judged<'_>,
     failures: Vec<Error>,
-    junit_written: bool,
+    written: Written,
     console: &Console,
 ) -> Result<Ended, Error> {
     if let Some(first) = failures.first() {
@@ -123,21 +131,36 @@ fn conclude(
         failure.report(console);
     }
     if let Some(output) = config.reports.get(Report::StepOutputs) {
-        let junit_path = junit_shown(config, junit_written);
+        let (junit_path, json_path) = written.paths(config);
         output.write(&Judged {
             junit_path: &junit_path,
+            json_path: &json_path,
             ..judged
         })?;
     }
     Ok(Ended::Judged(judged.code))
 }
 
-/// The JUnit path as the outputs give it: empty when none was written.
-fn junit_shown(config: &Config, written: bool) -> std::borrow::Cow<'_, str> {
-    if written {
-        config.reports.junit().to_string_lossy()
-    } else {
-        "".into()
+/// The reports written so far that hold every run: a cut report (the
+/// summary, an output, the annotations) names them for the full lists.
+#[derive(Debug, Clone, Copy, Default)]
+struct Written {
+    junit: bool,
+    json: bool,
+}
+
+impl Written {
+    /// The JUnit and JSON paths as the reports give them: empty when not
+    /// written.
+    fn paths(self, config: &Config) -> (Cow<'_, str>, Cow<'_, str>) {
+        let shown = |report: Report, written: bool| match config.reports.get(report) {
+            Some(output) if written => output.path.to_string_lossy(),
+            _ => Cow::Borrowed(""),
+        };
+        (
+            shown(Report::Junit, self.junit),
+            shown(Report::Json, self.json),
+        )
     }
 }
 
@@ -164,27 +187,31 @@ fn warn(config: &Config, eval: &Evaluation<'_>, judged: usize, console: &Console
 /// (the JUnit report first, so the others can name it); those that need
 /// runs only `with_runs`. Each is attempted even when another could not be
 /// written (the disk filled up, a path changed since the check at start):
-/// CI keeps what could be written. Returns whether the JUnit report was
-/// written, and the failures.
-fn write_reports(config: &Config, judged: Judged<'_>, with_runs: bool) -> (bool, Vec<Error>) {
+/// CI keeps what could be written. Returns which of the JUnit and JSON
+/// reports were written, and the failures.
+fn write_reports(config: &Config, judged: Judged<'_>, with_runs: bool) -> (Written, Vec<Error>) {
     let mut failures: Vec<Error> = Vec::new();
-    let mut junit_written = false;
+    let mut written = Written::default();
     for output in &config.reports.outputs {
         let row = output.row();
         if output.report == Report::StepOutputs || (row.needs_runs && !with_runs) {
             continue;
         }
-        let junit_path = junit_shown(config, junit_written);
+        let (junit_path, json_path) = written.paths(config);
         let judged = Judged {
             junit_path: &junit_path,
+            json_path: &json_path,
             ..judged
         };
         match output.write(&judged) {
-            Ok(()) => junit_written |= output.report == Report::Junit,
+            Ok(()) => {
+                written.junit |= output.report == Report::Junit;
+                written.json |= output.report == Report::Json;
+            }
             Err(e) => failures.push(e),
         }
     }
-    (junit_written, failures)
+    (written, failures)
 }
 
 fn print_verdict(config: &Config, eval: &Evaluation<'_>, junit_written: bool, console: &Console) {

@@ -73,9 +73,12 @@ pub fn read(path: &Path, stdin: &mut dyn Read, annotations: bool) -> Result<Suit
 /// Prints each problem (`file:line:col: path: message`, and an annotation
 /// in GitHub Actions) and gives the one-line error that ends the gate.
 pub fn refused(shown: &str, problems: &[Located], annotations: bool, after: &str) -> Error {
-    for p in problems {
+    // GitHub shows 10 error annotations a step: the runner's exit-code
+    // error and the gate's own (the line below, which counts them all)
+    // leave 8 for the problems; stderr lists every one.
+    for (i, p) in problems.iter().enumerate() {
         crate::errln!("{}", p.shown(shown));
-        if annotations {
+        if annotations && i + 1 < crate::render::github::MAX_ERRORS {
             let message = if p.path.is_empty() {
                 p.message.clone()
             } else {

@@ -3,12 +3,22 @@ use crate::ending::Stop;
 use crate::model::Run;
 use crate::policy::fixtures::{eval_in, eval_of, flaky, flaky_eval, run, sample, sample_eval};
 
+const NONE: FullLists<'static> = FullLists {
+    junit: "",
+    json: "",
+};
+
+const PATHS: FullLists<'static> = FullLists {
+    junit: "vocera-junit.xml",
+    json: "r.json",
+};
+
 #[test]
 fn tolerated_failures_are_warnings_after_the_errors() {
     let mut runs = flaky();
     runs.push(run(3, "timeout", None, &[]));
     let eval = flaky_eval(&runs);
-    let lines = annotations(&eval);
+    let lines = annotations(&eval, PATHS);
     assert_eq!(
         lines,
         [
@@ -17,9 +27,9 @@ fn tolerated_failures_are_warnings_after_the_errors() {
                  (its scenario met --min-pass-rate)",
         ]
     );
-    // Past the limit, a rest of flaky failures alone is a warning too.
+    // Past the limit of ten warnings, the tenth counts the rest.
     let mut runs = flaky();
-    for id in 3..=13 {
+    for id in 3..=14 {
         let mut r = run(id, "completed", Some(false), &[]);
         r.scenario_id = Some(70);
         runs.push(r);
@@ -30,51 +40,72 @@ fn tolerated_failures_are_warnings_after_the_errors() {
         ..Default::default()
     };
     let eval = eval_in(&policy, &runs, &[], Stop::AllFinal);
-    let lines = annotations(&eval);
-    assert_eq!(lines.len(), MAX_ANNOTATIONS);
+    let lines = annotations(&eval, PATHS);
+    assert_eq!(lines.len(), MAX_WARNINGS);
     assert!(
-        lines[..9].iter().all(|l| l.starts_with("::warning ")),
+        lines.iter().all(|l| l.starts_with("::warning ")),
         "{lines:?}"
     );
     assert_eq!(
         lines[9],
-        "::warning title=vocera-gate::3 more flaky failures in scenarios that met \
-             --min-pass-rate; see the JUnit report or the job summary"
+        "::warning title=vocera-gate::4 more flaky failures in scenarios that met \
+             --min-pass-rate; every one is in the JSON report r.json and the JUnit report \
+             vocera-junit.xml"
     );
 }
 
 #[test]
-fn annotations_list_errors_first_and_count_past_ten() {
+fn at_most_nine_errors_the_ninth_counting_the_rest() {
     let mut runs: Vec<Run> = (1..=12)
         .map(|i| run(i, "completed", Some(true), &["low"]))
         .collect();
     runs.push(run(13, "failed", None, &[]));
     let eval = eval_of(&runs, &[]);
-    let lines = annotations(&eval);
-    assert_eq!(lines.len(), MAX_ANNOTATIONS, "GitHub keeps ten");
+    let lines = annotations(&eval, NONE);
+    assert_eq!(
+        lines.len(),
+        MAX_ERRORS,
+        "GitHub shows ten, the runner adds one"
+    );
     assert!(
         lines[0].contains("run 13") && lines[0].contains("ended failed"),
         "errors first: {}",
         lines[0]
     );
-    assert!(
-        lines[9].contains("4 more runs did not pass"),
-        "the last counts the rest: {}",
-        lines[9]
+    assert_eq!(
+        lines[8],
+        "::error title=vocera-gate::5 more runs did not pass (GitHub shows 10 errors a step); \
+         every one is in the JSON report (pass --json PATH for one)"
     );
     let mut with_error = eval;
     with_error.stop = Stop::ApiFailed("the API refused the key".into());
-    let with_error = annotations(&with_error);
-    assert_eq!(with_error.len(), MAX_ANNOTATIONS, "still ten");
+    let with_error = annotations(&with_error, PATHS);
+    assert_eq!(with_error.len(), MAX_ERRORS, "still nine");
     assert!(
         with_error[0].contains("the API refused the key"),
         "API error first: {}",
         with_error[0]
     );
     assert_eq!(
-        with_error[9],
-        "::error title=vocera-gate::5 more runs did not pass; see the JUnit report or the job summary"
+        with_error[8],
+        "::error title=vocera-gate::6 more runs did not pass (GitHub shows 10 errors a step); \
+         every one is in the JSON report r.json and the JUnit report vocera-junit.xml"
     );
+    // Nine errors exactly: all shown, no count.
+    let lines = annotations(&eval_of(&runs[4..], &[]), NONE);
+    assert_eq!(lines.len(), 9);
+    assert!(lines.iter().all(|l| l.contains("(run ")), "{lines:?}");
+    // Errors and warnings have a limit each.
+    let mut runs = flaky();
+    runs.extend((100..=110).map(|i| run(i, "failed", None, &[])));
+    let lines = annotations(&flaky_eval(&runs), NONE);
+    let kinds: Vec<&str> = lines.iter().filter_map(|l| l.split(' ').next()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "::error").count(),
+        9,
+        "{lines:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"::warning"), "{lines:?}");
 }
 
 #[test]
@@ -83,8 +114,15 @@ fn annotation_text_cannot_inject_commands() {
     r.scenario_name = Some("a:b,c".into());
     r.categories[0].name = "x\n::set-output name=verdict::passed%".into();
     let runs = [r];
-    let lines = annotations(&eval_of(&runs, &[]));
+    let lines = annotations(&eval_of(&runs, &[]), NONE);
     insta::assert_snapshot!(lines.join("\n"), @"::error title=vocera-gate%3A a%3Ab%2Cc (run 1)::[high] x ::set-output name=verdict::passed%25");
+}
+
+fn junit(path: &str) -> FullLists<'_> {
+    FullLists {
+        junit: path,
+        json: "",
+    }
 }
 
 fn counter() -> impl FnMut() -> String {
@@ -98,7 +136,7 @@ fn counter() -> impl FnMut() -> String {
 #[test]
 fn outputs_are_heredocs_with_a_delimiter_each() {
     let runs = sample();
-    let text = outputs(&sample_eval(&runs), 1, "r.xml", &mut counter());
+    let text = outputs(&sample_eval(&runs), 1, junit("r.xml"), &mut counter());
     insta::assert_snapshot!(text, @r#"
         verdict<<D1
         failed
@@ -172,7 +210,7 @@ fn a_delimiter_found_in_the_value_is_drawn_again() {
     let runs = [run(1, "completed", Some(true), &[])];
     let eval = eval_of(&runs, &[]);
     // The path holds the first delimiter the JUnit path would get (D12).
-    let text = outputs(&eval, 0, "a\nD12\nb", &mut counter());
+    let text = outputs(&eval, 0, junit("a\nD12\nb"), &mut counter());
     assert!(text.contains("junit-path<<D13\na\nD12\nb\nD13\n"), "{text}");
     assert!(text.contains("reasons<<D11\n\nD11\n"), "empty when passed");
     let text = error_outputs(4, &mut counter());
@@ -257,7 +295,7 @@ fn no_run_text_adds_an_entry_to_a_list_output() {
     eval.broken.push(crate::policy::Rule::Threshold {
         reason: "p95(Latency)<=1: Refund\nBooking OK: measured 3".into(),
     });
-    let text = outputs(&eval, 1, "r.xml", &mut counter());
+    let text = outputs(&eval, 1, junit("r.xml"), &mut counter());
     let read = read_outputs(&text);
     let sorted = |mut v: Vec<String>| {
         v.sort();
@@ -279,11 +317,72 @@ fn no_run_text_adds_an_entry_to_a_list_output() {
 #[test]
 fn annotations_snapshot() {
     let runs = sample();
-    insta::assert_snapshot!(annotations(&sample_eval(&runs)).join("\n"), @r#"
+    insta::assert_snapshot!(annotations(&sample_eval(&runs), NONE).join("\n"), @r#"
         ::error title=vocera-gate%3A Scenario 4 (run 4)::ended failed: agent hung up
         ::error title=vocera-gate%3A run 6::not returned by the API
         ::error title=vocera-gate%3A Scenario 5 (run 5)::still pending when waiting stopped
         ::error title=vocera-gate%3A Refund <over> "$100" (run 2)::[high] high problem
         ::error title=vocera-gate%3A Scenario 3 (run 3)::[medium] medium problem
         "#);
+}
+
+#[test]
+fn a_list_output_over_one_megabyte_keeps_whole_entries_and_counts_the_rest() {
+    let runs: Vec<Run> = (1..=20_000)
+        .map(|id| {
+            let mut r = run(id, "completed", Some(false), &["high"]);
+            r.scenario_name = Some(format!("{id:05} ünïcødé scenario name of a usual length"));
+            r.scenario_id = Some(id as i64);
+            r
+        })
+        .collect();
+    let mut eval = eval_of(&runs, &[]);
+    eval.comparison = Some(crate::policy::baseline::Comparison {
+        regressions: vec!["…and 3 more (see the --json report)".into()],
+        ..Default::default()
+    });
+    let text = outputs(&eval, 1, PATHS, &mut counter());
+    let read = read_outputs(&text);
+    let failed = &read["failed-scenarios"];
+    let value_len = failed.iter().map(|l| l.len() + 1).sum::<usize>() - 1;
+    assert!(value_len <= OUTPUT_LIMIT, "{value_len}");
+    let (note, names) = failed.split_last().expect("lines");
+    let left_out = 20_000 - names.len();
+    assert!(left_out > 0 && names.len() > 10_000, "{}", names.len());
+    assert_eq!(
+        note,
+        &format!("… and {left_out} more (the full list is in the JSON report r.json)")
+    );
+    assert!(
+        names.iter().all(|n| n.ends_with("usual length")),
+        "whole names"
+    );
+    assert_eq!(names[0], "00001 ünïcødé scenario name of a usual length");
+    assert!(
+        names.iter().all(|n| !n.starts_with('…')),
+        "no name reads as the count"
+    );
+    assert_eq!(
+        read["regressions"],
+        ["\\u{2026}and 3 more (see the --json report)"],
+        "a name that looks like the count is escaped"
+    );
+    let ids = &read["run-ids"][0];
+    assert!(
+        ids.len() < OUTPUT_LIMIT && ids.ends_with(",20000"),
+        "under the limit: whole"
+    );
+    let small = outputs(&sample_eval(&sample()), 1, PATHS, &mut counter());
+    assert!(!small.contains('…'), "no count below the limit: {small}");
+}
+
+#[test]
+fn an_error_annotation_is_one_escaped_command() {
+    assert_eq!(
+        error_annotation(
+            "vocera-gate: usage error",
+            "no key\n::set-output x::y, 100%"
+        ),
+        "::error title=vocera-gate%3A usage error::no key ::set-output x::y, 100%25"
+    );
 }

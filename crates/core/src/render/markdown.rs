@@ -1,6 +1,7 @@
 //! The job summary in Markdown (GitHub's step summary). Run text is made
 //! inert: it cannot forge markup, HTML or links.
 
+use super::cut::{FullLists, Rows, SUMMARY_LIMIT, fit};
 use super::text::{breakdown, one_line, problem, tolerated_text};
 use super::{
     SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, not_passed, scenario_rows, threshold_rows,
@@ -10,8 +11,17 @@ use crate::policy::baseline::Comparison;
 use crate::policy::{Evaluation, Outcome, RunResult};
 use std::fmt::Write as _;
 
-/// The job summary in Markdown.
+/// The job summary in Markdown, kept under GitHub's limit
+/// ([`SUMMARY_LIMIT`](super::cut::SUMMARY_LIMIT)) with no report named
+/// for the full lists.
 pub fn render(eval: &Evaluation<'_>) -> String {
+    render_within(eval, SUMMARY_LIMIT, FullLists::default())
+}
+
+/// The job summary in Markdown, at most `limit` bytes: past it, whole rows
+/// of its tables and lists are left out (failing ones kept first), each
+/// cut saying how many and where `lists` are. Below it, every row.
+pub fn render_within(eval: &Evaluation<'_>, limit: usize, lists: FullLists<'_>) -> String {
     let conclusion = eval.conclusion();
     let icon = match conclusion {
         Conclusion::Passed => "✅",
@@ -20,7 +30,8 @@ pub fn render(eval: &Evaluation<'_>) -> String {
         Conclusion::Error => "⚠️",
     };
     let c = &eval.counts;
-    let mut s = format!("### {icon} vocera-gate: {}\n\n", conclusion.as_str());
+    let mut s = Doc::default();
+    let _ = write!(s, "### {icon} vocera-gate: {}\n\n", conclusion.as_str());
     if let Some(e) = eval.stop.api_error() {
         let _ = writeln!(s, "**{}**\n", md(&one_line(e, 400)));
     }
@@ -50,84 +61,235 @@ pub fn render(eval: &Evaluation<'_>) -> String {
     }
     if !eval.broken.is_empty() {
         s.push_str("The gate failed because:\n\n");
-        for rule in &eval.broken {
-            let _ = writeln!(s, "- {}", md(&rule.to_string()));
-        }
+        let rows = eval.broken.iter();
+        let rows: Vec<String> = rows
+            .map(|r| format!("- {}\n", md(&r.to_string())))
+            .collect();
+        let all = rows.len();
+        s.rows(rows, all, Note::Bullets("reasons"));
         s.push('\n');
     }
+    write_tables(&mut s, eval);
+    write_runs(&mut s, eval);
+    s.finish(limit, lists)
+}
+
+/// The job summary of a gate that stopped on an error before judging any
+/// run: a heading with the exit code, the `reason` (made inert), then
+/// `advice`, Markdown of ours, paragraph by paragraph.
+pub fn error_summary(code: u8, reason: &str, advice: &[&str]) -> String {
+    let mut s = format!(
+        "### ⚠️ vocera-gate: error (exit {code})\n\n**{}**\n\n",
+        md(&one_line(reason, 1000))
+    );
+    for paragraph in advice {
+        let _ = writeln!(s, "{}\n", paragraph.trim_end());
+    }
+    s
+}
+
+/// The thresholds table and the per-scenario table, failing rows first.
+fn write_tables(s: &mut Doc, eval: &Evaluation<'_>) {
     if !eval.thresholds.is_empty() {
         let _ = writeln!(s, "| {} |", THRESHOLD_HEADER.join(" | "));
         let _ = writeln!(s, "|{}", " --- |".repeat(THRESHOLD_HEADER.len()));
-        for row in threshold_rows(eval, |n| md(&one_line(n, 120))) {
-            let _ = writeln!(s, "| {} |", row.join(" | "));
-        }
+        let rows = threshold_rows(eval, |n| md(&one_line(n, 120)));
+        let failing = rows.iter().filter(|r| r[3] != "holds").count();
+        let rows = rows.iter().map(|r| format!("| {} |\n", r.join(" | ")));
+        s.rows(rows.collect(), failing, Note::Table("thresholds"));
         s.push('\n');
     }
     if let Some(rows) = scenario_rows(eval, |n| md(&one_line(n, 80))) {
         let _ = writeln!(s, "| {} |", SCENARIO_HEADER.join(" | "));
         let _ = writeln!(s, "|{}", " --- |".repeat(SCENARIO_HEADER.len()));
-        for row in rows {
-            let _ = writeln!(s, "| {} |", row.join(" | "));
-        }
+        let failing = eval.scenarios.iter().filter(|s| s.failing()).count();
+        let rows = rows.iter().map(|r| format!("| {} |\n", r.join(" | ")));
+        s.rows(rows.collect(), failing, Note::Table("scenarios"));
         s.push('\n');
     }
-    write_runs(&mut s, eval);
-    s
 }
 
 /// The table of runs, those that did not pass first: each with its result,
 /// top category, detail and recording.
-fn write_runs(s: &mut String, eval: &Evaluation<'_>) {
+fn write_runs(s: &mut Doc, eval: &Evaluation<'_>) {
     s.push_str(
         "| Scenario | Run | Status | Result | Top category | Priority | Detail | Recording |\n",
     );
     s.push_str("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     let mut order: Vec<&RunResult<'_>> = not_passed(eval);
+    let failing = order.len();
     order.extend(eval.results.iter().filter(|r| r.outcome == Outcome::Passed));
-    for r in order {
-        let top = r.top_category();
-        let result = match &r.outcome {
-            Outcome::Passed => "✅ passed".to_owned(),
-            // Tolerated by --min-pass-rate: no reason the gate failed.
-            Outcome::Failed { .. } if r.tolerated => "🟡 flaky".to_owned(),
-            Outcome::Failed { .. } if r.known => "❌ failed (known, not counted)".to_owned(),
-            Outcome::Failed { .. } => "❌ failed".to_owned(),
-            _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
-        };
-        let recording = r
-            .run
-            .and_then(|run| run.recording_url.as_deref())
-            .and_then(safe_link)
-            .map(|url| format!("[▶ listen]({url})"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&one_line(&r.case.name, 80)),
-            r.id,
-            md(r.run.map_or("—", |run| run.status.label())),
-            result,
-            top.map(|t| md(&one_line(&t.category.name, 120)))
-                .unwrap_or_default(),
-            top.map(|t| md(&t.priority())).unwrap_or_default(),
-            detail(r),
-            recording,
-        );
-    }
+    let rows = order.into_iter().map(run_row).collect();
+    s.rows(rows, failing, Note::Table("runs"));
 }
 
-/// The comparison with the baseline: what changed, by list.
-fn write_comparison(s: &mut String, c: &Comparison) {
+/// One row of the table of runs, with its line break.
+fn run_row(r: &RunResult<'_>) -> String {
+    let top = r.top_category();
+    let result = match &r.outcome {
+        Outcome::Passed => "✅ passed".to_owned(),
+        // Tolerated by --min-pass-rate: no reason the gate failed.
+        Outcome::Failed { .. } if r.tolerated => "🟡 flaky".to_owned(),
+        Outcome::Failed { .. } if r.known => "❌ failed (known, not counted)".to_owned(),
+        Outcome::Failed { .. } => "❌ failed".to_owned(),
+        _ => format!("⚠️ {}", md(&one_line(&problem(r), 120))),
+    };
+    let recording = r
+        .run
+        .and_then(|run| run.recording_url.as_deref())
+        .and_then(safe_link)
+        .map(|url| format!("[▶ listen]({url})"))
+        .unwrap_or_default();
+    format!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        md(&one_line(&r.case.name, 80)),
+        r.id,
+        md(r.run.map_or("—", |run| run.status.label())),
+        result,
+        top.map(|t| md(&one_line(&t.category.name, 120)))
+            .unwrap_or_default(),
+        top.map(|t| md(&t.priority())).unwrap_or_default(),
+        detail(r),
+        recording,
+    )
+}
+
+/// The comparison with the baseline: what changed, by list; regressions
+/// and new failure reasons kept first when the summary is cut.
+fn write_comparison(s: &mut Doc, c: &Comparison) {
     s.push_str("**Compared with the baseline:**\n\n");
     let lists = comparison_lists(c);
     if lists.is_empty() {
         s.push_str("- no change\n");
     }
     for (what, names) in lists {
-        let names: Vec<String> = names.iter().map(|n| md(&one_line(n, 80))).collect();
-        let _ = writeln!(s, "- {what}: {}", names.join("; "));
+        let _ = write!(s, "- {what}: ");
+        let names = names.iter().enumerate().map(|(i, n)| {
+            let sep = if i == 0 { "" } else { "; " };
+            format!("{sep}{}", md(&one_line(n, 80)))
+        });
+        let names: Vec<String> = names.collect();
+        let important = if what.starts_with("regressions") || what.starts_with("new failure") {
+            names.len()
+        } else {
+            0
+        };
+        s.rows(names, important, Note::Names);
+        s.push('\n');
     }
     s.push('\n');
+}
+
+/// The summary as it is written: text kept whole, and lists of rows that
+/// may be cut to keep it under its limit.
+#[derive(Default)]
+struct Doc {
+    parts: Vec<Part>,
+    lists: Vec<Rows>,
+    open: String,
+}
+
+enum Part {
+    Text(String),
+    /// The list at this index of `lists`, and the note a cut adds.
+    Rows(usize, Note),
+}
+
+/// What a cut list says of the rows left out.
+#[derive(Clone, Copy)]
+enum Note {
+    /// A table's rows: a line after the table (a blank line between, so
+    /// it is not read as a row).
+    Table(&'static str),
+    /// A bulleted list's items: one more item.
+    Bullets(&'static str),
+    /// Names on one line, separated by `; `.
+    Names,
+}
+
+impl Note {
+    fn text(self, left_out: usize, kept_any: bool, lists: FullLists<'_>) -> String {
+        let full = lists.reports(|p| format!("`{}`", md(p)));
+        match self {
+            Note::Table(what) => format!(
+                "\n_… and {left_out} more {what} left out to keep this summary under GitHub's 1 MiB limit; every one is in {full}._\n"
+            ),
+            Note::Bullets(what) => {
+                format!("- … and {left_out} more {what}; every one is in {full}\n")
+            }
+            Note::Names => format!(
+                "{}… and {left_out} more (every one is in {full})",
+                if kept_any { "; " } else { "" }
+            ),
+        }
+    }
+}
+
+impl std::fmt::Write for Doc {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.open.push_str(text);
+        Ok(())
+    }
+}
+
+impl Doc {
+    fn push_str(&mut self, text: &str) {
+        self.open.push_str(text);
+    }
+
+    fn push(&mut self, c: char) {
+        self.open.push(c);
+    }
+
+    /// Rows that may be cut, the first `important` of them kept first.
+    fn rows(&mut self, rows: Vec<String>, important: usize, note: Note) {
+        let text = std::mem::take(&mut self.open);
+        self.parts.push(Part::Text(text));
+        self.parts.push(Part::Rows(self.lists.len(), note));
+        self.lists.push(Rows { rows, important });
+    }
+
+    /// The text, every row in it when it fits in `limit` bytes; else the
+    /// rows that fit beside the text and the notes, by [`fit`].
+    fn finish(mut self, limit: usize, lists: FullLists<'_>) -> String {
+        let open = std::mem::take(&mut self.open);
+        self.parts.push(Part::Text(open));
+        let rows: usize = (self.lists.iter())
+            .flat_map(|l| &l.rows)
+            .map(String::len)
+            .sum();
+        let text: usize = (self.parts.iter())
+            .map(|p| match p {
+                Part::Text(t) => t.len(),
+                Part::Rows(..) => 0,
+            })
+            .sum();
+        let kept = if text + rows <= limit {
+            self.lists.iter().map(|l| l.rows.len()).collect()
+        } else {
+            let notes: usize = (self.parts.iter())
+                .map(|p| match p {
+                    Part::Rows(i, note) => note.text(self.lists[*i].rows.len(), true, lists).len(),
+                    Part::Text(_) => 0,
+                })
+                .sum();
+            fit(&self.lists, limit.saturating_sub(text + notes))
+        };
+        let mut out = String::with_capacity(limit.min(text + rows));
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                Part::Rows(i, note) => {
+                    let list = &self.lists[*i].rows;
+                    list[..kept[*i]].iter().for_each(|r| out.push_str(r));
+                    if kept[*i] < list.len() {
+                        out.push_str(&note.text(list.len() - kept[*i], kept[*i] > 0, lists));
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The detail cell: how the top category showed in the run (v1 `scenario`,
@@ -201,124 +363,5 @@ fn safe_link(url: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::policy::fixtures::{eval_of, flaky, flaky_eval, run, sample, sample_eval};
-
-    #[test]
-    fn a_tolerated_failure_reads_flaky_and_is_counted_in_the_headline() {
-        let runs = flaky();
-        let eval = flaky_eval(&runs);
-        assert!(eval.results[1].tolerated, "the scenario met its rate");
-        let text = render(&eval);
-        assert!(
-            text.contains(
-                "0 failed, 0 errored, 0 missing, 0 unfinished, \
-                 1 flaky failure in scenarios that met --min-pass-rate\n\n"
-            ),
-            "{text}"
-        );
-        assert!(
-            text.contains("| Flaky #2 | 2 | completed | 🟡 flaky | medium problem |"),
-            "{text}"
-        );
-        assert!(!text.contains("❌ failed"), "{text}");
-    }
-
-    #[test]
-    fn summary_escapes_markdown_and_html_and_links_only_safe_urls() {
-        let mut r = run(1, "completed", Some(false), &["high"]);
-        r.categories[0].name = "<img src=x onerror=alert(1)> | [click](javascript:x)".into();
-        r.recording_url = Some("https://rec.example/a.mp3".into());
-        let mut bad = run(2, "completed", Some(true), &[]);
-        bad.recording_url = Some("javascript:alert(1)".into());
-        let runs = [r, bad];
-        let text = render(&eval_of(&runs, &[]));
-        assert!(text.starts_with("### ❌ vocera-gate: failed"), "{text}");
-        assert!(!text.contains("Result 9"), "no result: {text}");
-        let mut with_result = eval_of(&runs, &[]);
-        with_result.result_id = Some(9876);
-        assert!(
-            render(&with_result).contains("failed\n\nResult 9876\n\nScore"),
-            "the result under the heading"
-        );
-        assert!(
-            text.contains("&lt;img src=x onerror=alert(1)&gt; \\| \\[click\\](javascript:x)"),
-            "{text}"
-        );
-        assert!(
-            text.contains("[▶ listen](https://rec.example/a.mp3)"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("listen](javascript"),
-            "unsafe link dropped: {text}"
-        );
-        assert_eq!(
-            text.lines()
-                .filter(|l| l.starts_with("| ") && !l.starts_with("| ---"))
-                .count(),
-            3,
-            "header and two runs"
-        );
-    }
-
-    #[test]
-    fn bare_urls_in_run_text_are_no_links_but_recordings_are() {
-        let mut runs = [run(1, "completed", Some(false), &["high"])];
-        runs[0].scenario_name = Some("Call https://evil.example/login now".into());
-        runs[0].categories[0].name = "see www.evil.example or mail help@evil.example".into();
-        runs[0].recording_url = Some("https://rec.example/a.mp3".into());
-        let text = render(&eval_of(&runs, &[]));
-        let kept = [
-            "Call https:\u{200d}//evil.example/login now",
-            "see www\u{200d}.evil.example",
-            "help\u{200d}@\u{200d}evil.example",
-            "[▶ listen](https://rec.example/a.mp3)",
-        ];
-        let found: Vec<bool> = kept.iter().map(|k| text.contains(k)).collect();
-        assert_eq!(found, [true; 4], "{text}");
-        assert_eq!(
-            text.matches("https://").count(),
-            1,
-            "only the recording: {text}"
-        );
-    }
-
-    #[test]
-    fn the_detail_shows_how_the_top_category_showed_and_reviewers_notes() {
-        let mut v2 = run(1, "completed", Some(false), &["low", "high"]);
-        v2.categories[1].detail = "skipped the *ID* check\nthen | hung up".into();
-        v2.categories[1].feedback = Some("agreed".into());
-        v2.feedback = Some("<b>rude</b> caller".into());
-        let mut bare = run(2, "completed", Some(false), &["high"]);
-        bare.categories[0].detail = " ".into();
-        let mut noted = run(3, "completed", Some(true), &[]);
-        noted.feedback = Some("fine".into());
-        let runs = [v2, bare, noted];
-        let text = render(&eval_of(&runs, &[]));
-        let rows: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with("| Scenario "))
-            .collect();
-        assert_eq!(rows.len(), 4, "header and three runs: {text}");
-        assert!(
-            rows[1].ends_with(
-                "| high problem | high | skipped the \\*ID\\* check then \\| hung up · \
-                 reviewer: agreed · reviewer on the run: &lt;b&gt;rude&lt;/b&gt; caller |  |"
-            ),
-            "{text}"
-        );
-        assert!(rows[2].ends_with("| high problem | high |  |  |"), "{text}");
-        assert!(
-            rows[3].ends_with("| ✅ passed |  |  | reviewer on the run: fine |  |"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn summary_snapshot() {
-        let runs = sample();
-        insta::assert_snapshot!(render(&sample_eval(&runs)));
-    }
-}
+#[path = "markdown_tests.rs"]
+mod tests;

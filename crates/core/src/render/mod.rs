@@ -7,9 +7,12 @@
 //!   gate's `--baseline` (a versioned format, read back with its own types);
 //! - [`markdown`]: the job summary;
 //! - [`html`]: the evidence report a reviewer opens (self-contained, no script);
-//! - [`github`]: workflow-command annotations.
+//! - [`github`]: workflow-command annotations and the step outputs;
+//! - [`comment`]: this gate's section of the pull-request comment;
+//! - [`cut`]: GitHub's size limits, kept by cutting whole rows.
 
 pub mod comment;
+pub mod cut;
 pub mod github;
 pub mod html;
 pub mod json;
