@@ -73,6 +73,46 @@ def report_cases(service, run_case, C, KEY, gate_bin, binary, action_copy, make_
 
     baseline_cases(service, run_case, check, gate_bin)
     upload_cases(service, run_case, check, gate_bin)
+    comment_cases(service, run_case, check, gate_bin)
+
+
+def comment_cases(service, run_case, check, gate_bin):
+    """pr-comment: auto comments in pull requests only; the token reaches
+    the gate only when a comment is to be posted."""
+    rec = Path(gate_bin).parent / "pr-comment-recorder"
+    rec.mkdir(exist_ok=True)
+    (rec / "vocera-gate").write_text(
+        '#!/bin/sh\n'
+        'printf "%s\\n" "$@" > "$PWD/gate-argv.txt"\n'
+        'if [ -n "${GITHUB_TOKEN:-}" ]; then echo "$GITHUB_TOKEN" > "$PWD/gate-token.txt"; fi\n'
+        f'exec "{gate_bin}" "$@"\n'
+    )
+    (rec / "vocera-gate").chmod(0o755)
+    binary = rec / "vocera-gate"
+
+    def argv(c):
+        f = c.work / "gate-argv.txt"
+        return f.read_text().split("\n") if f.is_file() else []
+
+    def pair(words, flag):
+        return words[words.index(flag) + 1] if flag in words[:-1] else None
+
+    for name, event, inputs, mode, token in [
+        ("pr-comment-auto-pr", "pull_request", {}, "always", True),
+        ("pr-comment-auto-push", "push", {}, "off", False),
+        ("pr-comment-failures", "push", {"pr-comment": "failures"}, "failures", True),
+        ("pr-comment-off-in-pr", "pull_request", {"pr-comment": "off"}, "off", False),
+    ]:
+        c = run_case(name, service, {"run-ids": "101", **inputs}, binary=binary, github={"event_name": event})
+        words = argv(c)
+        check(name, pair(words, "--pr-comment") == mode, f"the gate gets --pr-comment {mode}", str(words)[:400])
+        got = (c.work / "gate-token.txt").is_file()
+        check(name, got == token, "the token reaches the gate" if token else "the token does not reach the gate", str(got))
+        check(name, c.r.step("gate").exit_code == 0, "a passing gate stays passing", c.r.step("gate").stdout[-400:])
+    c = run_case("pr-comment-key", service, {"run-ids": "101", "pr-comment": "always", "comment-key": "matrix a"}, binary=binary)
+    check("pr-comment-key", pair(argv(c), "--comment-key") == "matrix a", "comment-key is one argument", str(argv(c))[:400])
+    c = run_case("pr-comment-bad", service, {"run-ids": "101", "pr-comment": "sometimes"}, binary=binary)
+    check("pr-comment-bad", c.r.step("gate").exit_code == 2 and "pr-comment must be auto, always, failures or off" in c.r.step("gate").stdout, "a bad value is refused (exit 2)", c.r.step("gate").stdout[-400:])
 
 
 def baseline_cases(service, run_case, check, gate_bin):
@@ -139,7 +179,7 @@ def upload_cases(service, run_case, check, gate_bin):
     plan = a.r.step("plan").outputs
     check("upload-reports", up.ran and up.with_.get("path") == plan.get("reports") and up.with_.get("if-no-files-found") == "ignore", "upload-artifact gets the call's reports folder, ignoring absent files", str(up.with_))
     files = sorted(p.name for p in Path(plan.get("reports", "/nonexistent")).iterdir()) if plan.get("reports") else []
-    check("upload-reports", files == ["vocera-gate.json", "vocera-junit.xml"], "the folder holds the JUnit and JSON reports", str(files))
+    check("upload-reports", files == ["vocera-gate.json", "vocera-junit.xml", "vocera-report.html"], "the folder holds the JUnit, JSON and HTML reports", str(files))
     summary = a.r.step("gate").summary
     check("upload-reports", f"the artifact {up.with_.get('name')} on [the run's page](https://github.com/acme/agent/actions/runs/4242)" in summary, "the summary links the run's page", summary[-500:])
     b = run_case("upload-reports-2", service, {"run-ids": "101", "upload-reports": "true"}, binary=gate_bin, env=GITHUB_ENV, same_job=a)
