@@ -13,10 +13,19 @@ use std::path::PathBuf;
 #[command(next_help_heading = "Input")]
 pub struct RunIds {
     /// Run IDs, separated by commas and/or whitespace ("181,180", "181 180").
+    ///
+    /// Duplicates are dropped, the first place kept; the reports list the
+    /// runs in this order. With replay: judge only these runs of the file,
+    /// to reproduce a live verdict (without IDs the file's runs are judged
+    /// in its order, and a note says so unless the gate fails).
     #[arg(value_name = "RUN_IDS")]
     pub run_ids: Vec<String>,
 
     /// Read more run IDs from a file ("-" for standard input).
+    ///
+    /// Separated like the arguments, and added after them. With replay, an
+    /// empty file is refused when no other IDs are given: it would judge
+    /// every run in the file instead.
     #[arg(long, value_name = "PATH")]
     pub run_ids_file: Option<PathBuf>,
 }
@@ -57,6 +66,9 @@ pub(super) struct Gate {
 #[command(after_help = help::replay(), args_override_self = true, max_term_width = 100)]
 pub(super) struct Replay {
     /// The saved response: what --save-response wrote, or the API's answer.
+    ///
+    /// No key and no network: the runs are judged as they were saved, under
+    /// this invocation's policy. Flat form: --from-file PATH.
     #[arg(value_name = "FILE", help_heading = "Input")]
     file: PathBuf,
     /// Judge only these runs of the file (all of them when none are given).
@@ -64,6 +76,9 @@ pub(super) struct Replay {
     ids: RunIds,
     /// Name the runs by the case keys of this Tests-as-Code spec: a
     /// suite's saved runs ("-" for standard input).
+    ///
+    /// Replays what `suite FILE --save-response PATH` saved, with each run
+    /// named by its case's key as in the live gate.
     #[arg(long, value_name = "SPEC", help_heading = "Input")]
     suite: Option<PathBuf>,
     #[command(flatten)]
@@ -78,6 +93,10 @@ pub(super) struct Replay {
 pub(super) struct ResultOf {
     /// The result's ID; its list of runs is read again while waiting, and
     /// once more before judging.
+    ///
+    /// Every run in it is gated, in ascending run-ID order; an unknown ID is
+    /// exit 2, naming it and the base URL. Its calls are never ended by the
+    /// gate. Flat form: --result-id ID.
     #[arg(
         value_name = "ID",
         allow_negative_numbers = true,
@@ -122,9 +141,16 @@ pub(super) struct Start {
 #[command(after_help = help::suite(), args_override_self = true, max_term_width = 100)]
 pub(super) struct Suite {
     /// The spec, e.g. cekura.tests.json ("-" for standard input).
+    ///
+    /// Checked before anything is sent; each problem is reported as
+    /// file:line:col: path: message (exit 2). Its cases are started for
+    /// --agent-id, then gated and named by their keys. Flat form:
+    /// --suite PATH.
     #[arg(value_name = "FILE", help_heading = "Input")]
     file: PathBuf,
     /// The agent to test (a spec never names it).
+    ///
+    /// Required unless --check.
     #[arg(
         long,
         value_name = "N",
@@ -137,6 +163,11 @@ pub(super) struct Suite {
     #[arg(long, value_enum, value_name = "CHANNEL", default_value_t = Channel::Voice, help_heading = "Start runs")]
     channel: Channel,
     /// Only check the spec: no key, no network; exit 0 or 2.
+    ///
+    /// Exit 0 with a line naming the suite, its cases and the spec's sha256,
+    /// or 2 with every problem as file:line:col: path: message (and a
+    /// ::error annotation in GitHub Actions). Safe on pull requests from
+    /// forks, where secrets are empty. Not with --agent-id or --dry-run.
     #[arg(long, conflicts_with_all = ["agent_id", "dry_run"], help_heading = "Start runs")]
     check: bool,
     #[command(flatten)]
