@@ -287,3 +287,76 @@ fn the_flag_table_lists_every_flag_and_no_other() {
         "docs/reference.md's flag table names flags `--help` does not: {unknown:?}"
     );
 }
+
+/// Each action input and its description (folded lines joined).
+fn action_inputs(yaml: &str) -> Vec<(String, String)> {
+    let inputs = yaml
+        .split("\ninputs:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\noutputs:\n").next())
+        .expect("action.yml has inputs, then outputs");
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut in_description = false;
+    for line in inputs.lines() {
+        let name = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'));
+        if let Some(name) = name.filter(|n| !n.starts_with(' ')) {
+            found.push((name.to_owned(), String::new()));
+            in_description = false;
+            continue;
+        }
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(text) = trimmed.strip_prefix("description:") {
+            in_description = true;
+            let text = text.trim().trim_start_matches(">-");
+            if let Some((_, d)) = found.last_mut() {
+                d.push_str(text);
+            }
+        } else if in_description && indent > 4 {
+            if let Some((_, d)) = found.last_mut() {
+                d.push(' ');
+                d.push_str(trimmed);
+            }
+        } else {
+            in_description = false;
+        }
+    }
+    found
+}
+
+#[test]
+fn every_action_input_that_maps_to_a_flag_names_it() {
+    // Short descriptions point to the flag, whose --help says the rest: an
+    // input named like a flag names it, and the others are listed here.
+    let renamed = [
+        ("run-ids", "RUN_IDS"),
+        ("junit-path", "--junit"),
+        ("weights", "--weight"),
+        ("thresholds", "--threshold"),
+        ("check-only", "--check"),
+    ];
+    let no_flag = ["args", "version"];
+    let known = help_flags();
+    let inputs = action_inputs(&read("action.yml"));
+    assert!(inputs.len() >= 25, "{inputs:?}");
+    for (input, description) in &inputs {
+        if no_flag.contains(&input.as_str()) {
+            continue;
+        }
+        let flag = match renamed.iter().find(|(i, _)| i == input) {
+            Some((_, flag)) => (*flag).to_owned(),
+            None => format!("--{input}"),
+        };
+        assert!(
+            flag == "RUN_IDS" || known.contains(&flag),
+            "action input {input}: no flag {flag}; map it in this test (renamed or no_flag)"
+        );
+        let words: Vec<&str> = description
+            .split(|c: char| c.is_whitespace() || "(),;.\"".contains(c))
+            .collect();
+        assert!(
+            words.contains(&flag.as_str()),
+            "action input {input}'s description does not name {flag}: {description:?}"
+        );
+    }
+}
