@@ -25,7 +25,7 @@ mod start;
 mod values;
 mod waiting;
 
-pub use commands::RunIds;
+pub use commands::{Form, RunIds};
 pub use connection::Connection;
 pub use output::{ColorWhen, Output};
 pub use policy::{BaselineMode, Policy, ThresholdScope};
@@ -69,6 +69,9 @@ struct Cli {
 /// [`Parser::try_parse`] / [`Parser::try_parse_from`].
 #[derive(Debug)]
 pub struct Args {
+    /// Which form of the command line gave these: how messages name an
+    /// input.
+    pub form: Form,
     /// A helper command (`completions`, `man`): no gate runs.
     pub command: Option<Command>,
     pub run_ids: Vec<String>,
@@ -135,6 +138,7 @@ impl Args {
             verbose,
         } = output;
         Args {
+            form: Form::Flat,
             command: None,
             run_ids: Vec::new(),
             run_ids_file: None,

@@ -30,6 +30,50 @@ pub struct RunIds {
     pub run_ids_file: Option<PathBuf>,
 }
 
+/// Which form of the command line gave the [`Args`]: the flat form of
+/// earlier releases, or a command. Messages about an input that the flat
+/// form gives as a flag name it as the command line did: `result ID "abc"`
+/// after `vocera-gate result abc`, `--result-id "abc"` after the flat
+/// `--result-id abc` (whose messages stay as they always were).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Form {
+    /// The flat form (also a helper command: it names no input).
+    #[default]
+    Flat,
+    Gate,
+    Replay,
+    Result,
+    Start,
+    Suite,
+}
+
+impl Form {
+    /// The saved response a replay reads: `--from-file`, or `the replay
+    /// FILE`.
+    pub fn from_file(self) -> &'static str {
+        match self {
+            Form::Replay => "the replay FILE",
+            _ => "--from-file",
+        }
+    }
+
+    /// The result gated: `--result-id`, or `result ID`.
+    pub fn result_id(self) -> &'static str {
+        match self {
+            Form::Result => "result ID",
+            _ => "--result-id",
+        }
+    }
+
+    /// The spec: `--suite` (also `replay`'s flag), or `the suite FILE`.
+    pub fn suite(self) -> &'static str {
+        match self {
+            Form::Suite => "the suite FILE",
+            _ => "--suite",
+        }
+    }
+}
+
 /// The commands.
 // One per process: boxing the large variants would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -189,11 +233,13 @@ impl Sub {
     pub(super) fn into_args(self, flat: Args) -> Args {
         match self {
             Sub::Gate(g) => Args {
+                form: Form::Gate,
                 run_ids: g.ids.run_ids,
                 run_ids_file: g.ids.run_ids_file,
                 ..Args::of(g.connection, g.waiting, g.policy, g.output)
             },
             Sub::Replay(r) => Args {
+                form: Form::Replay,
                 run_ids: r.ids.run_ids,
                 run_ids_file: r.ids.run_ids_file,
                 from_file: Some(r.file),
@@ -204,6 +250,7 @@ impl Sub {
                 ..Args::of(Connection::none(), Waiting::defaults(), r.policy, r.output)
             },
             Sub::Result(r) => Args {
+                form: Form::Result,
                 start: StartArgs {
                     result_id: Some(r.id),
                     ..StartArgs::default()
@@ -211,10 +258,12 @@ impl Sub {
                 ..Args::of(r.connection, r.waiting, r.policy, r.output)
             },
             Sub::Start(s) => Args {
+                form: Form::Start,
                 start: StartArgs::start(s.selection, s.launch),
                 ..Args::of(s.connection, s.waiting, s.policy, s.output)
             },
             Sub::Suite(s) => Args {
+                form: Form::Suite,
                 start: StartArgs {
                     suite: Some(s.file),
                     agent_id: s.agent_id,
