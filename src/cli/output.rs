@@ -14,7 +14,8 @@ pub struct Output {
     /// the order given, named by its scenario so CI tools track a scenario
     /// across pipelines. Like every output, "-" is refused (it would name a
     /// file "-"; give /dev/stdout), and an output may not name a file the
-    /// gate reads (--from-file, --baseline, ...): exit 2 before any request.
+    /// gate reads (a replayed file, --baseline, ...): exit 2 before any
+    /// request.
     #[arg(long, value_name = "PATH", default_value = "vocera-junit.xml")]
     pub junit: PathBuf,
 

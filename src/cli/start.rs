@@ -227,7 +227,8 @@ pub struct Launch {
     ///
     /// Without it, the gate asks the API once to end the calls of the
     /// result it started (and prints the request to send by hand if that
-    /// fails). A result given to `result` is never ended.
+    /// fails). The calls of a result gated with `vocera-gate result ID`
+    /// are never ended.
     #[arg(long)]
     pub keep_calls: bool,
 }
