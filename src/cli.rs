@@ -20,14 +20,16 @@ mod flat;
 mod help;
 mod output;
 mod policy;
+mod reference;
 mod start;
 mod values;
 mod waiting;
 
-pub use commands::RunIds;
+pub use commands::{Form, RunIds};
 pub use connection::Connection;
 pub use output::{ColorWhen, Output, PrComment};
 pub use policy::{BaselineMode, Policy, ThresholdScope};
+pub use reference::reference_markdown;
 pub use start::{Channel, Launch, Mode, Selection, StartArgs};
 pub use values::Weight;
 pub use waiting::Waiting;
@@ -67,6 +69,9 @@ struct Cli {
 /// [`Parser::try_parse`] / [`Parser::try_parse_from`].
 #[derive(Debug)]
 pub struct Args {
+    /// Which form of the command line gave these: how messages name an
+    /// input.
+    pub form: Form,
     /// A helper command (`completions`, `man`): no gate runs.
     pub command: Option<Command>,
     pub run_ids: Vec<String>,
@@ -141,6 +146,7 @@ impl Args {
             comment_key,
         } = output;
         Args {
+            form: Form::Flat,
             command: None,
             run_ids: Vec::new(),
             run_ids_file: None,
@@ -239,16 +245,13 @@ pub enum Command {
 pub fn print_helper(command: Command) -> Result<(), crate::error::Error> {
     use clap::CommandFactory;
     use std::io::Write;
-    let mut cmd = Args::command();
+    let cmd = Args::command();
     // Rendered in memory first: clap_complete panics on a failed write
     // (`... completions bash | head`), and a panic is no exit code to rely on.
-    let mut text = Vec::new();
-    match command {
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut cmd, "vocera-gate", &mut text);
-        }
-        Command::Man => text = crate::man::render(cmd, help::EXAMPLES),
-    }
+    let text = match command {
+        Command::Completions { shell } => completion(shell, &cmd),
+        Command::Man => crate::man::render(cmd, help::EXAMPLES),
+    };
     match std::io::stdout().lock().write_all(&text) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -258,9 +261,65 @@ pub fn print_helper(command: Command) -> Result<(), crate::error::Error> {
     }
 }
 
+/// What the shells complete: the commands and their options. The flat
+/// form's flags are hidden from `--help`, and clap_complete would still
+/// offer all of them after `vocera-gate <TAB>`, burying the commands.
+fn for_completion(cmd: &clap::Command) -> clap::Command {
+    clap::Command::new("vocera-gate")
+        .version(env!("CARGO_PKG_VERSION"))
+        .subcommands(cmd.get_subcommands().cloned())
+}
+
+/// The completion script for `shell`.
+fn completion(shell: clap_complete::Shell, cmd: &clap::Command) -> Vec<u8> {
+    let mut text = Vec::new();
+    clap_complete::generate(shell, &mut for_completion(cmd), "vocera-gate", &mut text);
+    if shell != clap_complete::Shell::Bash {
+        return text;
+    }
+    // clap_complete 4.6 labels a command's options
+    // `vocera__subcmd__gate__subcmd__gate)` (the dash of the binary's name
+    // taken for a command separator) but sets
+    // `cmd="vocera__gate__subcmd__gate"`: no option after a command would
+    // complete in bash.
+    String::from_utf8_lossy(&text)
+        .replace("vocera__subcmd__gate__subcmd__", "vocera__gate__subcmd__")
+        .into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completion_offers_the_commands_not_the_flat_flags_at_the_top() {
+        let text = completion(clap_complete::Shell::Bash, &Args::command());
+        let text = String::from_utf8(text).expect("UTF-8");
+        // Every command the script can reach has its options.
+        let mut reached = 0;
+        for line in text.lines().map(str::trim) {
+            if let Some(name) = line
+                .strip_prefix("cmd=\"")
+                .and_then(|l| l.strip_suffix('"'))
+                .filter(|n| !n.is_empty())
+            {
+                assert!(text.contains(&format!("\n        {name})\n")), "{name}");
+                reached += 1;
+            }
+        }
+        assert!(reached > 10, "{reached}");
+        let top = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("vocera__gate)"))
+            .find(|l| l.trim_start().starts_with("opts="))
+            .expect("the top level's words");
+        assert!(top.contains(" gate replay result start suite "), "{top}");
+        assert!(
+            !top.contains("--from-file") && !top.contains("--max-score"),
+            "{top}"
+        );
+        assert!(text.contains("--max-score") && text.contains("--agent-id"));
+    }
 
     #[test]
     fn the_man_page_has_environment_and_keeps_the_exit_table() {

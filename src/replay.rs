@@ -10,9 +10,16 @@ use std::path::Path;
 
 /// Reads a saved response. With no IDs given, the file's own IDs are used in
 /// its order (a run listed twice is refused unless the copies are identical).
-pub fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched), Error> {
+/// `named` is how the command line named the file (`--from-file`, `the
+/// replay FILE`).
+pub fn replay(
+    path: &Path,
+    named: &str,
+    ids: &[u64],
+    keep: Keep,
+) -> Result<(Vec<u64>, Fetched), Error> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| usage(format!("cannot read --from-file {}: {e}", path.display())))?;
+        .map_err(|e| usage(format!("cannot read {named} {}: {e}", path.display())))?;
     // Hidden as an API answer is, before anything quotes or cuts the text.
     let text = crate::secret::hide(&text);
     // With IDs given, the file's other runs are skipped unbuilt.
@@ -21,7 +28,7 @@ pub fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched
         .map(|p| p.runs)
         .map_err(|e| {
             usage(format!(
-                "--from-file {} is not a saved bulk-runs answer: {e}",
+                "{named} {} is not a saved bulk-runs answer: {e}",
                 path.display()
             ))
         })?;
@@ -32,7 +39,7 @@ pub fn replay(path: &Path, ids: &[u64], keep: Keep) -> Result<(Vec<u64>, Fetched
     };
     if ids.is_empty() {
         return Err(usage(format!(
-            "--from-file {} holds no runs and no run IDs were given",
+            "{named} {} holds no runs and no run IDs were given",
             path.display()
         )));
     }

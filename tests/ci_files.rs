@@ -257,9 +257,9 @@ fn the_bundled_spec_passes_the_check_with_no_key() {
 
 #[test]
 fn the_flag_table_lists_every_flag_and_no_other() {
-    // The table under "## Usage" in docs/reference.md documents every flag
-    // of `--help`, and names none that does not exist (a renamed or removed
-    // flag).
+    // The entries under "## Usage" in docs/reference.md (generated, see
+    // tests/docs.rs) document every flag of `--help`, and name none that
+    // does not exist (a renamed or removed flag).
     let reference = read("docs/reference.md");
     let usage = reference
         .split("\n## Usage\n")
@@ -268,7 +268,7 @@ fn the_flag_table_lists_every_flag_and_no_other() {
         .expect("docs/reference.md has a Usage section");
     let rows: String = usage
         .lines()
-        .filter(|l| l.starts_with("| `"))
+        .filter(|l| l.starts_with("#### `"))
         .map(|l| format!("{l}\n"))
         .collect();
     let documented = long_flags(&rows);
@@ -286,4 +286,78 @@ fn the_flag_table_lists_every_flag_and_no_other() {
         unknown.is_empty(),
         "docs/reference.md's flag table names flags `--help` does not: {unknown:?}"
     );
+}
+
+/// Each action input and its description (folded lines joined).
+fn action_inputs(yaml: &str) -> Vec<(String, String)> {
+    let inputs = yaml
+        .split("\ninputs:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\noutputs:\n").next())
+        .expect("action.yml has inputs, then outputs");
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut in_description = false;
+    for line in inputs.lines() {
+        let name = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'));
+        if let Some(name) = name.filter(|n| !n.starts_with(' ')) {
+            found.push((name.to_owned(), String::new()));
+            in_description = false;
+            continue;
+        }
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(text) = trimmed.strip_prefix("description:") {
+            in_description = true;
+            let text = text.trim().trim_start_matches(">-");
+            if let Some((_, d)) = found.last_mut() {
+                d.push_str(text);
+            }
+        } else if in_description && indent > 4 {
+            if let Some((_, d)) = found.last_mut() {
+                d.push(' ');
+                d.push_str(trimmed);
+            }
+        } else {
+            in_description = false;
+        }
+    }
+    found
+}
+
+#[test]
+fn every_action_input_that_maps_to_a_flag_names_it() {
+    // Short descriptions point to the flag, whose --help says the rest: an
+    // input named like a flag names it, and the others are listed here.
+    let renamed = [
+        ("run-ids", "RUN_IDS"),
+        ("junit-path", "--junit"),
+        ("weights", "--weight"),
+        ("thresholds", "--threshold"),
+        ("check-only", "--check"),
+    ];
+    // The Action's own: what it installs, uploads or hands over.
+    let no_flag = ["args", "version", "upload-reports", "github-token"];
+    let known = help_flags();
+    let inputs = action_inputs(&read("action.yml"));
+    assert!(inputs.len() >= 25, "{inputs:?}");
+    for (input, description) in &inputs {
+        if no_flag.contains(&input.as_str()) {
+            continue;
+        }
+        let flag = match renamed.iter().find(|(i, _)| i == input) {
+            Some((_, flag)) => (*flag).to_owned(),
+            None => format!("--{input}"),
+        };
+        assert!(
+            flag == "RUN_IDS" || known.contains(&flag),
+            "action input {input}: no flag {flag}; map it in this test (renamed or no_flag)"
+        );
+        let words: Vec<&str> = description
+            .split(|c: char| c.is_whitespace() || "(),;.\"".contains(c))
+            .collect();
+        assert!(
+            words.contains(&flag.as_str()),
+            "action input {input}'s description does not name {flag}: {description:?}"
+        );
+    }
 }

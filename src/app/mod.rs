@@ -159,7 +159,7 @@ async fn obtain_judged(
     if let Source::File(path) = &config.source {
         return std::thread::scope(|s| {
             let baseline = s.spawn(|| config.baseline(console));
-            let replayed = replay(path, &config.ids, config.keep());
+            let replayed = replay(path, config.form.from_file(), &config.ids, config.keep());
             let baseline = baseline
                 .join()
                 .unwrap_or_else(|_| Err(Error::Internal("reading --baseline failed".into())))?;

@@ -10,6 +10,14 @@ use std::path::PathBuf;
 #[command(next_help_heading = "API")]
 pub struct Connection {
     /// API key (also read from CEKURA_API_KEY); never printed.
+    ///
+    /// Without the flag, the profile's own variable comes first
+    /// (CEKURA_API_KEY with --api cekura, else VOCERA_API_KEY), and an empty
+    /// one gives way to the other; -v says which was used, and a refused
+    /// key's error names it. An empty --api-key is an error. Needed by every
+    /// command that calls the API (not by replay or suite --check). In CI,
+    /// pass it from a secret through the environment rather than on the
+    /// command line, where other processes can read it.
     #[arg(
         long,
         value_name = "KEY",
@@ -22,6 +30,12 @@ pub struct Connection {
     pub api_key: Option<String>,
 
     /// API profile: vocera (v1 endpoint) or cekura (v2 endpoint).
+    ///
+    /// The profile sets the base URL, the endpoints' generation and the key
+    /// header (X-VOCERA-API-KEY or X-CEKURA-API-KEY); docs/reference.md lists
+    /// its endpoints. Case-insensitive; an empty VOCERA_API means the
+    /// default. With vocera, `result` reads a v1 endpoint the platform marks
+    /// deprecated (one warning): prefer cekura there.
     #[arg(
         long,
         env = "VOCERA_API",
@@ -35,6 +49,12 @@ pub struct Connection {
     pub api: Profile,
 
     /// Override the profile's base URL (https://, or http:// on loopback).
+    ///
+    /// The profile's path is appended, e.g. --base-url https://proxy.example
+    /// reads runs from https://proxy.example/test_framework/v1/runs-external/bulk/.
+    /// Plain http:// is refused except to a loopback address, so the key
+    /// never crosses a network unencrypted. Default: the profile's
+    /// (https://new-prod.vocera.ai or https://api.cekura.ai).
     #[arg(
         long,
         value_name = "URL",
@@ -44,6 +64,10 @@ pub struct Connection {
     pub base_url: Option<String>,
 
     /// Extra trusted CA certificates (PEM), e.g. a corporate proxy's.
+    ///
+    /// Added to the built-in roots, not replacing them. An unreadable file,
+    /// or one with no certificate, is a usage error (exit 2), also under
+    /// --dry-run. An empty value (a CI template's "not set") is ignored.
     #[arg(
         long,
         value_name = "PATH",

@@ -16,9 +16,14 @@ pub(super) struct Flat {
     #[command(flatten)]
     ids: RunIds,
     /// Replay a saved response (a JSON array of runs) instead of calling the API.
+    ///
+    /// The flat form of `replay FILE`; run IDs given beside it choose runs
+    /// of the file.
     #[arg(long, value_name = "PATH", help_heading = "Input")]
     from_file: Option<PathBuf>,
     /// Gate every run of an existing result.
+    ///
+    /// The flat form of `result ID`.
     #[arg(long, value_name = "ID", allow_negative_numbers = true)]
     result_id: Option<String>,
     #[command(flatten)]
@@ -26,12 +31,19 @@ pub(super) struct Flat {
     #[command(flatten)]
     launch: Launch,
     /// Run the test cases of a Tests-as-Code spec with --agent-id, then gate them.
+    ///
+    /// The flat form of `suite FILE`; with --from-file, the flat form of
+    /// `replay FILE --suite SPEC`.
     #[arg(long, value_name = "PATH")]
     suite: Option<PathBuf>,
     /// The channel a --suite runs on.
+    ///
+    /// As `suite FILE --channel`.
     #[arg(long, value_enum, value_name = "CHANNEL", default_value_t = Channel::Voice)]
     channel: Channel,
     /// With --suite: only check the spec (no key, no network; exit 0 or 2).
+    ///
+    /// As `suite FILE --check`.
     #[arg(long)]
     check: bool,
     #[command(flatten)]

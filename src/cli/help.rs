@@ -6,7 +6,7 @@ use crate::exit;
 /// Every command at a glance: the top-level help's and the man page's.
 pub(super) const EXAMPLES: &str = "\
 Examples:
-  vocera-gate gate 181,180 --api-key \"$VOCERA_API_KEY\"
+  vocera-gate gate 181,180                      # the key from VOCERA_API_KEY
   vocera-gate gate --run-ids-file ids.txt --max-score 5 --save-response runs.json
   vocera-gate replay runs.json                  # a saved response: no key, no network
   vocera-gate result 9876 --api cekura          # every run of a result
@@ -27,7 +27,7 @@ pub(super) fn gate() -> String {
     with_exit_codes(
         "\
 Examples:
-  vocera-gate gate 181,180 --api-key \"$VOCERA_API_KEY\"
+  vocera-gate gate 181,180                      # the key from VOCERA_API_KEY
   vocera-gate gate --run-ids-file ids.txt --max-score 5 --save-response runs.json
   vocera-gate gate 181 180 --min-pass-rate 0.8 --threshold 'p95(Latency)<=2500'
 ",

@@ -86,22 +86,39 @@ impl StartArgs {
 #[command(next_help_heading = "Start runs")]
 pub struct Selection {
     /// Start runs of this agent (with --scenarios, --tags or --folder-path), then gate them.
+    ///
+    /// The gate starts a new result (a batch of runs), prints its ID at once
+    /// on stderr, waits for its runs and judges them; every call is billed,
+    /// so try --dry-run first. One agent: --agent-id or --assistant-id (a
+    /// --trigger-json file may name it instead). If the gate stops before
+    /// the runs finish, it ends their calls (see --keep-calls).
+    /// Example: vocera-gate start --agent-id 42 --scenarios 101,102.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub agent_id: Option<String>,
 
     /// Start runs of this assistant instead of --agent-id.
+    ///
+    /// The platform's assistant ID (text); not with --agent-id.
     #[arg(long, value_name = "TEXT")]
     pub assistant_id: Option<String>,
 
     /// Scenario IDs to run, separated by commas and/or whitespace.
+    ///
+    /// One way of choosing the scenarios: --scenarios, --tags or
+    /// --folder-path. With --scenarios, --dry-run can count the calls.
     #[arg(long, value_name = "IDS")]
     pub scenarios: Option<String>,
 
     /// Run the scenarios with these tags, separated by commas.
+    ///
+    /// The API chooses the scenarios; a tag that matches none gives a result
+    /// with no runs, which is exit 2. Not with --scenarios or --folder-path.
     #[arg(long, value_name = "TAGS")]
     pub tags: Option<String>,
 
     /// Run the scenarios of this dot-separated folder, e.g. Sales.Inbound (needs --project-id).
+    ///
+    /// Not with --scenarios or --tags.
     #[arg(long, value_name = "PATH")]
     pub folder_path: Option<String>,
 
@@ -110,32 +127,55 @@ pub struct Selection {
     pub project_id: Option<String>,
 
     /// Run each scenario N times; every call is billed [default: 1].
+    ///
+    /// The calls placed are scenarios x N x personalities x test profiles;
+    /// --dry-run prints that number when it is knowable. Repeated runs are
+    /// what --min-pass-rate judges: e.g. --frequency 5 --min-pass-rate 0.8.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub frequency: Option<String>,
 
     /// Most calls in parallel [default: the API's, unbounded].
+    ///
+    /// The start request's concurrency_limit field.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub concurrency_limit: Option<String>,
 
     /// Personality IDs to run each scenario with, separated by commas.
+    ///
+    /// The start request's personality_ids field; each personality
+    /// multiplies the calls.
     #[arg(long, value_name = "IDS")]
     pub personality_ids: Option<String>,
 
     /// Test profile IDs to run each scenario with, separated by commas.
+    ///
+    /// The start request's test_profile_ids field; each test profile
+    /// multiplies the calls.
     #[arg(long, value_name = "IDS")]
     pub test_profile_ids: Option<String>,
 
     /// Phone numbers per run.
+    ///
+    /// The start request's mode field [default: the API's].
     #[arg(long, value_enum, value_name = "MODE")]
     pub mode: Option<Mode>,
 
     /// Which of the agent's tools run as mocks: all (the API's default), none
     /// (the real tools run), or tool names separated by commas.
+    ///
+    /// all leaves the request's mock_tool_names field out; none sends [] so
+    /// the agent's real tools run; NAME,... mocks those. Overrides the
+    /// --trigger-json file's mock_tool_names.
     #[arg(long, value_name = "all|none|NAMES")]
     pub mock_tools: Option<String>,
 
     /// A JSON object with any other start-request fields ("-" for standard
     /// input); the flags above override its keys.
+    ///
+    /// E.g. {"outbound_phone_number": "+15550100", "mock_tool_names": []}.
+    /// Fields are checked against the documented ones (an unknown field is
+    /// refused, exit 2, not passed on); an agent or selector flag replaces
+    /// the file's, and the file alone may give the agent and the selector.
     #[arg(long, value_name = "PATH")]
     pub trigger_json: Option<PathBuf>,
 }
@@ -144,19 +184,51 @@ pub struct Selection {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Start runs")]
 pub struct Launch {
-    /// Label of the new result, followed by the CI run and a random token that make it unique [default: a suite's name, else the commit, from GITHUB_SHA, CI_COMMIT_SHA or GIT_COMMIT].
+    /// Label of the new result [default: a suite's name, else the commit].
+    ///
+    /// The label is followed by the CI run and a random token that make the
+    /// name unique. The commit comes from GITHUB_SHA, CI_COMMIT_SHA or
+    /// GIT_COMMIT: "commit" and its first 12 characters ("vocera-gate" when
+    /// none is set). The CI run is GitHub's
+    /// run ID and attempt, GitLab's pipeline ID or Jenkins's BUILD_TAG; e.g.
+    /// "commit 0123456789ab (run 555.2, gate 3f9a0c2e)". The unique name lets
+    /// the gate find a result whose start answer was lost (--api cekura).
     #[arg(long, value_name = "TEXT")]
     pub run_name: Option<String>,
 
-    /// Print the start request (key hidden) and the calls it would place; send nothing. For a suite: ask the platform to validate and price the spec.
+    /// Print what a start would send, and send nothing (suite: the platform prices the spec).
+    ///
+    /// For start: prints the start request (key hidden) and the number of
+    /// calls it would place when that is knowable; needs no key, exits 0, or 2 on an input the real run would
+    /// refuse (an unreadable --baseline or --ca-cert, a call count too large
+    /// to count). The request differs between dry runs by the result name's
+    /// random token. For suite: the platform validates and prices the spec
+    /// and the plan is printed; the key is needed, and an invalid spec is
+    /// exit 2.
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Outbound agents: for each started run with a dial number, once its window opens, run CMD with POSIX sh (the number, run and result IDs in the environment variables VOCERA_DIAL_NUMBER, VOCERA_RUN_ID, VOCERA_RESULT_ID, never in CMD); if it fails, its run counts as errored.
+    /// Outbound agents: run CMD (POSIX sh) to dial each started run's number; if it fails, the run is errored.
+    ///
+    /// For each started run with a dial number, once its window opens, the
+    /// gate runs CMD with the number, run and result IDs in the environment
+    /// variables VOCERA_DIAL_NUMBER, VOCERA_RUN_ID and VOCERA_RESULT_ID,
+    /// never written into CMD. One run after another in run-ID order, while
+    /// the gate polls; also in the environment: VOCERA_DIAL_OPENS_AT, VOCERA_DIAL_CLOSES_AT,
+    /// VOCERA_DIAL_WINDOW_SECONDS (the API keys are not passed on). Its
+    /// standard input is closed and each line it writes is printed on the
+    /// gate's stderr. It may take the run's window (else 60 s), never past
+    /// --timeout. Quote the number in CMD: --dial-command
+    /// './dial.sh "$VOCERA_DIAL_NUMBER"'.
     #[arg(long, value_name = "CMD")]
     pub dial_command: Option<String>,
 
     /// Leave the started calls running when the gate stops before they finish (cancelled, deadline, failing API).
+    ///
+    /// Without it, the gate asks the API once to end the calls of the
+    /// result it started (and prints the request to send by hand if that
+    /// fails). The calls of a result gated with `vocera-gate result ID`
+    /// are never ended.
     #[arg(long)]
     pub keep_calls: bool,
 }

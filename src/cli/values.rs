@@ -144,7 +144,9 @@ mod tests {
         use clap::CommandFactory;
         let mut cmd = crate::cli::Args::command();
         let gate = cmd.find_subcommand_mut("gate").expect("a gate command");
+        // Wrapped at the terminal's width: read as words.
         let help = gate.render_long_help().to_string();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
         for form in [
             "P95, AVG",
             "+5",

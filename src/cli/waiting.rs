@@ -9,14 +9,30 @@ use std::time::Duration;
 #[command(next_help_heading = "Waiting")]
 pub struct Waiting {
     /// Deadline for waiting on unfinished runs (200ms, 5s, 10m, 1h30m).
+    ///
+    /// When it passes with runs still unfinished, the gate judges what it
+    /// has: a broken rule still fails (exit 1), otherwise it exits 3 (timed
+    /// out); the reports list the unfinished runs. A duration is whole
+    /// numbers with units (ms, s, m, h), at most a week. Set it below your
+    /// CI job's own limit, so the gate, not the runner, ends the wait and
+    /// the reports get written.
     #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = duration)]
     pub timeout: Duration,
 
     /// First wait between polls; waits grow with backoff and jitter.
+    ///
+    /// While every unfinished run is running or evaluating (seconds from
+    /// done), the gate waits half of this plus some jitter; otherwise waits
+    /// start here and double, with jitter, up to --max-poll-interval, and
+    /// start small again after a poll that found newly finished runs.
     #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = duration)]
     pub poll_interval: Duration,
 
     /// Longest wait between polls.
+    ///
+    /// Caps the doubling waits of --poll-interval. A larger value sends
+    /// fewer requests to the API on long batches; a smaller one ends the
+    /// gate sooner after the last run finishes.
     #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = duration)]
     pub max_poll_interval: Duration,
 }

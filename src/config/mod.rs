@@ -69,6 +69,8 @@ pub struct Config {
     pub suite: Option<SuiteRun>,
     /// `--pr-comment`: where to post the comment, or why not; `None` when off.
     pub comment: Option<crate::github::Plan>,
+    /// Which form of the command line gave it: how messages name an input.
+    pub form: crate::cli::Form,
 }
 
 /// What the gate prints on stdout and stderr besides the reports.
@@ -146,8 +148,9 @@ impl Config {
         let ids = ids::collect(&args.run_ids, args.run_ids_file.as_deref(), stdin, &keys)?;
         if let (true, Some(file), Some(_)) = (ids.is_empty(), &args.run_ids_file, &args.from_file) {
             return Err(usage(format!(
-                "--run-ids-file {} holds no run IDs, and with --from-file that would judge every run in the file instead; give the IDs, or drop --run-ids-file to judge them all",
-                file.display()
+                "--run-ids-file {} holds no run IDs, and with {} that would judge every run in the file instead; give the IDs, or drop --run-ids-file to judge them all",
+                file.display(),
+                args.form.from_file()
             )));
         }
         let (chosen, suite) = start::choose(&args, &env, stdin, &keys)?;
@@ -201,6 +204,7 @@ impl Config {
             baseline,
             reports,
             terminal: terminal(&args, &env),
+            form: args.form,
         })
     }
 

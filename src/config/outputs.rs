@@ -23,7 +23,11 @@ pub fn reports(args: &Args, step: &StepFiles) -> Result<Reports, Error> {
 /// input, is no file).
 pub fn inputs(args: &Args) -> Vec<Input<'_>> {
     [
-        ("--from-file", args.from_file.as_deref()),
+        // "would overwrite the replay FILE input"
+        (
+            args.form.from_file().trim_start_matches("the "),
+            args.from_file.as_deref(),
+        ),
         ("--baseline", args.baseline.as_deref()),
         ("--trigger-json", args.start.trigger_json.as_deref()),
         ("--run-ids-file", args.run_ids_file.as_deref()),

@@ -31,25 +31,31 @@ impl SuiteRun {
     }
 }
 
-/// Reads and checks the spec at `path` (`-`: standard input).
-pub fn read(path: &Path, stdin: &mut dyn Read, annotations: bool) -> Result<SuiteRun, Error> {
+/// Reads and checks the spec at `path` (`-`: standard input), which the
+/// command line named `named` (`--suite`, `the suite FILE`).
+pub fn read(
+    path: &Path,
+    named: &str,
+    stdin: &mut dyn Read,
+    annotations: bool,
+) -> Result<SuiteRun, Error> {
     let (shown, text) = if path.as_os_str() == "-" {
         let mut s = String::new();
         stdin
             .read_to_string(&mut s)
-            .map_err(|e| usage(format!("cannot read --suite from standard input: {e}")))?;
+            .map_err(|e| usage(format!("cannot read {named} from standard input: {e}")))?;
         ("standard input".to_owned(), s)
     } else {
         let text = std::fs::read(path).map_err(|e| {
             usage(format!(
-                "cannot read --suite {}: {}; give the path of a Tests-as-Code spec such as cekura.tests.json",
+                "cannot read {named} {}: {}; give the path of a Tests-as-Code spec such as cekura.tests.json",
                 path.display(),
                 crate::files::plain(&e)
             ))
         })?;
         let text = String::from_utf8(text).map_err(|_| {
             usage(format!(
-                "--suite {} is not UTF-8 text; a spec is a JSON file",
+                "{named} {} is not UTF-8 text; a spec is a JSON file",
                 path.display()
             ))
         })?;

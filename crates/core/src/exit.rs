@@ -29,7 +29,7 @@ pub const HELP: &str = "\
 Exit codes:
   0    the gate passed
   1    the gate failed by policy
-  2    usage or input error (bad flag or ID, invalid --from-file, unwritable output, missing key)
+  2    usage or input error (bad flag or ID, invalid saved response or spec, unwritable output, missing key)
   3    the deadline passed with runs unfinished (and the finished runs do not fail the gate)
   4    the API could not be used (key refused, service kept failing, undocumented answers)
   5    the system refused what the gate needs to run (async runtime, signal handlers)

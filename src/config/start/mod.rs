@@ -122,7 +122,11 @@ fn choose_runs(
             )));
         }
         return match &s.result_id {
-            Some(text) => Ok(Some(Chosen::Result(number("--result-id", text, keys)?))),
+            Some(text) => Ok(Some(Chosen::Result(number(
+                args.form.result_id(),
+                text,
+                keys,
+            )?))),
             None => Ok(None),
         };
     }

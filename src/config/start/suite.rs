@@ -26,7 +26,7 @@ pub(super) fn chosen(
     // command has none of them.
     let s = &args.start;
     let annotations = env.github_actions;
-    let suite = crate::config::suite::read(path, stdin, annotations)?;
+    let suite = crate::config::suite::read(path, args.form.suite(), stdin, annotations)?;
     if s.check {
         if let Some(flag) = [
             ("--agent-id", s.agent_id.is_some()),
