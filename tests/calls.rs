@@ -207,6 +207,23 @@ async fn a_start_answer_naming_its_result_is_never_lost() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn after_a_command_the_advice_names_the_result_command() {
+    let answer = r#"{"id": 9876, "runs": [{"id": 181}, {"id": "x"}]}"#;
+    let server = platform(
+        move |_, _| ResponseTemplate::new(201).set_body_string(answer),
+        unfinished(),
+    )
+    .await;
+    let out = Gate::new()
+        .args(["start"])
+        .args(live_args(&server))
+        .args(["--agent-id", "42", "--scenarios", "67,68", "--keep-calls"])
+        .expect_code(4)
+        .await;
+    out.stderr_has("left running (--keep-calls): gate it with `vocera-gate result 9876`");
+}
+
 // Item 7: a start whose fate is unknown is found by its unique name.
 
 #[tokio::test(flavor = "multi_thread")]

@@ -29,6 +29,7 @@ pub(super) async fn obtain(config: &Config, console: &Console) -> Result<Obtaine
         client: &client,
         console,
         quiet,
+        form: config.form,
     };
     let mut chosen =
         crate::launch::runs(&launch, config, chosen.as_ref(), begun, &mut signals).await?;

@@ -65,6 +65,16 @@ impl Form {
         }
     }
 
+    /// How to gate result `id` in the form that was typed:
+    /// `--result-id ID` in the flat form, `vocera-gate result ID` after a
+    /// command.
+    pub fn gate_result(self, id: &str) -> String {
+        match self {
+            Form::Flat => format!("--result-id {id}"),
+            _ => format!("`vocera-gate result {id}`"),
+        }
+    }
+
     /// The spec: `--suite` (also `replay`'s flag), or `the suite FILE`.
     pub fn suite(self) -> &'static str {
         match self {
@@ -204,6 +214,10 @@ pub(super) struct Suite {
     )]
     agent_id: Option<String>,
     /// The channel the cases run on.
+    ///
+    /// voice (the default: phone calls), text, elevenlabs, livekit_v2 or
+    /// pipecat_v2, as the platform spells them; the
+    /// spec's cases all run on it.
     #[arg(long, value_enum, value_name = "CHANNEL", default_value_t = Channel::Voice, help_heading = "Start runs")]
     channel: Channel,
     /// Only check the spec: no key, no network; exit 0 or 2.

@@ -140,6 +140,10 @@ pub struct Output {
 
     /// Names this gate's section of the pull-request comment, beside
     /// $GITHUB_JOB: one per matrix entry (e.g. --comment-key "${{ matrix.agent }}").
+    ///
+    /// Two gates in one job (a matrix) would otherwise replace each other's
+    /// section. The key is written escaped inside the comment's hidden
+    /// markers, so no key can forge another section's marker.
     #[arg(long, value_name = "TEXT")]
     pub comment_key: Option<String>,
 }

@@ -243,4 +243,26 @@ mod tests {
         );
         assert!(page.contains("#### `--from-file PATH`"), "{page}");
     }
+
+    #[test]
+    fn every_flag_of_a_command_has_a_long_help() {
+        // `-h` gives a line; `--help` and the man page must say the rest.
+        let mut cmd = Args::command();
+        cmd.build();
+        let mut short_only = Vec::new();
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            for arg in sub.get_arguments() {
+                let Some(long) = arg.get_long() else { continue };
+                if matches!(long, "help" | "version") {
+                    continue;
+                }
+                if arg.get_long_help().is_none() {
+                    short_only.push(format!("{} --{long}", sub.get_name()));
+                }
+            }
+        }
+        short_only.sort();
+        short_only.dedup();
+        assert!(short_only.is_empty(), "no long help: {short_only:?}");
+    }
 }

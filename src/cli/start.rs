@@ -123,6 +123,10 @@ pub struct Selection {
     pub folder_path: Option<String>,
 
     /// The project of --folder-path.
+    ///
+    /// A folder path is unique only within a project, so the API needs both;
+    /// a positive whole number, required with --folder-path and refused
+    /// without it.
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub project_id: Option<String>,
 

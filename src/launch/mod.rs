@@ -29,6 +29,8 @@ pub struct Launch<'a> {
     pub client: &'a Client,
     pub console: &'a Console,
     pub quiet: bool,
+    /// How the command line was typed: advice names a result the same way.
+    pub form: crate::cli::Form,
 }
 
 impl Launch<'_> {

@@ -62,7 +62,8 @@ pub(super) async fn start(
             let fate = match ours.end(result_id, "its runs cannot be gated").await {
                 Fate::Ended => "its calls were ended".to_owned(),
                 Fate::Kept => format!(
-                    "its calls were left running (--keep-calls): gate it with --result-id {result_id}"
+                    "its calls were left running (--keep-calls): gate it with {}",
+                    ours.launch.form.gate_result(&result_id.to_string())
                 ),
                 Fate::Failed => "its calls could not be ended (see above)".to_owned(),
             };
@@ -101,9 +102,10 @@ pub(super) async fn start(
 }
 
 /// What to tell a user whose start may have been processed.
-fn may_have_started(what: &str, name: &str) -> Error {
+fn may_have_started(what: &str, name: &str, form: crate::cli::Form) -> Error {
     Error::Api(format!(
-        "{what}; the runs may have started (and be billed): look for the result named {name:?} on the dashboard and gate it with --result-id ID instead of running this again, which would start them a second time"
+        "{what}; the runs may have started (and be billed): look for the result named {name:?} on the dashboard and gate it with {} instead of running this again, which would start them a second time",
+        form.gate_result("ID")
     ))
 }
 
@@ -125,6 +127,7 @@ async fn recover(
                 "{why}; the v1 API (--api vocera) lists no results, so the gate could not look for it by its name"
             ),
             name,
+            launch.form,
         ));
     }
     launch.say(&format!(
@@ -158,6 +161,7 @@ async fn recover(
             return Err(may_have_started(
                 &format!("{why}; looking for it by its name did not tell ({reason})"),
                 name,
+                launch.form,
             ));
         }
     };

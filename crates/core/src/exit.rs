@@ -33,6 +33,7 @@ Exit codes:
   3    the deadline passed with runs unfinished (and the finished runs do not fail the gate)
   4    the API could not be used (key refused, service kept failing, undocumented answers)
   5    the system refused what the gate needs to run (async runtime, signal handlers)
+  101  an internal error of the gate (a bug: please report it)
   130  cancelled by SIGINT; 143 cancelled by SIGTERM
 With --report-only, 1 and 3 become 0.";
 
