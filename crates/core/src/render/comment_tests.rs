@@ -156,4 +156,9 @@ fn the_guide_shows_the_example_comment_exactly() {
         guide.contains("\n## Pull-request comment\n") && guide.contains(&shown),
         "docs/guide.md's example comment differs from the renderer's; paste:\n{shown}"
     );
+    let readme = include_str!("../../../../README.md");
+    assert!(
+        readme.contains(&shown),
+        "README.md's example comment differs from the renderer's; paste:\n{shown}"
+    );
 }
