@@ -1,11 +1,12 @@
 //! The policy flags: what makes the gate fail. Shared by every command
 //! that judges runs (all but `completions` and `man`).
 
-use super::values::{THRESHOLD_HELP, Weight, count, pass_rate, threshold, weight};
+use super::values::{THRESHOLD_HELP, Weight, count, pass_rate, rfc3339, threshold, weight};
 use crate::policy::PassRate;
 use crate::policy::threshold::Threshold;
 use clap::ValueEnum;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// The policy flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -82,6 +83,12 @@ pub struct Policy {
     /// --save-response, or a --json report): only new failures fail.
     #[arg(long, value_name = "PATH")]
     pub baseline: Option<PathBuf>,
+
+    /// With --baseline: when it was saved (RFC 3339, e.g.
+    /// 2026-12-01T10:00:00Z); the reports name its age and warn when it is
+    /// older than 7 days.
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub baseline_saved_at: Option<SystemTime>,
 
     /// With --baseline: count only new failures (new), or every failure as
     /// without a baseline and only add the comparison (all).
