@@ -393,7 +393,7 @@ def run_case(
     result = run_action(
         action,
         inputs=full,
-        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", "ref": "refs/heads/topic", "event": {"repository": {"default_branch": "main"}}, **(github or {})},
+        github={"action_ref": "", "action_repository": "", "server_url": "https://github.com", "ref": "refs/heads/topic", "event_name": "push", "token": "", "event": {"repository": {"default_branch": "main"}}, **(github or {})},
         base_env=base_env(binary, env),
         workdir=work,
         runner_temp=temp,
