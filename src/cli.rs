@@ -92,6 +92,7 @@ pub struct Args {
     pub thresholds: Vec<Threshold>,
     pub threshold_scope: ThresholdScope,
     pub baseline: Option<PathBuf>,
+    pub baseline_saved_at: Option<std::time::SystemTime>,
     pub baseline_mode: Option<BaselineMode>,
     pub report_only: bool,
     pub junit: PathBuf,
@@ -127,6 +128,7 @@ impl Args {
             thresholds,
             threshold_scope,
             baseline,
+            baseline_saved_at,
             baseline_mode,
             report_only,
         } = policy;
@@ -165,6 +167,7 @@ impl Args {
             thresholds,
             threshold_scope,
             baseline,
+            baseline_saved_at,
             baseline_mode,
             report_only,
             junit,

@@ -13,6 +13,7 @@
 mod common;
 
 mod baseline;
+mod baseline_age;
 mod calls;
 mod ci_files;
 mod cli;

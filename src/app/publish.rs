@@ -63,6 +63,7 @@ fn judge_and_write(
     eval.platform_success_rate = got.platform_rate.clone();
     eval.dials = got.dials.clone();
     eval.suite = config.suite.as_ref().map(SuiteRun::info);
+    eval.commit = config.commit.clone();
     if config.terminal.verbosity != Verbosity::Quiet {
         warn(config, &eval, ids.len(), console);
     }

@@ -1,11 +1,12 @@
 //! The policy flags: what makes the gate fail. Shared by every command
 //! that judges runs (all but `completions` and `man`).
 
-use super::values::{THRESHOLD_HELP, Weight, count, pass_rate, threshold, weight};
+use super::values::{THRESHOLD_HELP, Weight, count, pass_rate, rfc3339, threshold, weight};
 use crate::policy::PassRate;
 use crate::policy::threshold::Threshold;
 use clap::ValueEnum;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// The policy flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -137,6 +138,19 @@ pub struct Policy {
     /// --baseline main-runs.json.
     #[arg(long, value_name = "PATH")]
     pub baseline: Option<PathBuf>,
+
+    /// With --baseline: when it was saved (RFC 3339, e.g.
+    /// 2026-12-01T10:00:00Z); the reports name its age and warn when it is
+    /// older than 7 days.
+    ///
+    /// The verdict line, the summary, the pull-request comment and the HTML
+    /// report then say "baseline: commit abc1234 (3 days old)" and add a
+    /// warning past 7 days; the age makes them depend on when the gate ran,
+    /// while the JSON and JUnit reports never hold it. A time with no zone
+    /// is refused; one in the future counts as 0 days, with a warning. The
+    /// Action's `baseline: auto` passes the time its cache entry was saved.
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub baseline_saved_at: Option<SystemTime>,
 
     /// With --baseline: count only new failures (new), or every failure as
     /// without a baseline and only add the comparison (all).

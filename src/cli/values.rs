@@ -3,7 +3,7 @@
 
 use crate::policy::threshold::Threshold;
 use crate::policy::{BadRate, PassRate};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// `--threshold` in `--help` and the man page: every accepted form.
 pub(super) const THRESHOLD_HELP: &str = "\
@@ -50,6 +50,49 @@ pub(super) fn duration(text: &str) -> Result<Duration, String> {
         return Err("is longer than a week; use e.g. 30m".to_owned());
     }
     Ok(d)
+}
+
+/// A moment in RFC 3339: `2026-12-01T10:00:00Z`, or with an offset
+/// (`2026-12-01T12:00:00+02:00`); fractional seconds allowed. A time
+/// without its zone is refused: it would be read in no known zone.
+pub(super) fn rfc3339(text: &str) -> Result<SystemTime, String> {
+    let bad = || format!("{text:?} is not an RFC 3339 time; give e.g. 2026-12-01T10:00:00Z");
+    let upper = text.trim().to_ascii_uppercase();
+    let t = upper.as_str();
+    let (local, east) = if let Some(local) = t.strip_suffix('Z') {
+        (local, 0i64)
+    } else {
+        let at = t
+            .len()
+            .checked_sub(6)
+            .filter(|&at| t.is_char_boundary(at))
+            .ok_or_else(bad)?;
+        let (local, zone) = t.split_at(at);
+        let b = zone.as_bytes();
+        let sign = match b[0] {
+            b'+' => 1,
+            b'-' => -1,
+            _ => return Err(bad()),
+        };
+        let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+            zone.get(r)
+                .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))?
+                .parse()
+                .ok()
+        };
+        match (digits(1..3), b[3], digits(4..6)) {
+            (Some(h), b':', Some(m)) if h < 24 && m < 60 => (local, sign * (h * 3600 + m * 60)),
+            _ => return Err(bad()),
+        }
+    };
+    let local = humantime::parse_rfc3339_weak(local).map_err(|_| bad())?;
+    let shift = Duration::from_secs(east.unsigned_abs());
+    let utc = if east >= 0 {
+        local.checked_sub(shift)
+    } else {
+        local.checked_add(shift)
+    };
+    utc.ok_or_else(bad)
 }
 
 pub(super) fn pass_rate(spec: &str) -> Result<PassRate, String> {
@@ -138,6 +181,37 @@ pub(super) fn weight(spec: &str) -> Result<Weight, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_rfc_3339_time_is_read_with_its_zone() {
+        let at = |t: &str| {
+            rfc3339(t).map(|s| {
+                s.duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            })
+        };
+        let utc = 1_796_119_200; // 2026-12-01T10:00:00Z
+        assert_eq!(at("2026-12-01T10:00:00Z"), Ok(utc));
+        assert_eq!(at(" 2026-12-01t10:00:00.250z "), Ok(utc));
+        assert_eq!(at("2026-12-01T12:00:00+02:00"), Ok(utc));
+        assert_eq!(at("2026-12-01T05:30:00-04:30"), Ok(utc));
+        for bad in [
+            "2026-12-01T10:00:00",
+            "2026-12-01",
+            "yesterday",
+            "2026-12-01T10:00:00+2:00",
+            "2026-12-01T10:00:00+24:00",
+            "2026-13-01T10:00:00Z",
+            "",
+            "éé",
+        ] {
+            let why = rfc3339(bad).expect_err(bad);
+            assert!(
+                why.contains("is not an RFC 3339 time; give e.g. 2026-12-01T10:00:00Z"),
+                "{why}"
+            );
+        }
+    }
 
     #[test]
     fn the_threshold_help_lists_the_forms_and_its_examples_parse() {

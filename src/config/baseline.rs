@@ -10,9 +10,19 @@ use crate::model::{Keep, Run, parse_answer};
 use crate::render::json::{Unread, read as read_report};
 use std::path::Path;
 
-/// The runs of the baseline file at `path`, and a warning to show once
-/// (a `--json` report from before reports had a format version).
-pub fn read(path: &Path) -> Result<(Vec<Run>, Option<String>), Error> {
+/// A baseline file, read.
+#[derive(Debug)]
+pub struct Read {
+    pub runs: Vec<Run>,
+    /// To show once: a `--json` report from before reports had a format
+    /// version.
+    pub warning: Option<String>,
+    /// The commit a `--json` report names as gated.
+    pub commit: Option<String>,
+}
+
+/// The baseline file at `path`, read.
+pub fn read(path: &Path) -> Result<Read, Error> {
     let shown = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| {
         usage(format!(
@@ -35,14 +45,19 @@ pub fn read(path: &Path) -> Result<(Vec<Run>, Option<String>), Error> {
                 transcript: false,
             };
             parse_answer(trimmed, keep, None)
-                .map(|p| (p.runs.into_iter().map(|r| r.run).collect(), None))
+                .map(|p| Read {
+                    runs: p.runs.into_iter().map(|r| r.run).collect(),
+                    warning: None,
+                    commit: None,
+                })
                 .map_err(|e| refused(e.to_string()))
         }
         Some(b'{') => match read_report(trimmed) {
-            Ok(report) => Ok((
-                report.runs,
-                report.warning.map(|w| format!("--baseline {shown} {w}")),
-            )),
+            Ok(report) => Ok(Read {
+                runs: report.runs,
+                warning: report.warning.map(|w| format!("--baseline {shown} {w}")),
+                commit: report.commit.filter(|c| !c.trim().is_empty()),
+            }),
             Err(Unread::Shape(why)) => Err(refused(why)),
             Err(Unread::Refused(why)) => Err(usage(format!(
                 "--baseline {shown} cannot serve as a baseline: {why}"

@@ -28,6 +28,11 @@ use crate::policy::{Enforcement, Policy, Weights};
 use crate::poll::Waiting;
 use std::io::Read;
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// How far in the future `--baseline-saved-at` may be without a warning
+/// (clocks of two machines differ).
+const FUTURE_SLACK: Duration = Duration::from_secs(3600);
 
 /// Where the runs come from.
 // One per process: boxing the large variant would buy nothing.
@@ -65,6 +70,11 @@ pub struct Config {
     pub terminal: Terminal,
     /// `--baseline`: the reference runs' file, read by [`Config::baseline`].
     pub baseline: Option<PathBuf>,
+    /// `--baseline-saved-at`: when that file was saved (its age is taken
+    /// when it is read).
+    pub baseline_saved_at: Option<SystemTime>,
+    /// The commit gated (from the CI's variables), named in the JSON report.
+    pub commit: Option<String>,
     /// `--suite`: the spec, checked; its keys name the cases.
     pub suite: Option<SuiteRun>,
     /// `--pr-comment`: where to post the comment, or why not; `None` when off.
@@ -192,6 +202,11 @@ impl Config {
             }
             (None, None) => None,
         };
+        if let (None, Some(_)) = (&baseline, args.baseline_saved_at) {
+            return Err(usage(
+                "--baseline-saved-at says when the baseline was saved, but no --baseline was given; add --baseline PATH, or drop --baseline-saved-at",
+            ));
+        }
 
         let comment = comment(&args, &env);
         Ok(Config {
@@ -202,6 +217,8 @@ impl Config {
             waiting,
             policy,
             baseline,
+            baseline_saved_at: args.baseline_saved_at,
+            commit: env.commit.as_deref().map(str::trim).map(str::to_owned),
             reports,
             terminal: terminal(&args, &env),
             form: args.form,
@@ -214,14 +231,25 @@ impl Config {
         let Some(path) = self.baseline.as_deref() else {
             return Ok(None);
         };
-        let (mut runs, warning) = baseline::read(path)?;
+        let mut read = baseline::read(path)?;
         if let Some(suite) = &self.suite {
-            runs.iter_mut().for_each(|r| suite.spec.identify(r));
+            read.runs.iter_mut().for_each(|r| suite.spec.identify(r));
         }
-        if let Some(w) = warning.filter(|_| self.terminal.verbosity != Verbosity::Quiet) {
+        let quiet = self.terminal.verbosity == Verbosity::Quiet;
+        if let Some(w) = read.warning.filter(|_| !quiet) {
             console.err(&format!("vocera-gate: warning: {w}"));
         }
-        Ok(Some(Baseline::new(&self.policy, runs)))
+        let mut baseline = Baseline::new(&self.policy, read.runs);
+        baseline.commit = read.commit;
+        baseline.age = self.baseline_saved_at.map(|saved| {
+            // The clock is the shell's; the core is given the age.
+            let now = SystemTime::now();
+            if saved.duration_since(now).is_ok_and(|ahead| ahead > FUTURE_SLACK) && !quiet {
+                console.err("vocera-gate: warning: --baseline-saved-at is in the future (a clock or a value is wrong): the baseline's age is taken as 0");
+            }
+            now.duration_since(saved).unwrap_or_default()
+        });
+        Ok(Some(baseline))
     }
 
     /// What parsing must keep of each run for the reports asked for.

@@ -137,7 +137,7 @@ def baseline_cases(service, run_case, check, gate_bin):
     other = run_case("baseline-auto-other", service, {**inputs, "args": "--api cekura"}, binary=gate_bin, env=GITHUB_ENV, github=_main("refs/heads/main"))
     check("baseline-auto-other", other.r.step("plan").outputs.get("baseline-prefix") not in ("", prefix), "another API profile has another key")
 
-    def restore(age_days: float | None):
+    def restore(age_days: float | None, when: str | None = None):
         def effect(with_: dict):
             if age_days is None:
                 return
@@ -145,7 +145,8 @@ def baseline_cases(service, run_case, check, gate_bin):
             d.mkdir(parents=True, exist_ok=True)
             (d / "report.json").write_text(report)
             epoch = int(time.time() - age_days * 86400)
-            (d / "meta.txt").write_text(f"commit=fedcba9876543210fedcba9876543210fedcba98\ntime=2025-01-01T00:00:00Z\nepoch={epoch}\n")
+            saved = when if when is not None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+            (d / "meta.txt").write_text(f"commit=fedcba9876543210fedcba9876543210fedcba98\ntime={saved}\nepoch={epoch}\n")
         return {"baseline-restore": effect}
 
     for label, age, warn in (("fresh", 2.2, False), ("old", 10.5, True), ("missing", None, True)):
@@ -163,9 +164,23 @@ def baseline_cases(service, run_case, check, gate_bin):
             check(name, "none found" in summary and "compared with the baseline" not in g.stdout + g.stderr, "missing: says so, compares nothing, passes", summary)
         else:
             days = int(age)
-            check(name, f"commit fedcba9876543210fedcba9876543210fedcba98, saved 2025-01-01T00:00:00Z ({days} days old)" in summary, "the summary names the baseline's commit and age", summary)
+            meta = Path(rs.with_.get("path", "/nonexistent")) / "meta.txt"
+            when = meta.read_text().split("time=")[1].split("\n")[0] if meta.is_file() else "?"
+            check(name, f"commit fedcba9876543210fedcba9876543210fedcba98, saved {when} ({days} days old)" in summary, "the summary names the baseline's commit and age", summary)
             check(name, "baseline" in (g.stdout + g.stderr).lower() and "compared with the baseline" in g.stdout + g.stderr, "the gate compares with it (--baseline)", (g.stdout + g.stderr)[-1500:])
+            # --baseline-saved-at is passed: the gate names the report's own
+            # commit (the default branch's GITHUB_SHA) with the age.
+            check(name, f"  baseline: commit 0123456 ({days} days old)\n" in g.stdout and f"Baseline: commit 0123456 ({days} days old)" in summary, "the gate gets --baseline-saved-at: its verdict and summary name the age", g.stdout[-1500:] + summary)
+            stale = f"the baseline is {days} days old: run the gate on the default branch to refresh it"
+            check(name, (f"vocera-gate: warning: {stale}" in g.stderr and "⚠ The baseline is" in summary) == warn, f"{'a' if warn else 'no'} warning from the gate itself", g.stderr[-800:] + summary)
         check(name, not [s for s in c.r.steps if s.name == "Save the baseline (baseline auto)" and s.ran], "a pull request saves nothing")
+
+    # A damaged save time is no usage error: the gate compares, without an age.
+    name = "baseline-auto-bad-time"
+    c = run_case(name, service, inputs, binary=gate_bin, env=GITHUB_ENV, github=_main("refs/pull/7/merge"), uses_effects=restore(1.0, when="2025-01-01 00:00; rm -rf /"))
+    c.expect_exit(0)
+    g = c.r.step("gate")
+    check(name, "  baseline: commit 0123456\n  compared with the baseline" in g.stdout and "--baseline-saved-at" not in g.stderr, "no --baseline-saved-at for a time not in the action's own form", g.stdout[-1500:] + g.stderr[-500:])
 
     # A path keeps working as before: no cache step, no plan of a baseline.
     c = run_case("baseline-path", service, {"run-ids": "101", "baseline": "missing.json"}, binary=gate_bin)

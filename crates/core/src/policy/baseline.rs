@@ -23,6 +23,10 @@ use super::scenarios::{ScenarioKey, key_of};
 use super::{Outcome, Policy, RunResult, Scenario, Slot};
 use crate::model::Run;
 use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+/// A baseline older than this many days is said to be stale.
+pub const STALE_DAYS: u64 = 7;
 
 pub use super::class::{Class, Mode};
 
@@ -51,6 +55,11 @@ pub struct Baseline {
     /// Runs with nothing else to match them by (no scenario, or a deleted
     /// one): the same run ID is the same run, so the same scenario.
     by_run: HashMap<u64, usize>,
+    /// The commit its report named (`commit`), when it named one.
+    pub commit: Option<String>,
+    /// How long ago it was saved (`--baseline-saved-at`, against the
+    /// clock of the shell), when known.
+    pub age: Option<Duration>,
 }
 
 impl Baseline {
@@ -123,6 +132,8 @@ impl Baseline {
             by_id,
             by_name,
             by_run,
+            commit: None,
+            age: None,
         }
     }
 
@@ -169,6 +180,27 @@ pub struct Comparison {
     pub gone: Vec<String>,
     /// Scenarios found in both.
     pub shared: usize,
+    /// The baseline's commit and age, as [`Baseline`] holds them.
+    pub commit: Option<String>,
+    pub age: Option<Duration>,
+}
+
+impl Comparison {
+    /// Whole days since the baseline was saved, when that is known.
+    pub fn age_days(&self) -> Option<u64> {
+        self.age.map(|a| a.as_secs() / 86_400)
+    }
+
+    /// The warning for a baseline older than [`STALE_DAYS`]; `None` when it
+    /// is not, or its age is unknown.
+    pub fn stale(&self) -> Option<String> {
+        let (age, days) = (self.age?, self.age_days()?);
+        (age > Duration::from_secs(STALE_DAYS * 86_400)).then(|| {
+            format!(
+                "the baseline is {days} days old: run the gate on the default branch to refresh it"
+            )
+        })
+    }
 }
 
 /// Classifies every judged run and scenario against the baseline, marks
@@ -183,8 +215,11 @@ pub(super) fn compare(
     let discount = policy.baseline_mode == Mode::New;
     let mut comparison = Comparison {
         mode: policy.baseline_mode,
+        commit: base.commit.clone(),
+        age: base.age,
         ..Comparison::default()
     };
+    warnings.extend(comparison.stale());
     let mut matched = vec![false; base.scenarios.len()];
     for scenario in scenarios.iter_mut() {
         let found = base.find(&scenario.key, Some(&scenario.name));

@@ -107,3 +107,21 @@ pub(crate) fn flaky_eval(runs: &[Run]) -> Evaluation<'_> {
     };
     eval_in(&policy, runs, &[], Stop::AllFinal)
 }
+
+/// `runs` compared with a baseline of the same runs, of `commit`, saved
+/// `days` ago (whole days, so the age is fixed).
+pub(crate) fn compared<'a>(
+    runs: &'a [Run],
+    commit: Option<&str>,
+    days: Option<u64>,
+) -> Evaluation<'a> {
+    let policy = Policy::default();
+    let mut base = super::baseline::Baseline::new(&policy, runs.to_vec());
+    base.commit = commit.map(str::to_owned);
+    base.age = days.map(|d| std::time::Duration::from_secs(d * 86_400 + 60));
+    let slots: Vec<_> = runs.iter().map(|r| (r.id, Slot::Found(r))).collect();
+    super::evaluate_against(&policy, &slots, Stop::AllFinal, Some(&base))
+}
+
+/// A full commit SHA for the tests (`0123456` shortened).
+pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef01234567";

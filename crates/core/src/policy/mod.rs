@@ -221,6 +221,8 @@ pub struct Evaluation<'a> {
     /// With `--suite`: which spec was judged (set by the caller).
     pub suite: Option<crate::suite::SuiteInfo>,
     pub platform_success_rate: Option<String>,
+    /// The commit gated, when the CI names it (set by the caller).
+    pub commit: Option<String>,
     /// The started runs the agent under test must dial (outbound agents),
     /// in run-ID order (set by the caller).
     pub dials: Vec<crate::start::Dial>,
@@ -306,6 +308,7 @@ pub fn evaluate_against<'a>(
         warnings: warnings.into_iter().collect(),
         result_id: None,
         platform_success_rate: None,
+        commit: None,
         dials: Vec::new(),
         suite: None,
         thresholds,

@@ -8,6 +8,7 @@
 //! Run text is hostile: it goes through [`inert`], which leaves it no
 //! markup, HTML, link, `@mention`, `#reference` or comment marker.
 
+use super::markdown::upper_first;
 use super::text::{one_line, problem};
 use super::{comparison_lists, not_passed, threshold_rows};
 use crate::ending::Conclusion;
@@ -66,6 +67,7 @@ pub fn section(eval: &Evaluation<'_>, title: &str, links: &Links) -> Section {
         None => "the --json report".to_owned(),
     };
     let mut parts = vec![Part::Text(verdict(eval, conclusion, title))];
+    parts.extend(baseline_about(eval));
     parts.extend(comparison(eval));
     parts.extend(below_rate(eval));
     parts.extend(broken_thresholds(eval));
@@ -203,6 +205,20 @@ fn verdict(eval: &Evaluation<'_>, conclusion: Conclusion, title: &str) -> String
         eval.score, eval.max_score, c.runs, c.passed, c.failed, c.errored, c.missing, c.unfinished
     );
     s
+}
+
+/// Which baseline was compared with (its commit, its age), and a warning
+/// when it is stale.
+fn baseline_about(eval: &Evaluation<'_>) -> Option<Part> {
+    let c = eval.comparison.as_ref()?;
+    let mut s = String::new();
+    if let Some(about) = super::baseline_about(c, inert) {
+        let _ = write!(s, "{}\n\n", upper_first(&about));
+    }
+    if let Some(stale) = c.stale() {
+        let _ = write!(s, "⚠ {}\n\n", upper_first(&stale));
+    }
+    (!s.is_empty()).then_some(Part::Text(s))
 }
 
 /// The change against the baseline: one row per list, with its count and

@@ -162,3 +162,32 @@ fn the_guide_shows_the_example_comment_exactly() {
         "README.md's example comment differs from the renderer's; paste:\n{shown}"
     );
 }
+
+#[test]
+fn the_comment_names_the_baselines_commit_and_age_and_warns_when_stale() {
+    use crate::policy::fixtures::{SHA, compared};
+    let runs = [run(1, "completed", Some(true), &[])];
+    let text = section(&compared(&runs, Some(SHA), Some(10)), "", &Links::default()).full();
+    assert!(
+        text.contains(
+            "Baseline: commit 0123456 (10 days old)\n\n⚠ The baseline is 10 days old: run the gate on the default branch to refresh it\n\n**Compared with the baseline:**"
+        ),
+        "{text}"
+    );
+    let text = section(&compared(&runs, Some(SHA), Some(2)), "", &Links::default()).full();
+    assert!(
+        text.contains("Baseline: commit 0123456 (2 days old)\n\n**Compared") && !text.contains('⚠')
+    );
+    let text = section(&compared(&runs, None, None), "", &Links::default()).full();
+    assert!(!text.contains("Baseline:"), "{text}");
+    let text = section(
+        &compared(&runs, Some("@team #1"), None),
+        "",
+        &Links::default(),
+    )
+    .full();
+    assert!(
+        text.contains("Baseline: commit @\u{200d}team #\u{200d}1\n"),
+        "no mention, no reference: {text}"
+    );
+}

@@ -157,6 +157,12 @@ fn run_row(r: &RunResult<'_>) -> String {
 /// The comparison with the baseline: what changed, by list; regressions
 /// and new failure reasons kept first when the summary is cut.
 fn write_comparison(s: &mut Doc, c: &Comparison) {
+    if let Some(about) = super::baseline_about(c, md) {
+        let _ = write!(s, "{}\n\n", upper_first(&about));
+    }
+    if let Some(stale) = c.stale() {
+        let _ = write!(s, "⚠ {}\n\n", upper_first(&stale));
+    }
     s.push_str("**Compared with the baseline:**\n\n");
     let lists = comparison_lists(c);
     if lists.is_empty() {
@@ -309,7 +315,7 @@ fn detail(r: &RunResult<'_>) -> String {
 }
 
 /// `text` with its first letter in upper case, to start a sentence.
-fn upper_first(text: &str) -> String {
+pub(crate) fn upper_first(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

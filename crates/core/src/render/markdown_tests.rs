@@ -232,3 +232,26 @@ fn an_error_summary_gives_the_reason_inert_and_the_advice_as_written() {
          Fix it:\n- `a`\n\nSee [docs](x).\n\n"
     );
 }
+
+#[test]
+fn the_summary_names_the_baselines_commit_and_age_and_warns_when_stale() {
+    use crate::policy::fixtures::{SHA, compared};
+    let runs = [run(1, "completed", Some(true), &[])];
+    let summary = render(&compared(&runs, Some(SHA), Some(10)));
+    assert!(
+        summary.contains(
+            "Baseline: commit 0123456 (10 days old)\n\n⚠ The baseline is 10 days old: run the gate on the default branch to refresh it\n\n**Compared with the baseline:**"
+        ),
+        "{summary}"
+    );
+    let summary = render(&compared(&runs, Some(SHA), Some(6)));
+    assert!(summary.contains("Baseline: commit 0123456 (6 days old)\n\n**Compared"));
+    assert!(!summary.contains('⚠'), "not older than 7 days: {summary}");
+    let summary = render(&compared(&runs, None, None));
+    assert!(!summary.contains("Baseline:") && summary.contains("**Compared"));
+    let summary = render(&compared(&runs, Some("<img src=x>_*"), None));
+    assert!(
+        summary.contains("Baseline: commit &lt;img src=x&gt;\\_\\*\n"),
+        "escaped like run text: {summary}"
+    );
+}

@@ -70,6 +70,45 @@ pub(crate) fn comparison_lists(c: &Comparison) -> Vec<(&'static str, &[String])>
     .collect()
 }
 
+/// Which baseline was compared with: `baseline: commit abc1234 (3 days
+/// old)`; the commit (run text: a report may say anything) through `show`,
+/// the age only when known; `None` when neither is.
+pub(crate) fn baseline_about(c: &Comparison, show: impl Fn(&str) -> String) -> Option<String> {
+    let commit = c
+        .commit
+        .as_deref()
+        .map(|commit| show(&short_commit(commit)));
+    let age = c.age.map(age_text);
+    match (commit, age) {
+        (Some(commit), Some(age)) => Some(format!("baseline: commit {commit} ({age})")),
+        (Some(commit), None) => Some(format!("baseline: commit {commit}")),
+        (None, Some(age)) => Some(format!("baseline: commit unknown ({age})")),
+        (None, None) => None,
+    }
+}
+
+/// A commit as people read it: a hexadecimal SHA cut to 7 characters;
+/// anything else on one line of at most 40.
+pub(crate) fn short_commit(commit: &str) -> String {
+    let commit = commit.trim();
+    if commit.len() >= 7 && commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        commit[..7].to_owned()
+    } else {
+        text::one_line(commit, 40)
+    }
+}
+
+/// `3 days old`, `1 day old`, `5 hours old`, `less than an hour old`.
+pub(crate) fn age_text(age: std::time::Duration) -> String {
+    let (days, hours) = (age.as_secs() / 86_400, age.as_secs() / 3_600);
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{} old", if n == 1 { "" } else { "s" });
+    match (days, hours) {
+        (0, 0) => "less than an hour old".to_owned(),
+        (0, h) => plural(h, "hour"),
+        (d, _) => plural(d, "day"),
+    }
+}
+
 /// The platform's own success rate beside the gate's figures, so a reader
 /// sees why they differ: `the platform's success rate of result 9876 is
 /// 50% (...); the gate passed 1 of 2 runs`; `None` when it was not read.
@@ -164,6 +203,57 @@ pub(crate) fn scenario_rows(
 mod tests {
     use super::*;
     use crate::policy::fixtures::{eval_of, run};
+    use std::time::Duration;
+
+    const DAY: u64 = 86_400;
+
+    #[test]
+    fn the_baseline_is_named_by_its_short_commit_and_its_age() {
+        let mut c = Comparison::default();
+        assert_eq!(baseline_about(&c, str::to_owned), None, "nothing known");
+        c.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+        let about = baseline_about(&c, str::to_owned);
+        assert_eq!(about.as_deref(), Some("baseline: commit 0123456"));
+        c.age = Some(Duration::from_secs(3 * DAY + 7));
+        let about = baseline_about(&c, str::to_owned);
+        assert_eq!(
+            about.as_deref(),
+            Some("baseline: commit 0123456 (3 days old)")
+        );
+        c.commit = None;
+        let about = baseline_about(&c, str::to_owned);
+        assert_eq!(
+            about.as_deref(),
+            Some("baseline: commit unknown (3 days old)")
+        );
+        assert_eq!(short_commit(" abc12 "), "abc12", "too short to cut");
+        assert_eq!(short_commit("a\nb"), "a b", "one line");
+    }
+
+    #[test]
+    fn an_age_is_said_in_days_else_hours() {
+        let age = |secs| age_text(Duration::from_secs(secs));
+        assert_eq!(age(59 * 60), "less than an hour old");
+        assert_eq!(age(3_600), "1 hour old");
+        assert_eq!(age(DAY - 1), "23 hours old");
+        assert_eq!(age(DAY), "1 day old");
+        assert_eq!(age(10 * DAY + 5), "10 days old");
+    }
+
+    #[test]
+    fn a_baseline_older_than_7_days_is_stale() {
+        let at = |secs| Comparison {
+            age: Some(Duration::from_secs(secs)),
+            ..Comparison::default()
+        };
+        assert_eq!(Comparison::default().stale(), None, "age unknown");
+        assert_eq!(at(7 * DAY).stale(), None, "7 days is not older than 7 days");
+        assert_eq!(
+            at(7 * DAY + 1).stale().as_deref(),
+            Some("the baseline is 7 days old: run the gate on the default branch to refresh it")
+        );
+        assert_eq!(at(10 * DAY).age_days(), Some(10));
+    }
 
     #[test]
     fn the_platforms_rate_is_shown_beside_the_gates_figures_with_its_result() {

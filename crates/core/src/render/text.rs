@@ -174,6 +174,10 @@ pub fn verdict(eval: &Evaluation<'_>, color: bool) -> String {
 
 /// The verdict's comparison with the baseline: what changed, by list.
 fn write_comparison(s: &mut String, c: &Comparison) {
+    // The warning of a stale baseline is one of the evaluation's warnings.
+    if let Some(about) = super::baseline_about(c, |commit| one_line(commit, 40)) {
+        let _ = writeln!(s, "  {about}");
+    }
     let _ = writeln!(
         s,
         "  compared with the baseline ({} scenario{} in both):",

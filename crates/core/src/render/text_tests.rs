@@ -203,3 +203,30 @@ fn verdict_snapshot() {
             - run 6: not returned by the API
         "#);
 }
+
+#[test]
+fn the_verdict_names_the_baselines_commit_and_age_and_warns_when_stale() {
+    use crate::policy::fixtures::{SHA, compared};
+    let runs = [run(1, "completed", Some(true), &[])];
+    let eval = compared(&runs, Some(SHA), Some(10));
+    let said = verdict(&eval, false);
+    assert!(
+        said.contains("  baseline: commit 0123456 (10 days old)\n  compared with the baseline"),
+        "{said}"
+    );
+    let stale = "the baseline is 10 days old: run the gate on the default branch to refresh it";
+    assert_eq!(eval.warnings, [stale], "the warning line, on stderr");
+    let eval = compared(&runs, Some(SHA), Some(3));
+    assert!(verdict(&eval, false).contains("  baseline: commit 0123456 (3 days old)\n"));
+    assert!(eval.warnings.is_empty(), "{:?}", eval.warnings);
+    let eval = compared(&runs, Some(SHA), None);
+    assert!(verdict(&eval, false).contains("  baseline: commit 0123456\n"));
+    // Without a commit or an age: the verdict as before, no line.
+    let eval = compared(&runs, None, None);
+    assert!(!verdict(&eval, false).contains("baseline:"));
+    let eval = compared(&runs, Some("evil\n::error::x"), None);
+    assert!(
+        verdict(&eval, false).contains("  baseline: commit evil ::error::x\n"),
+        "one line"
+    );
+}

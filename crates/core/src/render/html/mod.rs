@@ -17,6 +17,7 @@ mod runs;
 #[cfg(test)]
 mod tests;
 
+use super::markdown::upper_first;
 use super::text::{breakdown, tolerated_text};
 use super::xml::push_html;
 use super::{SCENARIO_HEADER, THRESHOLD_HEADER, comparison_lists, scenario_rows, threshold_rows};
@@ -143,7 +144,18 @@ fn write_comparison(out: &mut String, eval: &Evaluation<'_>) {
     let Some(c) = &eval.comparison else {
         return;
     };
-    out.push_str("<h2>Compared with the baseline</h2>\n<ul>\n");
+    out.push_str("<h2>Compared with the baseline</h2>\n");
+    if let Some(about) = super::baseline_about(c, str::to_owned) {
+        out.push_str("<p>");
+        text(out, &upper_first(&about));
+        out.push_str("</p>\n");
+    }
+    if let Some(stale) = c.stale() {
+        out.push_str("<p class=\"bad\">⚠ ");
+        text(out, &upper_first(&stale));
+        out.push_str("</p>\n");
+    }
+    out.push_str("<ul>\n");
     let lists = comparison_lists(c);
     if lists.is_empty() {
         out.push_str("<li>no change</li>\n");

@@ -238,3 +238,30 @@ fn bundled_example_snapshot() {
     );
     insta::assert_snapshot!(page);
 }
+
+#[test]
+fn the_comparison_names_the_baselines_commit_and_age_and_warns_when_stale() {
+    use crate::policy::fixtures::{SHA, compared};
+    let runs = [run(1, "completed", Some(true), &[])];
+    let page = render(&compared(&runs, Some(SHA), Some(10)), Options::default());
+    assert!(
+        page.contains(
+            "<h2>Compared with the baseline</h2>\n<p>Baseline: commit 0123456 (10 days old)</p>\n<p class=\"bad\">⚠ The baseline is 10 days old: run the gate on the default branch to refresh it</p>\n<ul>"
+        ),
+        "{page}"
+    );
+    let page = render(&compared(&runs, Some(SHA), Some(1)), Options::default());
+    assert!(page.contains("<p>Baseline: commit 0123456 (1 day old)</p>\n<ul>"));
+    let page = render(&compared(&runs, None, None), Options::default());
+    assert!(
+        page.contains("<h2>Compared with the baseline</h2>\n<ul>") && !page.contains("Baseline:")
+    );
+    let page = render(
+        &compared(&runs, Some("<img src=x onerror=alert(1)>"), None),
+        Options::default(),
+    );
+    assert!(
+        page.contains("<p>Baseline: commit &lt;img src=x onerror=alert(1)&gt;</p>"),
+        "{page}"
+    );
+}

@@ -59,6 +59,10 @@ pub struct Report {
     /// when it was not read.
     #[serde(default)]
     pub platform_success_rate: Option<String>,
+    /// The commit gated (`GITHUB_SHA`, `CI_COMMIT_SHA` or `GIT_COMMIT`);
+    /// absent when unknown. A later gate names it as its baseline's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     /// With `--suite`: which spec was judged (its suite's name, the file's
     /// path, its SHA-256); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +108,9 @@ pub struct ReportComparison {
     pub fixed: Vec<String>,
     pub known_failures: Vec<String>,
     pub gone: Vec<String>,
+    /// The baseline's own `commit`, when its report named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]

@@ -177,6 +177,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
         junit_path: junit_path.to_owned(),
         result_id: eval.result_id,
         platform_success_rate: eval.platform_success_rate.clone(),
+        commit: eval.commit.clone(),
         suite: eval.suite.as_ref().map(|s| format::ReportSuite {
             name: s.name.clone(),
             path: s.path.clone(),
@@ -199,6 +200,7 @@ pub fn render(eval: &Evaluation<'_>, junit_path: &str) -> String {
             fixed: c.fixed.clone(),
             known_failures: c.known.clone(),
             gone: c.gone.clone(),
+            commit: c.commit.clone(),
         }),
         results: eval.results.iter().map(result).collect(),
     };

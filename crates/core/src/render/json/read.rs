@@ -18,6 +18,8 @@ pub struct ReportRuns {
     /// For the user, once: why the report is read with less than a
     /// re-judgement needs (a report without a format version).
     pub warning: Option<String>,
+    /// The commit the report names as gated (`commit`), when it names one.
+    pub commit: Option<String>,
 }
 
 /// Why a report cannot serve as a baseline.
@@ -52,6 +54,7 @@ pub fn read(text: &str) -> Result<ReportRuns, Unread> {
     }
     let report: Report = serde_json::from_str(text).map_err(shape)?;
     let versioned = report.format_version.is_some();
+    let commit = report.commit;
     let mut kept: Vec<(u64, Option<Run>)> = Vec::with_capacity(report.results.len());
     // Each ID's place in `kept`, and its position in the report.
     let mut seen: HashMap<u64, (usize, usize)> = HashMap::with_capacity(report.results.len());
@@ -74,6 +77,7 @@ pub fn read(text: &str) -> Result<ReportRuns, Unread> {
     Ok(ReportRuns {
         runs: kept.into_iter().filter_map(|(_, run)| run).collect(),
         warning: (!versioned).then(|| UNVERSIONED.to_owned()),
+        commit,
     })
 }
 
@@ -131,6 +135,42 @@ mod tests {
             Err(Unread::Refused(why)) => why,
             other => panic!("refused, not {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_commit_gated_is_written_when_known_and_read_back() {
+        let runs = sample();
+        let mut eval = sample_eval(&runs);
+        let without = super::super::render(&eval, "r.xml");
+        assert!(!without.contains("\"commit\""), "absent when unknown");
+        assert_eq!(read(&without).map(|r| r.commit).ok(), Some(None));
+        eval.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+        let with = super::super::render(&eval, "r.xml");
+        let value: Value = serde_json::from_str(&with).expect("valid JSON");
+        assert_eq!(value["commit"], "0123456789abcdef0123456789abcdef01234567");
+        assert_eq!(value["format_version"], 1, "an added optional field");
+        let back = read(&with).expect("a report of this version");
+        assert_eq!(back.commit, eval.commit);
+        assert_eq!(back.runs, runs, "the runs as before");
+        // Without it, the report is the same bytes as before the field.
+        let stripped = with.replace(
+            "  \"commit\": \"0123456789abcdef0123456789abcdef01234567\",\n",
+            "",
+        );
+        assert_eq!(stripped, without);
+    }
+
+    #[test]
+    fn the_comparison_names_the_baselines_commit_in_the_report() {
+        use crate::policy::fixtures::{SHA, compared};
+        let runs = [run(1, "completed", Some(true), &[])];
+        let text = super::super::render(&compared(&runs, Some(SHA), Some(10)), "");
+        let value: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["baseline"]["commit"], SHA);
+        assert!(!text.contains("days"), "no age: the JSON is deterministic");
+        let text = super::super::render(&compared(&runs, None, Some(10)), "");
+        let value: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert!(value["baseline"].get("commit").is_none(), "{value}");
     }
 
     #[test]
