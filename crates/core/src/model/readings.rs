@@ -100,9 +100,22 @@ struct Said {
     score: Option<WireValue>,
     passed: Option<WireValue>,
     value: Option<WireValue>,
+    /// `explanation`, once read (`Some`, empty when it was sent twice).
+    explanation: Option<Vec<String>>,
 }
 
 impl Said {
+    /// Notes an `explanation`. One sent twice is none: which copy is
+    /// meant would be a guess (and it is only shown, so it costs nothing
+    /// else).
+    fn explain(&mut self, found: Read<Explanation>) {
+        let lines = match self.explanation {
+            Some(_) => Vec::new(),
+            None => found.0.ok().flatten().map(|e| e.0).unwrap_or_default(),
+        };
+        self.explanation = Some(lines);
+    }
+
     /// The readings. The shown value is `score`, else `passed`, else `value`.
     fn into_metric(self, name: String) -> Metric {
         let number = self
@@ -126,6 +139,7 @@ impl Said {
                 .flatten()
                 .find_map(|v| v.text),
             odd,
+            explanation: self.explanation.unwrap_or_default(),
         }
     }
 
@@ -177,6 +191,49 @@ impl Said {
     }
 }
 
+/// `explanation`: the evaluator's reasons, only shown. A string, or a list
+/// of strings (null entries skipped); blank ones are dropped. Any other
+/// value, or a list holding anything else, is as good as none: it never
+/// costs the run.
+struct Explanation(Vec<String>);
+
+/// A line of an explanation worth showing.
+fn line(text: Cow<'_, str>) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.into_owned())
+}
+
+impl<'de> Shape<'de> for Explanation {
+    const WANTS: &'static str = "text or a list of text";
+
+    fn from_scalar(found: Scalar<'de>) -> Result<Explanation, Odd> {
+        Ok(Explanation(match found {
+            Scalar::Str(text) => line(text).into_iter().collect(),
+            _ => Vec::new(),
+        }))
+    }
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Ok(Explanation(Vec::new())))
+    }
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut lines = Vec::new();
+        let mut all_text = true;
+        while let Some(item) = seq.next_element::<Scalar<'de>>()? {
+            match item {
+                Scalar::Str(text) if all_text => lines.extend(line(text)),
+                Scalar::Str(_) | Scalar::Null => {}
+                _ => all_text = false,
+            }
+        }
+        if !all_text {
+            lines.clear();
+        }
+        Ok(Ok(Explanation(lines)))
+    }
+}
+
 /// A metric object.
 struct WireMetric(Metric);
 
@@ -189,6 +246,10 @@ impl<'de> Shape<'de> for WireMetric {
         let mut seen = Seen::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let bit = match key.as_ref() {
+                "explanation" => {
+                    said.explain(map.next_value()?);
+                    continue;
+                }
                 "name" => 0,
                 "function_name" => 1,
                 "type" => 2,
@@ -359,6 +420,7 @@ impl<'de> Shape<'de> for Rule {
                 }
                 "passed" => said.passed = map.next_value()?,
                 "value" => said.value = map.next_value()?,
+                "explanation" => said.explain(map.next_value()?),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -373,113 +435,5 @@ impl<'de> Shape<'de> for Rule {
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::model::{Metric, parse_runs};
-
-    /// The metrics of one run whose `evaluation.metrics` is `metrics`.
-    fn read(metrics: &str) -> Vec<Metric> {
-        let body = format!(r#"[{{"id": 1, "evaluation": {{"metrics": {metrics}}}}}]"#);
-        let mut runs = parse_runs(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
-        std::mem::take(&mut runs[0].run.metrics)
-    }
-
-    fn passed(metric: &str) -> (Option<bool>, Option<String>) {
-        let m = read(&format!("[{metric}]")).remove(0);
-        (m.passed, m.odd)
-    }
-
-    #[test]
-    fn every_binary_shape_the_platform_sends_reads_as_passed_or_failed() {
-        for (metric, expected) in [
-            (r#"{"name": "G", "passed": true}"#, Some(true)),
-            (
-                r#"{"name": "G", "eval_type": "binary", "passed": false}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 5}"#,
-                Some(true),
-            ),
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 0}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "eval_type": "binary", "passed": true, "type": "binary_workflow_adherence", "score": 5}"#,
-                Some(true),
-            ),
-            (r#"{"name": "G", "type": "binary", "score": 1}"#, Some(true)),
-            (
-                r#"{"name": "G", "type": "binary", "score": 0.0}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "value": true}"#,
-                Some(true),
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "value": "false"}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "eval_type": "binary", "score": 1}"#,
-                Some(true),
-            ),
-            (r#"{"name": "G", "score": 1}"#, None),
-        ] {
-            assert_eq!(passed(metric), (expected, None), "{metric}");
-        }
-        let legacy = read(r#"[{"name": "G", "type": "binary_workflow_adherence", "score": 5}]"#);
-        assert_eq!(
-            legacy[0].number,
-            Some(5.0),
-            "numeric thresholds still read it"
-        );
-    }
-
-    #[test]
-    fn a_binary_score_off_the_scale_or_a_contradiction_is_odd() {
-        for (metric, odd) in [
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 3}"#,
-                "score 3 of a binary metric is neither 5 (passed) nor 0 (failed)",
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "score": 0.5}"#,
-                "score 0.5 of a binary metric is neither 1 (passed) nor 0 (failed)",
-            ),
-            (
-                r#"{"name": "G", "passed": "maybe"}"#,
-                "passed \"maybe\" is not true or false",
-            ),
-            (
-                r#"{"name": "G", "passed": false, "type": "binary_workflow_adherence", "score": 5}"#,
-                "passed false contradicts its binary_workflow_adherence score 5",
-            ),
-        ] {
-            assert_eq!(passed(metric), (None, Some(odd.to_owned())), "{metric}");
-        }
-    }
-
-    #[test]
-    fn a_score_that_is_no_number_is_odd_and_shown_as_sent() {
-        let metrics = read(
-            r#"[{"name": "a", "score": true}, {"name": "b", "score": "NaN"}, {"name": "c", "score": null},
-                {"name": "d", "score": "12.5"}, {"name": "e", "score": {"x": 1}}, {"name": "f", "score": 1e400}]"#,
-        );
-        let odd: Vec<Option<&str>> = metrics.iter().map(|m| m.odd.as_deref()).collect();
-        assert_eq!(
-            odd,
-            [
-                Some("score true is not a number"),
-                Some("score \"NaN\" is not a number"),
-                None,
-                None,
-                Some("score {\"x\": 1} is not a number"),
-                Some("score 1e400 is not a number"),
-            ]
-        );
-        assert_eq!(metrics[1].value.as_deref(), Some("NaN"), "shown as before");
-        assert_eq!(metrics[3].number, Some(12.5));
-    }
-}
+#[path = "readings_tests.rs"]
+mod tests;
