@@ -33,6 +33,7 @@ pub fn read(path: &Path) -> Result<(Vec<Run>, Option<String>), Error> {
             let keep = Keep {
                 raw: false,
                 transcript: false,
+                explanations: false,
             };
             parse_answer(trimmed, keep, None)
                 .map(|p| (p.runs.into_iter().map(|r| r.run).collect(), None))

@@ -11,6 +11,28 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::marker::PhantomData;
+
+/// Whether metrics' explanations are kept ([`Kept`]) or skipped unread
+/// ([`Skipped`]): only the reports that show them need them, and reading
+/// them is an allocation per metric that a replay of many runs need not pay.
+pub(super) trait Explained {
+    const KEEP: bool;
+}
+
+/// Explanations are kept.
+pub(super) struct Kept;
+
+/// Explanations are skipped unread.
+pub(super) struct Skipped;
+
+impl Explained for Kept {
+    const KEEP: bool = true;
+}
+
+impl Explained for Skipped {
+    const KEEP: bool = false;
+}
 
 /// A metric's `score`, `passed` or `value`, kept as the API wrote it:
 /// digits a float cannot hold survive (`12345678901234567890123`), a string
@@ -108,12 +130,22 @@ impl Said {
     /// Notes an `explanation`. One sent twice is none: which copy is
     /// meant would be a guess (and it is only shown, so it costs nothing
     /// else).
-    fn explain(&mut self, found: Read<Explanation>) {
+    /// Skipped unread unless `E` keeps explanations.
+    fn explain<'de, E: Explained, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        if !E::KEEP {
+            map.next_value::<IgnoredAny>()?;
+            return Ok(());
+        }
+        let found: Read<Explanation> = map.next_value()?;
         let lines = match self.explanation {
             Some(_) => Vec::new(),
             None => found.0.ok().flatten().map(|e| e.0).unwrap_or_default(),
         };
         self.explanation = Some(lines);
+        Ok(())
     }
 
     /// The readings. The shown value is `score`, else `passed`, else `value`.
@@ -235,9 +267,9 @@ impl<'de> Shape<'de> for Explanation {
 }
 
 /// A metric object.
-struct WireMetric(Metric);
+struct WireMetric<E>(Metric, PhantomData<E>);
 
-impl<'de> Shape<'de> for WireMetric {
+impl<'de, E: Explained> Shape<'de> for WireMetric<E> {
     const WANTS: &'static str = "a metric object";
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -247,7 +279,7 @@ impl<'de> Shape<'de> for WireMetric {
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let bit = match key.as_ref() {
                 "explanation" => {
-                    said.explain(map.next_value()?);
+                    said.explain::<E, _>(&mut map)?;
                     continue;
                 }
                 "name" => 0,
@@ -295,15 +327,15 @@ impl<'de> Shape<'de> for WireMetric {
             .take()
             .or_else(|| said.function_name.take())
             .unwrap_or_else(|| "metric".to_owned());
-        Ok(Ok(WireMetric(said.into_metric(name))))
+        Ok(Ok(WireMetric(said.into_metric(name), PhantomData)))
     }
 }
 
 /// `evaluation`: an object whose `metrics` is a list of metric objects (a
 /// `null` entry is like none).
-pub(super) struct Evaluation(pub(super) Vec<Metric>);
+pub(super) struct Evaluation<E>(pub(super) Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Evaluation {
+impl<'de, E: Explained> Shape<'de> for Evaluation<E> {
     const WANTS: &'static str = "an evaluation object";
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -314,7 +346,7 @@ impl<'de> Shape<'de> for Evaluation {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let list: Read<Metrics> = map.next_value()?;
+            let list: Read<Metrics<E>> = map.next_value()?;
             match list.0 {
                 Ok(list) => metrics.extend(list.into_iter().flat_map(|m| m.0)),
                 Err(e) => {
@@ -324,22 +356,22 @@ impl<'de> Shape<'de> for Evaluation {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Evaluation(metrics)),
+            None => Ok(Evaluation(metrics, PhantomData)),
         })
     }
 }
 
 /// `evaluation.metrics`.
-struct Metrics(Vec<Metric>);
+struct Metrics<E>(Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Metrics {
+impl<'de, E: Explained> Shape<'de> for Metrics<E> {
     const WANTS: &'static str = "a list of metrics";
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         let mut metrics = Vec::new();
         let mut odd = None;
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Read<WireMetric>>()? {
+        while let Some(item) = seq.next_element::<Read<WireMetric<E>>>()? {
             match item.0 {
                 Ok(m) => metrics.extend(m.map(|m| m.0)),
                 Err(e) => {
@@ -350,7 +382,7 @@ impl<'de> Shape<'de> for Metrics {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Metrics(metrics)),
+            None => Ok(Metrics(metrics, PhantomData)),
         })
     }
 }
@@ -359,25 +391,25 @@ impl<'de> Shape<'de> for Metrics {
 /// objects. Any other value, and any entry that is not an object, holds no
 /// rule. A rule object with a field of the wrong type is odd: a threshold
 /// could be looking for it.
-pub(super) struct Rubric(pub(super) Vec<Metric>);
+pub(super) struct Rubric<E>(pub(super) Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Rubric {
+impl<'de, E: Explained> Shape<'de> for Rubric<E> {
     const WANTS: &'static str = "a list of rules";
 
-    fn from_scalar(_: Scalar<'de>) -> Result<Rubric, Odd> {
-        Ok(Rubric(Vec::new()))
+    fn from_scalar(_: Scalar<'de>) -> Result<Rubric<E>, Odd> {
+        Ok(Rubric(Vec::new(), PhantomData))
     }
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Ok(Rubric(Vec::new())))
+        Ok(Ok(Rubric(Vec::new(), PhantomData)))
     }
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         let mut rules = Vec::new();
         let mut odd = None;
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Read<Rule>>()? {
+        while let Some(item) = seq.next_element::<Read<Rule<E>>>()? {
             match item.0 {
                 Ok(rule) => rules.extend(rule.and_then(|r| r.0)),
                 Err(e) => {
@@ -388,24 +420,24 @@ impl<'de> Shape<'de> for Rubric {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Rubric(rules)),
+            None => Ok(Rubric(rules, PhantomData)),
         })
     }
 }
 
 /// One rubric entry: a rule object, or (any other value) none.
-struct Rule(Option<Metric>);
+struct Rule<E>(Option<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Rule {
+impl<'de, E: Explained> Shape<'de> for Rule<E> {
     const WANTS: &'static str = "a rule object";
 
-    fn from_scalar(_: Scalar<'de>) -> Result<Rule, Odd> {
-        Ok(Rule(None))
+    fn from_scalar(_: Scalar<'de>) -> Result<Rule<E>, Odd> {
+        Ok(Rule(None, PhantomData))
     }
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Ok(Rule(None)))
+        Ok(Ok(Rule(None, PhantomData)))
     }
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -420,7 +452,7 @@ impl<'de> Shape<'de> for Rule {
                 }
                 "passed" => said.passed = map.next_value()?,
                 "value" => said.value = map.next_value()?,
-                "explanation" => said.explain(map.next_value()?),
+                "explanation" => said.explain::<E, _>(&mut map)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -430,7 +462,7 @@ impl<'de> Shape<'de> for Rule {
             return Ok(Err(odd));
         }
         let name = said.name.take().unwrap_or_else(|| "rubric".to_owned());
-        Ok(Ok(Rule(Some(said.into_metric(name)))))
+        Ok(Ok(Rule(Some(said.into_metric(name)), PhantomData)))
     }
 }
 

@@ -192,3 +192,37 @@ fn a_rubric_rule_keeps_its_explanation() {
     );
     assert_eq!(runs[0].run.status, crate::model::Status::Absent);
 }
+
+#[test]
+fn explanations_are_skipped_unread_unless_kept_and_parse_the_same_either_way() {
+    use crate::model::Keep;
+    use crate::model::parse::parse_runs_keeping;
+    let body = r#"[{"id": 1, "status": "completed",
+        "evaluation": {"metrics": [{"name": "G", "passed": false, "explanation": ["a", {"x": [1]}]},
+                                   {"name": "H", "passed": false, "explanation": "why"}]},
+        "rubric": [{"metric_name": "R", "passed": false, "explanation": ["rule"]}]}]"#;
+    let read = |explanations: bool| {
+        let keep = Keep {
+            raw: false,
+            transcript: false,
+            explanations,
+        };
+        parse_runs_keeping(body, keep)
+            .expect("parses")
+            .remove(0)
+            .run
+    };
+    let (kept, skipped) = (read(true), read(false));
+    let lines: Vec<Vec<String>> = kept.metrics.iter().map(|m| m.explanation.clone()).collect();
+    assert_eq!(
+        lines,
+        [vec![], vec!["why".to_owned()], vec!["rule".to_owned()]]
+    );
+    assert!(skipped.metrics.iter().all(|m| m.explanation.is_empty()));
+    let mut without = kept.clone();
+    without
+        .metrics
+        .iter_mut()
+        .for_each(|m| m.explanation.clear());
+    assert_eq!(skipped, without, "nothing else differs");
+}
