@@ -95,3 +95,53 @@ async fn recordings_play_only_when_asked_and_the_key_is_hidden() {
     assert!(page.contains("media-src https://rec.example;"));
     assert!(!page.contains("javascript:"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replayed_runs_explanations_show_for_the_failing_run_and_stay_in_the_json() {
+    let mut failed = run(1, "completed", false, &["high"]);
+    failed["evaluation"] = json!({"metrics": [
+        {"name": "Goal", "eval_type": "binary", "passed": false,
+         "explanation": ["Never greeted", "<script>alert(1)</script>"]},
+        {"name": "Tone", "type": "numeric", "score": 2, "explanation": {"odd": true}}
+    ]});
+    failed["rubric"] = json!([
+        {"metric_name": "Call Quality", "value": 2, "passed": false, "explanation": "Curt & rushed"}
+    ]);
+    let mut passed = run(2, "completed", true, &[]);
+    passed["evaluation"] =
+        json!({"metrics": [{"name": "Goal", "passed": true, "explanation": "Greeted well"}]});
+    let body = json!([failed, passed]).to_string();
+    let out = Gate::replay("runs.json")
+        .file("runs.json", &body)
+        .args(["--html", "r.html", "--json", "r.json"])
+        .expect_code(1)
+        .await;
+    let page = out.file("r.html").expect("the report");
+    assert!(
+        page.contains("<td>Never greeted<br>&lt;script&gt;alert(1)&lt;/script&gt;</td>"),
+        "{page}"
+    );
+    assert!(page.contains("<td>Curt &amp; rushed</td>"), "{page}");
+    assert!(!page.contains("<script"));
+    assert!(
+        !page.contains("Greeted well"),
+        "a passing run's is folded away"
+    );
+    let report = out.json("r.json");
+    let metrics = &report["results"][0]["run"]["metrics"];
+    assert_eq!(
+        metrics[0]["explanation"],
+        json!(["Never greeted", "<script>alert(1)</script>"])
+    );
+    assert!(metrics[1].get("explanation").is_none(), "{metrics}");
+    assert_eq!(metrics[2]["explanation"], json!(["Curt & rushed"]));
+    // The report, explanations and all, still reads as a baseline.
+    let again = Gate::replay("runs.json")
+        .file("runs.json", &body)
+        .file("base.json", &out.file("r.json").expect("the JSON report"))
+        .args(["--baseline", "base.json"])
+        .expect_code(0)
+        .await;
+    again.stdout_has("compared with the baseline (2 scenarios in both)");
+    again.stdout_has("(known failure, also in the baseline: not counted)");
+}

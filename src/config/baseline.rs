@@ -43,6 +43,7 @@ pub fn read(path: &Path) -> Result<Read, Error> {
             let keep = Keep {
                 raw: false,
                 transcript: false,
+                explanations: false,
             };
             parse_answer(trimmed, keep, None)
                 .map(|p| Read {

@@ -259,6 +259,11 @@ impl Config {
                 .get(crate::outputs::Report::SaveResponse)
                 .is_some(),
             transcript: self.reports.include_transcript,
+            // Only these reports show them: otherwise skipped unread, as
+            // transcripts are.
+            explanations: [crate::outputs::Report::Html, crate::outputs::Report::Json]
+                .into_iter()
+                .any(|report| self.reports.get(report).is_some()),
         }
     }
 }

@@ -102,6 +102,10 @@ pub struct Metric {
     /// `score 3 of a binary metric is neither 1 (passed) nor 0 (failed)`.
     /// A threshold reports it rather than calling the metric missing.
     pub odd: Option<String>,
+    /// The evaluator's reasons (`explanation`, a string or a list of
+    /// strings), a line each, blank ones dropped; empty when it gave none
+    /// or sent something else. Only shown, never judged.
+    pub explanation: Vec<String>,
 }
 
 impl Metric {

@@ -7,6 +7,7 @@
 //! otherwise; an answer that is not an array is an error.
 
 use super::raw::RawRun;
+use super::readings::{Explained, Kept, Skipped};
 use super::surrogates::visible_lone_surrogates;
 use super::transcript::{KeptTranscript, Transcript};
 use super::wanted::{Item, Runs, RunsSeed, Wanted};
@@ -27,12 +28,16 @@ pub struct Keep {
     pub raw: bool,
     /// Transcripts (for `--include-transcript`), the bulk of an answer.
     pub transcript: bool,
+    /// The evaluator's explanations of metrics and rubric rules (for the
+    /// reports that show them: `--html`, `--json`).
+    pub explanations: bool,
 }
 
 impl Keep {
     pub(crate) const ALL: Keep = Keep {
         raw: true,
         transcript: true,
+        explanations: true,
     };
 }
 
@@ -98,10 +103,11 @@ pub fn parse_answer(
             ParseError(format!("invalid JSON: {e}"))
         }
     };
-    let (runs, unrequested, unidentified) = if keep.transcript {
-        read::<KeptTranscript>(trimmed, keep.raw, wanted)
-    } else {
-        read::<IgnoredAny>(trimmed, keep.raw, wanted)
+    let (runs, unrequested, unidentified) = match (keep.transcript, keep.explanations) {
+        (true, true) => read::<KeptTranscript, Kept>(trimmed, keep.raw, wanted),
+        (true, false) => read::<KeptTranscript, Skipped>(trimmed, keep.raw, wanted),
+        (false, true) => read::<IgnoredAny, Kept>(trimmed, keep.raw, wanted),
+        (false, false) => read::<IgnoredAny, Skipped>(trimmed, keep.raw, wanted),
     }
     .map_err(|e| match e {
         Failure::Json(e) => invalid(e),
@@ -127,14 +133,14 @@ enum Failure {
 
 /// The runs of an answer (checked to start with `[`), those not `wanted`
 /// skipped, the first skipped ID, and the first element without an ID.
-fn read<T: Transcript>(
+fn read<T: Transcript, E: Explained>(
     trimmed: &str,
     keep_raw: bool,
     wanted: Option<&HashSet<u64>>,
 ) -> Result<Runs, Failure> {
-    let seed = || Wanted::<T> {
+    let seed = || Wanted::<T, E> {
         wanted,
-        transcript: PhantomData,
+        keeping: PhantomData,
     };
     if !keep_raw {
         let text = visible_lone_surrogates(trimmed);

@@ -36,6 +36,7 @@ fn every_way_of_parsing_reads_the_same_runs() {
     let lean = Keep {
         raw: false,
         transcript: false,
+        explanations: false,
     };
     let full = parse_runs(EXAMPLE).expect("full");
     for keep in [
@@ -43,16 +44,24 @@ fn every_way_of_parsing_reads_the_same_runs() {
         Keep {
             raw: false,
             transcript: true,
+            explanations: true,
         },
         Keep {
             raw: true,
             transcript: false,
+            explanations: false,
         },
     ] {
         let runs = parse_runs_keeping(EXAMPLE, keep).expect("parses");
         let mut expected = full[0].run.clone();
         if !keep.transcript {
             expected.transcript = None;
+        }
+        if !keep.explanations {
+            expected
+                .metrics
+                .iter_mut()
+                .for_each(|m| m.explanation.clear());
         }
         assert_eq!(runs[0].run, expected, "{keep:?}");
         assert_eq!(runs[0].raw.is_some(), keep.raw, "{keep:?}");
@@ -162,6 +171,7 @@ fn a_run_twice_is_kept_once_if_identical_and_refused_if_not() {
         Keep {
             raw: false,
             transcript: false,
+            explanations: false,
         },
     ] {
         let differ = r#"[{"id": 5, "status": "failed", "error_message": "call dropped"}, {"id": 5, "status": "completed", "success": true}]"#;
@@ -177,17 +187,30 @@ fn a_run_twice_is_kept_once_if_identical_and_refused_if_not() {
 pub(super) const LEAN: Keep = Keep {
     raw: false,
     transcript: false,
+    explanations: false,
 };
-pub(super) const EVERY_WAY: [Keep; 4] = [
+pub(super) const EVERY_WAY: [Keep; 6] = [
     LEAN,
     Keep::ALL,
     Keep {
         raw: true,
         transcript: false,
+        explanations: false,
     },
     Keep {
         raw: false,
         transcript: true,
+        explanations: true,
+    },
+    Keep {
+        raw: false,
+        transcript: true,
+        explanations: false,
+    },
+    Keep {
+        raw: true,
+        transcript: false,
+        explanations: true,
     },
 ];
 
@@ -302,6 +325,7 @@ fn keeping_the_transcript_never_changes_what_parses() {
         Keep {
             raw: false,
             transcript: false,
+            explanations: false,
         },
     )
     .expect("skipped unread");
@@ -311,6 +335,7 @@ fn keeping_the_transcript_never_changes_what_parses() {
         Keep {
             raw: false,
             transcript: true,
+            explanations: true,
         },
     ] {
         let kept = parse_runs_keeping(body, keep).expect("kept, whatever its type");

@@ -11,6 +11,28 @@ use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::marker::PhantomData;
+
+/// Whether metrics' explanations are kept ([`Kept`]) or skipped unread
+/// ([`Skipped`]): only the reports that show them need them, and reading
+/// them is an allocation per metric that a replay of many runs need not pay.
+pub(super) trait Explained {
+    const KEEP: bool;
+}
+
+/// Explanations are kept.
+pub(super) struct Kept;
+
+/// Explanations are skipped unread.
+pub(super) struct Skipped;
+
+impl Explained for Kept {
+    const KEEP: bool = true;
+}
+
+impl Explained for Skipped {
+    const KEEP: bool = false;
+}
 
 /// A metric's `score`, `passed` or `value`, kept as the API wrote it:
 /// digits a float cannot hold survive (`12345678901234567890123`), a string
@@ -100,9 +122,32 @@ struct Said {
     score: Option<WireValue>,
     passed: Option<WireValue>,
     value: Option<WireValue>,
+    /// `explanation`, once read (`Some`, empty when it was sent twice).
+    explanation: Option<Vec<String>>,
 }
 
 impl Said {
+    /// Notes an `explanation`. One sent twice is none: which copy is
+    /// meant would be a guess (and it is only shown, so it costs nothing
+    /// else).
+    /// Skipped unread unless `E` keeps explanations.
+    fn explain<'de, E: Explained, A: MapAccess<'de>>(
+        &mut self,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        if !E::KEEP {
+            map.next_value::<IgnoredAny>()?;
+            return Ok(());
+        }
+        let found: Read<Explanation> = map.next_value()?;
+        let lines = match self.explanation {
+            Some(_) => Vec::new(),
+            None => found.0.ok().flatten().map(|e| e.0).unwrap_or_default(),
+        };
+        self.explanation = Some(lines);
+        Ok(())
+    }
+
     /// The readings. The shown value is `score`, else `passed`, else `value`.
     fn into_metric(self, name: String) -> Metric {
         let number = self
@@ -126,6 +171,7 @@ impl Said {
                 .flatten()
                 .find_map(|v| v.text),
             odd,
+            explanation: self.explanation.unwrap_or_default(),
         }
     }
 
@@ -177,10 +223,53 @@ impl Said {
     }
 }
 
-/// A metric object.
-struct WireMetric(Metric);
+/// `explanation`: the evaluator's reasons, only shown. A string, or a list
+/// of strings (null entries skipped); blank ones are dropped. Any other
+/// value, or a list holding anything else, is as good as none: it never
+/// costs the run.
+struct Explanation(Vec<String>);
 
-impl<'de> Shape<'de> for WireMetric {
+/// A line of an explanation worth showing.
+fn line(text: Cow<'_, str>) -> Option<String> {
+    (!text.trim().is_empty()).then(|| text.into_owned())
+}
+
+impl<'de> Shape<'de> for Explanation {
+    const WANTS: &'static str = "text or a list of text";
+
+    fn from_scalar(found: Scalar<'de>) -> Result<Explanation, Odd> {
+        Ok(Explanation(match found {
+            Scalar::Str(text) => line(text).into_iter().collect(),
+            _ => Vec::new(),
+        }))
+    }
+
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Ok(Explanation(Vec::new())))
+    }
+
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
+        let mut lines = Vec::new();
+        let mut all_text = true;
+        while let Some(item) = seq.next_element::<Scalar<'de>>()? {
+            match item {
+                Scalar::Str(text) if all_text => lines.extend(line(text)),
+                Scalar::Str(_) | Scalar::Null => {}
+                _ => all_text = false,
+            }
+        }
+        if !all_text {
+            lines.clear();
+        }
+        Ok(Ok(Explanation(lines)))
+    }
+}
+
+/// A metric object.
+struct WireMetric<E>(Metric, PhantomData<E>);
+
+impl<'de, E: Explained> Shape<'de> for WireMetric<E> {
     const WANTS: &'static str = "a metric object";
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -189,6 +278,10 @@ impl<'de> Shape<'de> for WireMetric {
         let mut seen = Seen::default();
         while let Some(key) = map.next_key::<Cow<'de, str>>()? {
             let bit = match key.as_ref() {
+                "explanation" => {
+                    said.explain::<E, _>(&mut map)?;
+                    continue;
+                }
                 "name" => 0,
                 "function_name" => 1,
                 "type" => 2,
@@ -234,15 +327,15 @@ impl<'de> Shape<'de> for WireMetric {
             .take()
             .or_else(|| said.function_name.take())
             .unwrap_or_else(|| "metric".to_owned());
-        Ok(Ok(WireMetric(said.into_metric(name))))
+        Ok(Ok(WireMetric(said.into_metric(name), PhantomData)))
     }
 }
 
 /// `evaluation`: an object whose `metrics` is a list of metric objects (a
 /// `null` entry is like none).
-pub(super) struct Evaluation(pub(super) Vec<Metric>);
+pub(super) struct Evaluation<E>(pub(super) Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Evaluation {
+impl<'de, E: Explained> Shape<'de> for Evaluation<E> {
     const WANTS: &'static str = "an evaluation object";
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -253,7 +346,7 @@ impl<'de> Shape<'de> for Evaluation {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             }
-            let list: Read<Metrics> = map.next_value()?;
+            let list: Read<Metrics<E>> = map.next_value()?;
             match list.0 {
                 Ok(list) => metrics.extend(list.into_iter().flat_map(|m| m.0)),
                 Err(e) => {
@@ -263,22 +356,22 @@ impl<'de> Shape<'de> for Evaluation {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Evaluation(metrics)),
+            None => Ok(Evaluation(metrics, PhantomData)),
         })
     }
 }
 
 /// `evaluation.metrics`.
-struct Metrics(Vec<Metric>);
+struct Metrics<E>(Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Metrics {
+impl<'de, E: Explained> Shape<'de> for Metrics<E> {
     const WANTS: &'static str = "a list of metrics";
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         let mut metrics = Vec::new();
         let mut odd = None;
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Read<WireMetric>>()? {
+        while let Some(item) = seq.next_element::<Read<WireMetric<E>>>()? {
             match item.0 {
                 Ok(m) => metrics.extend(m.map(|m| m.0)),
                 Err(e) => {
@@ -289,7 +382,7 @@ impl<'de> Shape<'de> for Metrics {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Metrics(metrics)),
+            None => Ok(Metrics(metrics, PhantomData)),
         })
     }
 }
@@ -298,25 +391,25 @@ impl<'de> Shape<'de> for Metrics {
 /// objects. Any other value, and any entry that is not an object, holds no
 /// rule. A rule object with a field of the wrong type is odd: a threshold
 /// could be looking for it.
-pub(super) struct Rubric(pub(super) Vec<Metric>);
+pub(super) struct Rubric<E>(pub(super) Vec<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Rubric {
+impl<'de, E: Explained> Shape<'de> for Rubric<E> {
     const WANTS: &'static str = "a list of rules";
 
-    fn from_scalar(_: Scalar<'de>) -> Result<Rubric, Odd> {
-        Ok(Rubric(Vec::new()))
+    fn from_scalar(_: Scalar<'de>) -> Result<Rubric<E>, Odd> {
+        Ok(Rubric(Vec::new(), PhantomData))
     }
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Ok(Rubric(Vec::new())))
+        Ok(Ok(Rubric(Vec::new(), PhantomData)))
     }
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         let mut rules = Vec::new();
         let mut odd = None;
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Read<Rule>>()? {
+        while let Some(item) = seq.next_element::<Read<Rule<E>>>()? {
             match item.0 {
                 Ok(rule) => rules.extend(rule.and_then(|r| r.0)),
                 Err(e) => {
@@ -327,24 +420,24 @@ impl<'de> Shape<'de> for Rubric {
         }
         Ok(match odd {
             Some(odd) => Err(odd),
-            None => Ok(Rubric(rules)),
+            None => Ok(Rubric(rules, PhantomData)),
         })
     }
 }
 
 /// One rubric entry: a rule object, or (any other value) none.
-struct Rule(Option<Metric>);
+struct Rule<E>(Option<Metric>, PhantomData<E>);
 
-impl<'de> Shape<'de> for Rule {
+impl<'de, E: Explained> Shape<'de> for Rule<E> {
     const WANTS: &'static str = "a rule object";
 
-    fn from_scalar(_: Scalar<'de>) -> Result<Rule, Odd> {
-        Ok(Rule(None))
+    fn from_scalar(_: Scalar<'de>) -> Result<Rule<E>, Odd> {
+        Ok(Rule(None, PhantomData))
     }
 
     fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Result<Self, Odd>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Ok(Rule(None)))
+        Ok(Ok(Rule(None, PhantomData)))
     }
 
     fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Result<Self, Odd>, A::Error> {
@@ -359,6 +452,7 @@ impl<'de> Shape<'de> for Rule {
                 }
                 "passed" => said.passed = map.next_value()?,
                 "value" => said.value = map.next_value()?,
+                "explanation" => said.explain::<E, _>(&mut map)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -368,118 +462,10 @@ impl<'de> Shape<'de> for Rule {
             return Ok(Err(odd));
         }
         let name = said.name.take().unwrap_or_else(|| "rubric".to_owned());
-        Ok(Ok(Rule(Some(said.into_metric(name)))))
+        Ok(Ok(Rule(Some(said.into_metric(name)), PhantomData)))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use crate::model::{Metric, parse_runs};
-
-    /// The metrics of one run whose `evaluation.metrics` is `metrics`.
-    fn read(metrics: &str) -> Vec<Metric> {
-        let body = format!(r#"[{{"id": 1, "evaluation": {{"metrics": {metrics}}}}}]"#);
-        let mut runs = parse_runs(&body).unwrap_or_else(|e| panic!("{body}: {e}"));
-        std::mem::take(&mut runs[0].run.metrics)
-    }
-
-    fn passed(metric: &str) -> (Option<bool>, Option<String>) {
-        let m = read(&format!("[{metric}]")).remove(0);
-        (m.passed, m.odd)
-    }
-
-    #[test]
-    fn every_binary_shape_the_platform_sends_reads_as_passed_or_failed() {
-        for (metric, expected) in [
-            (r#"{"name": "G", "passed": true}"#, Some(true)),
-            (
-                r#"{"name": "G", "eval_type": "binary", "passed": false}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 5}"#,
-                Some(true),
-            ),
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 0}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "eval_type": "binary", "passed": true, "type": "binary_workflow_adherence", "score": 5}"#,
-                Some(true),
-            ),
-            (r#"{"name": "G", "type": "binary", "score": 1}"#, Some(true)),
-            (
-                r#"{"name": "G", "type": "binary", "score": 0.0}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "value": true}"#,
-                Some(true),
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "value": "false"}"#,
-                Some(false),
-            ),
-            (
-                r#"{"name": "G", "eval_type": "binary", "score": 1}"#,
-                Some(true),
-            ),
-            (r#"{"name": "G", "score": 1}"#, None),
-        ] {
-            assert_eq!(passed(metric), (expected, None), "{metric}");
-        }
-        let legacy = read(r#"[{"name": "G", "type": "binary_workflow_adherence", "score": 5}]"#);
-        assert_eq!(
-            legacy[0].number,
-            Some(5.0),
-            "numeric thresholds still read it"
-        );
-    }
-
-    #[test]
-    fn a_binary_score_off_the_scale_or_a_contradiction_is_odd() {
-        for (metric, odd) in [
-            (
-                r#"{"name": "G", "type": "binary_workflow_adherence", "score": 3}"#,
-                "score 3 of a binary metric is neither 5 (passed) nor 0 (failed)",
-            ),
-            (
-                r#"{"name": "G", "type": "binary", "score": 0.5}"#,
-                "score 0.5 of a binary metric is neither 1 (passed) nor 0 (failed)",
-            ),
-            (
-                r#"{"name": "G", "passed": "maybe"}"#,
-                "passed \"maybe\" is not true or false",
-            ),
-            (
-                r#"{"name": "G", "passed": false, "type": "binary_workflow_adherence", "score": 5}"#,
-                "passed false contradicts its binary_workflow_adherence score 5",
-            ),
-        ] {
-            assert_eq!(passed(metric), (None, Some(odd.to_owned())), "{metric}");
-        }
-    }
-
-    #[test]
-    fn a_score_that_is_no_number_is_odd_and_shown_as_sent() {
-        let metrics = read(
-            r#"[{"name": "a", "score": true}, {"name": "b", "score": "NaN"}, {"name": "c", "score": null},
-                {"name": "d", "score": "12.5"}, {"name": "e", "score": {"x": 1}}, {"name": "f", "score": 1e400}]"#,
-        );
-        let odd: Vec<Option<&str>> = metrics.iter().map(|m| m.odd.as_deref()).collect();
-        assert_eq!(
-            odd,
-            [
-                Some("score true is not a number"),
-                Some("score \"NaN\" is not a number"),
-                None,
-                None,
-                Some("score {\"x\": 1} is not a number"),
-                Some("score 1e400 is not a number"),
-            ]
-        );
-        assert_eq!(metrics[1].value.as_deref(), Some("NaN"), "shown as before");
-        assert_eq!(metrics[3].number, Some(12.5));
-    }
-}
+#[path = "readings_tests.rs"]
+mod tests;

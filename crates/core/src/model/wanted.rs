@@ -8,6 +8,7 @@
 
 use super::loose::{ObjectOr, ObjectReader};
 use super::raw::RawRun;
+use super::readings::Explained;
 use super::transcript::Transcript;
 use super::wire::{RunReader, WireId, WireRun, run_element};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess};
@@ -29,17 +30,18 @@ pub(super) enum Item<T> {
 }
 
 /// Reads one run, skipping it when `wanted` is given and lacks its ID.
-pub(super) struct Wanted<'w, T> {
+pub(super) struct Wanted<'w, T, E> {
     pub wanted: Option<&'w HashSet<u64>>,
-    pub transcript: PhantomData<T>,
+    /// What is kept: the transcript (`T`), the explanations (`E`).
+    pub keeping: PhantomData<(T, E)>,
 }
 
-impl<'de, T: Transcript> DeserializeSeed<'de> for Wanted<'_, T> {
+impl<'de, T: Transcript, E: Explained> DeserializeSeed<'de> for Wanted<'_, T, E> {
     type Value = Item<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Item<T>, D::Error> {
         let item = match self.wanted {
-            None => run_element::<D, T>(d)?.map(Item::Run),
+            None => run_element::<D, T, E>(d)?.map(Item::Run),
             Some(_) => d
                 .deserialize_any(ObjectOr(self))?
                 .map_err(|found| format!("is {}, not a run object", found.shown())),
@@ -48,7 +50,7 @@ impl<'de, T: Transcript> DeserializeSeed<'de> for Wanted<'_, T> {
     }
 }
 
-impl<'de, T: Transcript> ObjectReader<'de> for Wanted<'_, T> {
+impl<'de, T: Transcript, E: Explained> ObjectReader<'de> for Wanted<'_, T, E> {
     type Value = Item<T>;
 
     fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Item<T>, A::Error> {
@@ -77,7 +79,7 @@ impl<'de, T: Transcript> ObjectReader<'de> for Wanted<'_, T> {
             pending: None,
             inner: map,
         };
-        Ok(match RunReader(PhantomData).read(replay)? {
+        Ok(match RunReader::<T, E>(PhantomData).read(replay)? {
             Ok(run) => Item::Run(run),
             Err(why) => Item::Unidentified(why),
         })
@@ -129,12 +131,12 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Replay<'de, A> {
 /// A whole answer read in one pass: its runs, the first run skipped as
 /// not wanted, and the first element that could not be kept (why, from
 /// "run #N").
-pub(super) struct RunsSeed<'w, T>(pub Wanted<'w, T>);
+pub(super) struct RunsSeed<'w, T, E>(pub Wanted<'w, T, E>);
 
 /// What [`RunsSeed`] reads.
 pub(super) type Runs = (Vec<RawRun>, Option<u64>, Option<String>);
 
-impl<'de, T: Transcript> DeserializeSeed<'de> for RunsSeed<'_, T> {
+impl<'de, T: Transcript, E: Explained> DeserializeSeed<'de> for RunsSeed<'_, T, E> {
     type Value = Runs;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Runs, D::Error> {
@@ -142,7 +144,7 @@ impl<'de, T: Transcript> DeserializeSeed<'de> for RunsSeed<'_, T> {
     }
 }
 
-impl<'de, T: Transcript> de::Visitor<'de> for RunsSeed<'_, T> {
+impl<'de, T: Transcript, E: Explained> de::Visitor<'de> for RunsSeed<'_, T, E> {
     type Value = Runs;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -156,9 +158,9 @@ impl<'de, T: Transcript> de::Visitor<'de> for RunsSeed<'_, T> {
         let mut position = 0usize;
         loop {
             position += 1;
-            let seed = Wanted::<T> {
+            let seed = Wanted::<T, E> {
                 wanted: self.0.wanted,
-                transcript: PhantomData,
+                keeping: PhantomData,
             };
             let next = seq.next_element_seed(seed).map_err(|e| {
                 de::Error::custom(format!("run #{position} (counting from 1): {e}"))

@@ -5,7 +5,7 @@
 //! Only a run with no usable `id` cannot be kept: nothing could name it.
 
 use super::loose::{Got, ObjectOr, ObjectReader, Odd, Read, Scalar, Seen, Shape, Text};
-use super::readings::{Evaluation, Rubric};
+use super::readings::{Evaluation, Explained, Rubric};
 use super::transcript::Transcript;
 use super::{Category, Metric, Run, Status};
 use serde::Deserialize;
@@ -97,9 +97,9 @@ impl<'de> Deserialize<'de> for WireId {
 
 /// Reads one run object; `Err` when it has no usable `id` (why, as a
 /// phrase that follows "run #N").
-pub(super) struct RunReader<T>(pub(super) PhantomData<T>);
+pub(super) struct RunReader<T, E>(pub(super) PhantomData<(T, E)>);
 
-impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
+impl<'de, T: Transcript, E: Explained> ObjectReader<'de> for RunReader<T, E> {
     type Value = Result<WireRun<T>, String>;
 
     fn read<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
@@ -133,13 +133,13 @@ impl<'de, T: Transcript> ObjectReader<'de> for RunReader<T> {
                     run.evaluation_status = text(odd, &key, map.next_value()?);
                 }
                 5 => {
-                    let evaluation: Read<Evaluation> = map.next_value()?;
+                    let evaluation: Read<Evaluation<E>> = map.next_value()?;
                     run.metrics = note(odd, &key, evaluation.0)
                         .map(|e| e.0)
                         .unwrap_or_default();
                 }
                 6 => {
-                    let rubric: Read<Rubric> = map.next_value()?;
+                    let rubric: Read<Rubric<E>> = map.next_value()?;
                     run.rubric = note(odd, &key, rubric.0).map(|r| r.0).unwrap_or_default();
                 }
                 7 => run.transcript = map.next_value()?,
@@ -253,13 +253,15 @@ fn lines(odd: &mut Option<String>, field: &str, found: Read<Text>) -> Option<Str
 
 /// A whole run element of an answer: a run object, or (`Err`) why it
 /// cannot be kept: "is null, not a run object", "has no `id`".
-pub(super) fn run_element<'de, D: Deserializer<'de>, T: Transcript>(
+pub(super) fn run_element<'de, D: Deserializer<'de>, T: Transcript, E: Explained>(
     d: D,
 ) -> Result<Result<WireRun<T>, String>, D::Error> {
-    Ok(match d.deserialize_any(ObjectOr(RunReader(PhantomData)))? {
-        Ok(run) => run,
-        Err(found) => Err(format!("is {}, not a run object", found.shown())),
-    })
+    Ok(
+        match d.deserialize_any(ObjectOr(RunReader::<T, E>(PhantomData)))? {
+            Ok(run) => run,
+            Err(found) => Err(format!("is {}, not a run object", found.shown())),
+        },
+    )
 }
 
 /// `scenario`: an ID (v1) or an object with `id` and `name` (v2).

@@ -130,7 +130,8 @@ fn write_categories(out: &mut String, r: &RunResult<'_>) {
 }
 
 /// The metrics, each with the thresholds on it and how they came out for
-/// this run, and any reading that made no sense.
+/// this run, any reading that made no sense and, for a run that did not
+/// pass, the evaluator's explanation.
 fn write_metrics(out: &mut String, r: &RunResult<'_>, run: &Run, options: Options<'_>) {
     if !run.metrics.is_empty() {
         out.push_str("<h4>Metrics</h4>\n<table>\n<tr><th>metric</th><th>value</th><th>thresholds</th><th>evaluator's note</th></tr>\n");
@@ -159,6 +160,12 @@ fn write_metrics(out: &mut String, r: &RunResult<'_>, run: &Run, options: Option
             }
             out.push_str("</td><td>");
             text(out, m.odd.as_deref().unwrap_or(""));
+            if r.outcome != Outcome::Passed && !m.explanation.is_empty() {
+                if m.odd.is_some() {
+                    out.push_str("<br>");
+                }
+                write_explanation(out, &m.explanation);
+            }
             out.push_str("</td></tr>\n");
         }
         out.push_str("</table>\n");
@@ -172,6 +179,35 @@ fn write_metrics(out: &mut String, r: &RunResult<'_>, run: &Run, options: Option
         out.push_str("<p class=\"bad\">threshold ");
         text(out, &format!("{} broken: {}", b.threshold, b.said));
         out.push_str("</p>\n");
+    }
+}
+
+/// An explanation longer than this many characters is folded.
+const FOLD_CHARS: usize = 280;
+
+/// The characters of a folded explanation's first line shown above the fold.
+const FOLD_SHOWN: usize = 120;
+
+/// The evaluator's explanation, a line each; a long one folded behind its
+/// first line's start.
+fn write_explanation(out: &mut String, lines: &[String]) {
+    let chars: usize = lines.iter().map(|l| l.chars().count()).sum();
+    let folded = chars > FOLD_CHARS || lines.len() > 4;
+    if folded {
+        let first = lines.first().map(String::as_str).unwrap_or_default();
+        let shown: String = first.chars().take(FOLD_SHOWN).collect();
+        out.push_str("<details style=\"margin:0\"><summary>");
+        text(out, &shown);
+        out.push_str("…</summary>");
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        text(out, line);
+    }
+    if folded {
+        out.push_str("</details>");
     }
 }
 

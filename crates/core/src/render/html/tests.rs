@@ -265,3 +265,45 @@ fn the_comparison_names_the_baselines_commit_and_age_and_warns_when_stale() {
         "{page}"
     );
 }
+
+#[test]
+fn explanations_show_escaped_for_runs_that_did_not_pass_and_fold_when_long() {
+    let mut runs = hostile_runs();
+    let long = format!("{HOSTILE} {}", "slow ".repeat(80));
+    runs[0].metrics[0].explanation = vec![format!("'\"{HOSTILE}"), "second reason".into()];
+    runs[0].metrics.push(Metric {
+        name: "Goal".into(),
+        value: Some("false".into()),
+        passed: Some(false),
+        explanation: vec![long.clone()],
+        ..Metric::default()
+    });
+    runs[1].metrics = vec![Metric {
+        name: "Goal".into(),
+        explanation: vec!["passed-run reason".into()],
+        ..Metric::default()
+    }];
+    let page = render_with(&runs, false);
+    assert!(!page.contains(HOSTILE), "{page}");
+    assert!(
+        page.contains("<td>&#39;&quot;&lt;img src=x onerror=alert(1)&gt;<br>second reason</td>"),
+        "{page}"
+    );
+    let folded = "<td><details style=\"margin:0\"><summary>&lt;img src=x onerror=alert(1)&gt; slow";
+    assert!(page.contains(folded), "{page}");
+    let escaped_long = long.replace('<', "&lt;").replace('>', "&gt;");
+    assert!(
+        page.contains(&format!("…</summary>{escaped_long}</details></td>")),
+        "the whole text below the fold: {page}"
+    );
+    assert!(
+        !page.contains("passed-run reason"),
+        "a passing run's explanation is not shown"
+    );
+    for tag in tags(&page) {
+        assert!(
+            !["img", "script", "a", "iframe"].contains(&tag),
+            "<{tag} in {page}"
+        );
+    }
+}

@@ -314,6 +314,9 @@ pub struct SentMetric {
     /// A reading that makes no sense, and why (`score "NaN" is not a number`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub odd: Option<String>,
+    /// The evaluator's reasons, a line each; absent when it gave none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explanation: Vec<String>,
 }
 
 /// A number read from its exact text: serde_json's own float reading may
@@ -381,6 +384,7 @@ impl SentRun {
                     passed: m.passed,
                     label: m.label.clone(),
                     odd: m.odd.clone(),
+                    explanation: m.explanation.clone(),
                 })
                 .collect(),
         }
@@ -407,6 +411,7 @@ impl SentRun {
                     passed: m.passed,
                     label: m.label,
                     odd: m.odd,
+                    explanation: m.explanation,
                 })
                 .collect(),
             categories: self
@@ -459,6 +464,7 @@ impl ReportResult {
                     passed: m.passed,
                     label: m.label,
                     odd: None,
+                    explanation: Vec::new(),
                 })
                 .collect(),
             categories: self

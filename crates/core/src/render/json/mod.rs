@@ -267,6 +267,39 @@ mod tests {
     }
 
     #[test]
+    fn explanations_are_written_only_when_given_and_read_back() {
+        use crate::model::Metric;
+        let mut explained = run(1, "completed", Some(false), &["high"]);
+        explained.metrics = vec![
+            Metric {
+                name: "Goal".into(),
+                passed: Some(false),
+                explanation: vec!["Never greeted".into(), "<b>Hung up</b>".into()],
+                ..Metric::default()
+            },
+            Metric {
+                name: "Latency".into(),
+                number: Some(900.0),
+                ..Metric::default()
+            },
+        ];
+        let runs = [explained];
+        let text = render(&eval_of(&runs, &[]), "");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let metrics = &value["results"][0]["run"]["metrics"];
+        assert_eq!(
+            metrics[0]["explanation"],
+            serde_json::json!(["Never greeted", "<b>Hung up</b>"])
+        );
+        assert!(
+            metrics[1].get("explanation").is_none(),
+            "absent when none: {metrics}"
+        );
+        let back = read::read(&text).expect("reads as a baseline");
+        assert_eq!(back.runs, runs);
+    }
+
+    #[test]
     fn dial_numbers_are_listed_in_run_id_order_and_absent_when_none() {
         let runs = [run(1, "completed", Some(true), &[])];
         let mut eval = eval_of(&runs, &[]);

@@ -345,15 +345,19 @@ mod tests {
             o(any::<bool>()),
             o(text()),
             o(text()),
+            proptest::collection::vec(text(), 0..3),
         )
-            .prop_map(|(name, value, number, passed, label, odd)| Metric {
-                name,
-                value,
-                number,
-                passed,
-                label,
-                odd,
-            })
+            .prop_map(
+                |(name, value, number, passed, label, odd, explanation)| Metric {
+                    name,
+                    value,
+                    number,
+                    passed,
+                    label,
+                    odd,
+                    explanation,
+                },
+            )
     }
 
     fn category() -> impl Strategy<Value = Category> {
