@@ -161,10 +161,8 @@ mod tests {
         let eval = eval_with(&Policy::default(), &runs);
         assert_eq!(mark(&eval, &eval.results[0]), Some(Mark::Counted));
         let xml = render(&eval, Options::default());
-        assert!(
-            xml.contains("<property name=\"gate\" value=\"counted\"/>"),
-            "{xml}"
-        );
+        // Counted is the default: no property, the report as before marks.
+        assert!(!xml.contains("<property name=\"gate\""), "{xml}");
         assert!(
             xml.contains("<failure message=\"[high] high problem\""),
             "{xml}"

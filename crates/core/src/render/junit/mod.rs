@@ -116,7 +116,10 @@ fn case(
         run_properties(out, run, scenario, result);
     }
     let mark = marks::mark(eval, result);
-    if let Some(mark) = &mark {
+    // Only a case the gate did not count is marked: a red case without the
+    // property counted, so a gate whose failures all count writes the
+    // report it wrote before the marks (and a large one stays as small).
+    if let Some(mark) = mark.as_ref().filter(|m| **m != marks::Mark::Counted) {
         property(out, 8, "gate", mark.word());
     }
     out.push_str("      </properties>\n");
