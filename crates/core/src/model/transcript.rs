@@ -38,13 +38,7 @@ impl Transcript for KeptTranscript {
                 turns
                     .into_iter()
                     .flatten()
-                    .map(|t| {
-                        format!(
-                            "{}: {}",
-                            t.role.unwrap_or_default(),
-                            t.content.unwrap_or_default()
-                        )
-                    })
+                    .map(Turn::line)
                     .collect::<Vec<_>>()
                     .join("\n"),
             ),
@@ -73,6 +67,23 @@ struct Turn {
     role: Option<String>,
     #[serde(default)]
     content: Option<String>,
+    /// When the turn was said (`"0:23"`); any other shape is not shown.
+    #[serde(default)]
+    time: Option<serde_json::Value>,
+}
+
+impl Turn {
+    /// `[0:23] Main Agent: text`, the time only when the API gave one.
+    fn line(self) -> String {
+        let role = self.role.unwrap_or_default();
+        let content = self.content.unwrap_or_default();
+        match self.time {
+            Some(serde_json::Value::String(t)) if !t.trim().is_empty() => {
+                format!("[{}] {role}: {content}", t.trim())
+            }
+            _ => format!("{role}: {content}"),
+        }
+    }
 }
 
 impl Transcript for IgnoredAny {
@@ -82,5 +93,34 @@ impl Transcript for IgnoredAny {
 
     fn into_turns(self) -> Option<String> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turns(json: &str) -> Option<String> {
+        serde_json::from_str::<KeptTranscript>(json)
+            .expect("any JSON")
+            .into_turns()
+    }
+
+    #[test]
+    fn turns_show_their_time_when_the_api_gave_one() {
+        let shown = turns(
+            r#"[{"role": "Testing Agent", "time": "0:00", "content": "Hi"},
+                {"role": "Main Agent", "time": " 0:23 ", "content": "Hello", "start_time": 23.1},
+                {"role": "Function Call", "data": {"name": "lookup"}},
+                {"role": "Main Agent", "time": 23, "content": "a number is no time"},
+                {"role": "Main Agent", "time": {"odd": 1}, "content": "nor an object"},
+                null]"#,
+        );
+        assert_eq!(
+            shown.as_deref(),
+            Some(
+                "[0:00] Testing Agent: Hi\n[0:23] Main Agent: Hello\nFunction Call: \nMain Agent: a number is no time\nMain Agent: nor an object"
+            )
+        );
     }
 }
