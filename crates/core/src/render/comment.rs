@@ -8,7 +8,7 @@
 //! Run text is hostile: it goes through [`inert`], which leaves it no
 //! markup, HTML, link, `@mention`, `#reference` or comment marker.
 
-use super::markdown::upper_first;
+use super::markdown::{safe_link, upper_first};
 use super::text::{one_line, problem};
 use super::{comparison_lists, not_passed, threshold_rows};
 use crate::ending::Conclusion;
@@ -425,21 +425,6 @@ fn code(text: &str) -> String {
     text.chars()
         .map(|c| if c == '`' || c.is_control() { ' ' } else { c })
         .collect()
-}
-
-/// A URL fit for a Markdown link: http(s) only, nothing that could end the
-/// link early.
-fn safe_link(url: &str) -> Option<String> {
-    let url = url.trim();
-    let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
-    let clean = url.chars().all(|c| {
-        c.is_ascii_graphic()
-            && !matches!(
-                c,
-                '(' | ')' | '<' | '>' | '"' | '`' | '\\' | '[' | ']' | '|'
-            )
-    });
-    (ok_scheme && clean).then(|| url.to_owned())
 }
 
 #[cfg(test)]

@@ -353,9 +353,9 @@ fn md(text: &str) -> String {
     out
 }
 
-/// A recording URL fit for a Markdown link: http(s) only, nothing that
-/// could end the link early.
-fn safe_link(url: &str) -> Option<String> {
+/// A URL fit for a Markdown link (a recording's, the CI run's): http(s)
+/// only, nothing that could end the link early.
+pub(crate) fn safe_link(url: &str) -> Option<String> {
     let url = url.trim();
     let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
     let clean = url.chars().all(|c| {
