@@ -10,6 +10,8 @@ import json
 import time
 from pathlib import Path
 
+from suite_cases import recorder
+
 GITHUB_ENV = {
     "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
     "GITHUB_RUN_ID": "4242",
@@ -81,18 +83,10 @@ def comment_cases(service, run_case, check, gate_bin):
     the gate only when a comment is to be posted."""
     rec = Path(gate_bin).parent / "pr-comment-recorder"
     rec.mkdir(exist_ok=True)
-    (rec / "vocera-gate").write_text(
-        '#!/bin/sh\n'
-        'printf "%s\\n" "$@" > "$PWD/gate-argv.txt"\n'
-        'if [ -n "${GITHUB_TOKEN:-}" ]; then echo "$GITHUB_TOKEN" > "$PWD/gate-token.txt"; fi\n'
-        f'exec "{gate_bin}" "$@"\n'
-    )
-    (rec / "vocera-gate").chmod(0o755)
-    binary = rec / "vocera-gate"
+    binary, log = recorder(rec, Path(gate_bin), token=True)
 
     def argv(c):
-        f = c.work / "gate-argv.txt"
-        return f.read_text().split("\n") if f.is_file() else []
+        return log.read_text().split("\n") if log.is_file() else []
 
     def pair(words, flag):
         return words[words.index(flag) + 1] if flag in words[:-1] else None
@@ -103,12 +97,14 @@ def comment_cases(service, run_case, check, gate_bin):
         ("pr-comment-failures", "push", {"pr-comment": "failures"}, "failures", True),
         ("pr-comment-off-in-pr", "pull_request", {"pr-comment": "off"}, "off", False),
     ]:
+        log.unlink(missing_ok=True)
         c = run_case(name, service, {"run-ids": "101", **inputs}, binary=binary, github={"event_name": event})
         words = argv(c)
         check(name, pair(words, "--pr-comment") == mode, f"the gate gets --pr-comment {mode}", str(words)[:400])
-        got = (c.work / "gate-token.txt").is_file()
+        got = "token=T" in argv(c)
         check(name, got == token, "the token reaches the gate" if token else "the token does not reach the gate", str(got))
         check(name, c.r.step("gate").exit_code == 0, "a passing gate stays passing", c.r.step("gate").stdout[-400:])
+    log.unlink(missing_ok=True)
     c = run_case("pr-comment-key", service, {"run-ids": "101", "pr-comment": "always", "comment-key": "matrix a"}, binary=binary)
     check("pr-comment-key", pair(argv(c), "--comment-key") == "matrix a", "comment-key is one argument", str(argv(c))[:400])
     c = run_case("pr-comment-bad", service, {"run-ids": "101", "pr-comment": "sometimes"}, binary=binary)

@@ -87,16 +87,19 @@ def suite_answer(query: str, body: bytes) -> tuple[int, bytes]:
     return 200, json.dumps({"id": 9876, "agent": request.get("agent_id"), "status": "pending", "runs": runs}).encode()
 
 
-def recorder(scratch: Path, binary: Path) -> tuple[Path, Path]:
-    """A stand-in gate that records its arguments, one a line, and which API
-    key variables it was given ("key=" then "V" and/or "C"), then runs the
-    binary under test. Returns (stand-in, log)."""
+def recorder(scratch: Path, binary: Path, token: bool = False) -> tuple[Path, Path]:
+    """A stand-in gate that records its arguments, one a line, which API
+    key variables it was given ("key=" then "V" and/or "C") and, with
+    `token`, whether it was given a GitHub token ("token=" then "T"), then
+    runs the binary under test. Returns (stand-in, log)."""
     log = scratch / "suite-argv.txt"
     script = scratch / "vocera-gate-recording"
     script.write_text(
         "#!/bin/sh\n"
         f"{{ for a in \"$@\"; do printf '%s\\n' \"$a\"; done; "
-        "printf 'key=%s%s\\n' \"${VOCERA_API_KEY+V}\" \"${CEKURA_API_KEY+C}\"; } "
+        "printf 'key=%s%s\\n' \"${VOCERA_API_KEY+V}\" \"${CEKURA_API_KEY+C}\"; "
+        + ("printf 'token=%s\\n' \"${GITHUB_TOKEN:+T}\"; " if token else "")
+        + "} "
         f"> '{log}'\n"
         f'exec "{binary}" "$@"\n'
     )
